@@ -1,0 +1,1 @@
+"""punch_adapters."""

@@ -1,0 +1,108 @@
+"""The ``punch`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from punch_core.body import BodySpecs
+from punch_core.coaching import OfflineCoach
+from punch_core.errors import PunchError, TrackFormatError
+from punch_core.formats import track_from_landmarks_csv, track_from_npz_bytes
+from punch_core.report import analyse_track
+from punch_core.track import PoseTrack
+
+EXIT_USAGE = 2
+EXIT_FAILED = 1
+
+
+def _frame_size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT in pixels such as 464x832, got {text!r}") from None
+    if w <= 0 or h <= 0:
+        raise argparse.ArgumentTypeError(f"frame size must be positive, got {text!r}")
+    return w, h
+
+
+def read_track(path: Path, frame_size: tuple[int, int] | None) -> PoseTrack:
+    """Read a pose track from an ``.npz`` file or a shadowcoach-layout CSV.
+
+    Raises:
+        TrackFormatError: for unreadable files, with what to do about it.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise TrackFormatError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if data[:2] == b"PK":
+        return track_from_npz_bytes(data)
+    if frame_size is None:
+        raise TrackFormatError(
+            f"{path.name} looks like a landmarks CSV, which has no frame size: add --frame-size WIDTHxHEIGHT "
+            "(the video's pixel size, for example 464x832)"
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise TrackFormatError(f"{path.name} is neither a .npz track nor a UTF-8 landmarks CSV") from exc
+    return track_from_landmarks_csv(text, width=frame_size[0], height=frame_size[1])
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="punch", description="PunchAnalytics: boxing sparring analysis.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    detect = sub.add_parser(
+        "detect",
+        help="analyse a pose track (.npz or landmarks CSV) and write the report JSON",
+        description="Pose track -> stamps -> metrics -> offline coaching -> report JSON (docs/formats.md).",
+    )
+    detect.add_argument("track", type=Path, help="pose track: .npz (docs/formats.md) or a landmarks CSV")
+    detect.add_argument("--stance", default="orthodox", help="orthodox (left lead) or southpaw (right lead)")
+    detect.add_argument("--height-cm", required=True, help="the boxer's height, 100-250")
+    detect.add_argument("--weight-kg", default=None, help="the boxer's weight, 30-200")
+    detect.add_argument("--experience", default="intermediate", help="beginner, intermediate or advanced")
+    detect.add_argument("--lang", default="en", choices=["en", "ko"], help="coaching language")
+    detect.add_argument("--frame-size", type=_frame_size, default=None, help="WIDTHxHEIGHT, needed for a CSV track")
+    detect.add_argument("--out", type=Path, default=None, help="write the report here instead of stdout")
+    return parser
+
+
+def _detect(args: argparse.Namespace) -> int:
+    specs = BodySpecs.parse(
+        height_cm=args.height_cm, weight_kg=args.weight_kg, stance=args.stance, experience=args.experience
+    )
+    track = read_track(args.track, args.frame_size)
+    report = analyse_track(track, specs, OfflineCoach(), language=args.lang, video={"source": args.track.name})
+    text = json.dumps(report, ensure_ascii=False, indent=2) + "\n"
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text, encoding="utf-8")
+        n = len(report["stamps"])
+        sys.stderr.write(f"wrote {args.out} ({n} stamps, {report['metrics']['strikes_total']} strikes)\n")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit status (0 ok, 1 analysis failed, 2 bad usage or input)."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "detect":
+            return _detect(args)
+    except TrackFormatError as exc:
+        sys.stderr.write(f"punch: {exc}\n")
+        return EXIT_USAGE
+    except PunchError as exc:
+        sys.stderr.write(f"punch: {exc.user_message}\n")
+        return EXIT_USAGE if isinstance(exc, ValueError) else EXIT_FAILED
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,17 @@
+"""Coaching: the prompt for an LLM coach, the answer's schema and the offline (rule-based) coach."""
+
+from punch_core.coaching.model import Coaching, CoachingPoint, CoachingSource, Drill, Language
+from punch_core.coaching.offline import OfflineCoach
+from punch_core.coaching.prompt import ANSWER_SCHEMA, CoachingPrompt, build_coaching_prompt
+
+__all__ = [
+    "ANSWER_SCHEMA",
+    "Coaching",
+    "CoachingPoint",
+    "CoachingPrompt",
+    "CoachingSource",
+    "Drill",
+    "Language",
+    "OfflineCoach",
+    "build_coaching_prompt",
+]

@@ -1,0 +1,86 @@
+"""Small vector helpers shared by the detectors (all vectorised over time)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from punch_core.kinematics import Z_WEIGHT, Kinematics, rolling_nanmedian
+from punch_core.landmarks import Landmark
+from punch_core.track import FloatArray
+
+Z_SCALE = np.array([1.0, 1.0, Z_WEIGHT])
+
+SIDE_LANDMARKS = {
+    "left": (Landmark.LEFT_SHOULDER, Landmark.LEFT_ELBOW, Landmark.LEFT_WRIST),
+    "right": (Landmark.RIGHT_SHOULDER, Landmark.RIGHT_ELBOW, Landmark.RIGHT_WRIST),
+}
+HEAD_LANDMARKS = (Landmark.NOSE, Landmark.LEFT_EYE, Landmark.RIGHT_EYE, Landmark.LEFT_EAR, Landmark.RIGHT_EAR)
+CHIN_BELOW_MOUTH_SHARE = 0.03
+"""The chin sits about 3% of standing height (5 cm for 1.75 m) below the mouth corners."""
+
+
+def angle_deg(a: FloatArray, vertex: FloatArray, b: FloatArray) -> FloatArray:
+    """Angle a-vertex-b in degrees for (..., 3) arrays, z weighted; NaN where undefined."""
+    u = (a - vertex) * Z_SCALE
+    v = (b - vertex) * Z_SCALE
+    cos = np.sum(u * v, axis=-1) / (np.linalg.norm(u, axis=-1) * np.linalg.norm(v, axis=-1))
+    with np.errstate(invalid="ignore"):
+        return np.asarray(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))))
+
+
+def head_centre(k: Kinematics) -> FloatArray:
+    """Mean of the nose, eyes and ears, shape (N, 3)."""
+    with np.errstate(all="ignore"):
+        pts = k.pos_m[:, [int(lm) for lm in HEAD_LANDMARKS]]
+        return np.asarray(np.nanmean(pts, axis=1)) if pts.size else np.full((k.t_s.size, 3), np.nan)
+
+
+def chin_height(k: Kinematics) -> FloatArray:
+    """Chin height (y, metres) at each grid time."""
+    mouth = k.mid(Landmark.MOUTH_LEFT, Landmark.MOUTH_RIGHT)[:, 1]
+    return mouth - CHIN_BELOW_MOUTH_SHARE * k.height_m
+
+
+def facing_axes(k: Kinematics) -> tuple[FloatArray, FloatArray]:
+    """Unit vectors (3,) in the ground plane: forward (where the boxer faces) and the boxer's left.
+
+    Forward comes from the nose relative to the ears (the face points forward); left from the right-to-left
+    shoulder direction. Both are medians over the round, so a noisy frame does not flip them.
+    """
+    nose = k.point(Landmark.NOSE)
+    ears = k.mid(Landmark.LEFT_EAR, Landmark.RIGHT_EAR)
+    face = np.nanmedian(nose - ears, axis=0) if np.isfinite(nose - ears).any() else np.array([0.0, 0.0, -1.0])
+    forward = np.array([face[0], 0.0, face[2]])
+    if not np.all(np.isfinite(forward)) or np.linalg.norm(forward) < 1e-6:
+        forward = np.array([0.0, 0.0, -1.0])
+    forward /= np.linalg.norm(forward)
+    left = np.array([-forward[2], 0.0, forward[0]])
+    shoulders = k.point(Landmark.LEFT_SHOULDER) - k.point(Landmark.RIGHT_SHOULDER)
+    with np.errstate(all="ignore"):
+        sign = np.nanmedian(shoulders @ left) if np.isfinite(shoulders).any() else 1.0
+    if np.isfinite(sign) and sign < 0:
+        left = -left
+    return forward, left
+
+
+def baseline(values: FloatArray, window_s: float) -> FloatArray:
+    """Slow baseline of a (N, C) signal: a centred rolling median over ``window_s``."""
+    from punch_core.kinematics import odd_samples  # noqa: PLC0415 - avoid a name clash at module level
+
+    return rolling_nanmedian(values, odd_samples(window_s))
+
+
+def span_below(signal: FloatArray, peak: int, level: float, max_before: int, max_after: int) -> tuple[int, int]:
+    """Indices [start, end] around ``peak`` where ``signal`` stays above ``level`` (NaN counts as below).
+
+    The search looks at most ``max_before`` samples back and ``max_after`` ahead.
+    """
+    lo = max(0, peak - max_before)
+    hi = min(signal.size, peak + max_after + 1)
+    below = ~(np.nan_to_num(signal[lo:hi], nan=-np.inf) > level)
+    rel = peak - lo
+    before = np.flatnonzero(below[:rel])
+    after = np.flatnonzero(below[rel:])
+    start = lo + (int(before[-1]) if before.size else 0)
+    end = lo + rel + (int(after[0]) if after.size else hi - lo - rel - 1)
+    return start, end

@@ -1,0 +1,172 @@
+"""Strike detection: each hand's excursions away from its guard, gated by speed, typed by arm geometry.
+
+How it works (all in metres on the kinematics grid):
+
+* The wrist is followed relative to the middle of the shoulders, which removes footwork and ducking.
+* Its **guard position** is a rolling median over ``GUARD_WINDOW_S`` (a hand spends most of a round in guard).
+* A strike candidate is a peak of the distance from guard (``reach``) of at least ``MIN_REACH_SHARE`` of the
+  arm's length, reached at a hand speed of at least ``MIN_SPEED_MPS``. A mostly downward excursion is a
+  dropped hand, not a punch.
+* The type comes from the arm at full extension: a nearly straight elbow is a straight punch (jab or cross by
+  the hand); a bent elbow with the wrist driven upward is an uppercut; a bent elbow lifted towards shoulder
+  height with the wrist travelling sideways is a hook.
+"""
+
+from __future__ import annotations
+
+import attrs
+import numpy as np
+from scipy.signal import find_peaks
+
+from punch_core.body import Stance
+from punch_core.detection.geometry import (
+    SIDE_LANDMARKS,
+    Z_SCALE,
+    angle_deg,
+    baseline,
+    facing_axes,
+    span_below,
+)
+from punch_core.kinematics import Kinematics, samples, weighted_norm
+from punch_core.landmarks import Landmark
+from punch_core.stamps import STRIKE_BY_HAND_AND_TYPE, Hand, Stamp
+from punch_core.track import FloatArray
+
+GUARD_WINDOW_S = 2.5
+MIN_REACH_SHARE = 0.30
+MIN_PROMINENCE_SHARE = 0.22
+MIN_SPEED_MPS = 1.5
+MIN_GAP_S = 0.2
+MAX_OUT_S = 0.6
+MAX_BACK_S = 0.8
+EDGE_SHARE = 0.35
+"""A strike starts and ends where the reach falls below this share of its peak."""
+STRAIGHT_ELBOW_DEG = 140.0
+UPPERCUT_RISE_SHARE = 0.8
+"""An uppercut's wrist rises at least this share of its sideways/forward travel."""
+HOOK_ELBOW_LIFT_M = -0.14
+"""A hook lifts the elbow to within 14 cm (scaled to a 1.75 m boxer) below the shoulder line."""
+
+
+@attrs.frozen(kw_only=True)
+class StrikeCandidate:
+    """A hand excursion that passed the reach and speed gates, before typing."""
+
+    side: str
+    start: int
+    peak: int
+    end: int
+    reach_m: float
+    speed_mps: float
+
+
+def _hand(side: str, stance: Stance) -> Hand:
+    return Hand.LEAD if side == stance.lead_side else Hand.REAR
+
+
+def _candidates(k: Kinematics, side: str) -> list[StrikeCandidate]:
+    shoulder_lm, _, wrist_lm = SIDE_LANDMARKS[side]
+    del shoulder_lm
+    centre = k.mid(Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER)
+    centre_vel = 0.5 * (k.vel_mps[:, Landmark.LEFT_SHOULDER] + k.vel_mps[:, Landmark.RIGHT_SHOULDER])
+    rel = k.point(wrist_lm) - centre
+    guard = baseline(rel, GUARD_WINDOW_S)
+    reach = weighted_norm(rel - guard)
+    speed = weighted_norm(k.vel_mps[:, wrist_lm] - centre_vel)
+    arm = k.arm_m
+    peaks, _ = find_peaks(
+        np.nan_to_num(reach, nan=0.0),
+        height=MIN_REACH_SHARE * arm,
+        prominence=MIN_PROMINENCE_SHARE * arm,
+        distance=samples(MIN_GAP_S),
+    )
+    out: list[StrikeCandidate] = []
+    for p in peaks:
+        start, end = span_below(reach, int(p), EDGE_SHARE * reach[p], samples(MAX_OUT_S), samples(MAX_BACK_S))
+        top_speed = float(np.nanmax(speed[start : p + 1])) if p > start else float(speed[p])
+        if not np.isfinite(top_speed) or top_speed < MIN_SPEED_MPS:
+            continue
+        disp = (rel[p] - guard[p]) * Z_SCALE
+        if disp[1] < -0.6 * np.linalg.norm(disp):  # mostly downward: a dropped hand, not a punch
+            continue
+        out.append(
+            StrikeCandidate(side=side, start=start, peak=int(p), end=end, reach_m=float(reach[p]), speed_mps=top_speed)
+        )
+    return out
+
+
+def _features(k: Kinematics, c: StrikeCandidate, forward: FloatArray) -> dict[str, float]:
+    shoulder_lm, elbow_lm, wrist_lm = SIDE_LANDMARKS[c.side]
+    shoulder, elbow, wrist = k.point(shoulder_lm), k.point(elbow_lm), k.point(wrist_lm)
+    centre = k.mid(Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER)
+    p, s = c.peak, c.start
+    rel = wrist - centre
+    scale = k.height_m / 1.75
+    out_phase = rel[s : p + 1]
+    lowest = float(np.nanmin(out_phase[:, 1])) if out_phase.size else float(rel[p, 1])
+    travel = (rel[p] - rel[s]) * Z_SCALE
+    horizontal = float(np.hypot(travel[0], travel[2]))
+    rise = float(rel[p, 1] - lowest)
+    elbow_angle = float(angle_deg(shoulder[p], elbow[p], wrist[p]))
+    return {
+        "reach_m": c.reach_m,
+        "reach_share": c.reach_m / k.arm_m,
+        "peak_speed_mps": c.speed_mps,
+        "elbow_angle_deg": elbow_angle if np.isfinite(elbow_angle) else 180.0,
+        "elbow_lift_m": float((elbow[p, 1] - shoulder[p, 1]) / scale),
+        "wrist_rise_m": rise / scale,
+        "horizontal_travel_m": horizontal / scale,
+        "forward_travel_m": float(travel @ (forward * Z_SCALE)) / scale,
+        "duration_s": float(k.t_s[c.end] - k.t_s[c.start]),
+    }
+
+
+def classify(features: dict[str, float]) -> tuple[str, float]:
+    """Type a strike from its features: ('straight' | 'hook' | 'uppercut', margin 0-1)."""
+    angle = features["elbow_angle_deg"]
+    rise = features["wrist_rise_m"]
+    horizontal = features["horizontal_travel_m"]
+    lift = features["elbow_lift_m"]
+    if rise >= 0.12 and rise >= UPPERCUT_RISE_SHARE * horizontal and angle < STRAIGHT_ELBOW_DEG:
+        return "uppercut", min(1.0, (rise - 0.12) / 0.15 + 0.3)
+    if angle >= STRAIGHT_ELBOW_DEG:
+        return "straight", min(1.0, (angle - STRAIGHT_ELBOW_DEG) / 30.0 + 0.4)
+    if lift >= HOOK_ELBOW_LIFT_M:
+        return "hook", min(1.0, (STRAIGHT_ELBOW_DEG - angle) / 40.0 + 0.3)
+    return "straight", 0.3
+
+
+def detect_strikes(k: Kinematics, stance: Stance) -> list[Stamp]:
+    """Find every strike of both hands.
+
+    Args:
+        k: Body kinematics.
+        stance: Decides which anatomical hand is the lead hand.
+
+    Returns:
+        Strike stamps sorted by peak time.
+    """
+    forward, _ = facing_axes(k)
+    stamps: list[Stamp] = []
+    for side in ("left", "right"):
+        for c in _candidates(k, side):
+            features = _features(k, c, forward)
+            kind_type, margin = classify(features)
+            hand = _hand(side, stance)
+            reach_f = min(1.0, (c.reach_m / k.arm_m - MIN_REACH_SHARE) / 0.4)
+            speed_f = min(1.0, (c.speed_mps - MIN_SPEED_MPS) / 4.0)
+            confidence = float(np.clip(0.35 + 0.35 * (reach_f + speed_f) / 2 + 0.3 * margin, 0.0, 1.0))
+            stamps.append(
+                Stamp(
+                    kind=STRIKE_BY_HAND_AND_TYPE[(hand, kind_type)],
+                    hand=hand,
+                    t_start_s=float(k.t_s[c.start]),
+                    t_peak_s=float(k.t_s[c.peak]),
+                    t_end_s=float(k.t_s[c.end]),
+                    confidence=confidence,
+                    peak_speed_mps=c.speed_mps,
+                    features=features,
+                )
+            )
+    stamps.sort(key=lambda st: st.t_peak_s)
+    return stamps

@@ -1,0 +1,49 @@
+"""The one error hierarchy of the domain.
+
+Every error a user can cause derives from :class:`PunchError` and carries a message a boxer understands.
+Adapters translate driver errors into these (``raise ... from exc``); the HTTP adapter maps types to status
+codes in one table.
+"""
+
+from __future__ import annotations
+
+
+class PunchError(Exception):
+    """Base class of every error the domain raises on purpose."""
+
+    @property
+    def user_message(self) -> str:
+        """The message to show the user (the exception text)."""
+        return str(self)
+
+
+class ValidationError(PunchError, ValueError):
+    """A value given by the user is out of its allowed range.
+
+    Attributes:
+        field: The field's name, as the user typed it (``height_cm``).
+        value: The rejected value.
+        allowed: The allowed values or range, in words (``100-250``).
+    """
+
+    def __init__(self, field: str, value: object, allowed: str) -> None:
+        self.field = field
+        self.value = value
+        self.allowed = allowed
+        super().__init__(f"{field} must be {allowed}, got {value!r}")
+
+
+class TrackFormatError(PunchError, ValueError):
+    """A pose-track file or array does not have the documented layout (docs/formats.md)."""
+
+
+class PoseQualityError(PunchError):
+    """The video does not show the subject well enough to analyse it."""
+
+
+class NotFoundError(PunchError, LookupError):
+    """A resource does not exist, or is not visible to the caller."""
+
+
+class ConflictError(PunchError):
+    """The request conflicts with the current state of a resource."""

@@ -1,0 +1,115 @@
+"""Pose-track file formats (docs/formats.md): the ``.npz`` format and the shadowcoach CSV layout.
+
+Functions here turn bytes or text into tracks and back; reading and writing files is the caller's job.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import numpy as np
+
+from punch_core.errors import TrackFormatError
+from punch_core.landmarks import LANDMARK_NAMES, N_LANDMARKS
+from punch_core.track import PoseTrack
+
+NPZ_FORMAT_VERSION = 1
+_CSV_FIELDS = ("x", "y", "z", "visibility")
+
+
+def track_to_npz_bytes(track: PoseTrack) -> bytes:
+    """Serialise a track to the documented ``.npz`` layout (lossless)."""
+    buffer = io.BytesIO()
+    np.savez_compressed(
+        buffer,
+        t_s=track.t_s,
+        landmarks=track.landmarks,
+        width=np.int64(track.width),
+        height=np.int64(track.height),
+        format_version=np.int64(NPZ_FORMAT_VERSION),
+    )
+    return buffer.getvalue()
+
+
+def track_from_npz_bytes(data: bytes) -> PoseTrack:
+    """Read a track written by :func:`track_to_npz_bytes` (or any ``.npz`` with the documented arrays).
+
+    Raises:
+        TrackFormatError: if the bytes are not an ``.npz`` archive or lack an array.
+    """
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+            missing = [key for key in ("t_s", "landmarks", "width", "height") if key not in archive.files]
+            if missing:
+                raise TrackFormatError(f"the .npz file lacks the array(s) {', '.join(missing)}; see docs/formats.md")
+            version = int(archive["format_version"]) if "format_version" in archive.files else 1
+            if version > NPZ_FORMAT_VERSION:
+                raise TrackFormatError(
+                    f"the .npz file has format_version {version}; this version reads up to {NPZ_FORMAT_VERSION}"
+                )
+            return PoseTrack(
+                t_s=archive["t_s"],
+                landmarks=archive["landmarks"],
+                width=int(archive["width"]),
+                height=int(archive["height"]),
+            )
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise TrackFormatError(f"not a pose-track .npz file: {exc}") from exc
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, TrackFormatError):
+            raise
+        raise TrackFormatError(f"the .npz file's arrays have the wrong type: {exc}") from exc
+
+
+def track_from_landmarks_csv(text: str, *, width: int, height: int) -> PoseTrack:
+    """Read the shadowcoach CSV layout: ``frame_idx,timestamp_sec,<name>_{x,y,z,visibility}`` x 33.
+
+    Column order does not matter; every landmark column must be present. Empty cells become NaN.
+
+    Args:
+        text: The whole CSV file.
+        width: Frame width in pixels of the video the landmarks came from.
+        height: Frame height in pixels.
+
+    Raises:
+        TrackFormatError: if a column is missing or a cell is not a number.
+    """
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise TrackFormatError("the landmarks CSV is empty")
+    header = [name.strip() for name in lines[0].split(",")]
+    wanted = ["timestamp_sec"] + [f"{lm}_{field}" for lm in LANDMARK_NAMES for field in _CSV_FIELDS]
+    missing = [name for name in wanted if name not in header]
+    if missing:
+        shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
+        raise TrackFormatError(f"the landmarks CSV lacks the column(s) {shown}")
+    columns = [header.index(name) for name in wanted]
+    try:
+        rows = np.array(
+            [[float(cell) if cell.strip() else np.nan for cell in line.split(",")] for line in lines[1:]],
+            dtype=np.float64,
+        )
+    except ValueError as exc:
+        raise TrackFormatError(f"the landmarks CSV has a cell that is not a number: {exc}") from exc
+    if rows.ndim != 2 or rows.shape[1] != len(header):
+        raise TrackFormatError("the landmarks CSV has rows with a different number of cells than its header")
+    table = rows[:, columns]
+    return PoseTrack(
+        t_s=table[:, 0],
+        landmarks=table[:, 1:].reshape(-1, N_LANDMARKS, 4),
+        width=width,
+        height=height,
+    )
+
+
+def track_to_landmarks_csv(track: PoseTrack) -> str:
+    """Write a track in the shadowcoach CSV layout (the inverse of :func:`track_from_landmarks_csv`)."""
+    header = ["frame_idx", "timestamp_sec"] + [f"{lm}_{f}" for lm in LANDMARK_NAMES for f in _CSV_FIELDS]
+    flat = track.landmarks.reshape(track.n_frames, -1).astype(np.float64)
+    lines = [",".join(header)]
+    lines.extend(
+        ",".join([str(i), repr(float(t)), *("" if np.isnan(v) else repr(float(v)) for v in row)])
+        for i, (t, row) in enumerate(zip(track.t_s, flat, strict=True))
+    )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,89 @@
+import numpy as np
+import pytest
+
+from punch_core.errors import TrackFormatError
+from punch_core.formats import (
+    track_from_landmarks_csv,
+    track_from_npz_bytes,
+    track_to_landmarks_csv,
+    track_to_npz_bytes,
+)
+from punch_core.landmarks import MIRROR_PERMUTATION, Landmark
+from punch_core.track import PoseTrack
+
+
+def _track(n=20, seed=0):
+    rng = np.random.default_rng(seed)
+    lm = rng.random((n, 33, 4)).astype(np.float32)
+    lm[3] = np.nan
+    return PoseTrack(t_s=np.arange(n) / 30.0, landmarks=lm, width=640, height=480)
+
+
+def test_npz_round_trip_is_lossless():
+    track = _track()
+    back = track_from_npz_bytes(track_to_npz_bytes(track))
+    assert back.same_as(track)
+    assert back.landmarks.dtype == np.float32
+
+
+def test_csv_round_trip_is_lossless():
+    track = _track()
+    back = track_from_landmarks_csv(track_to_landmarks_csv(track), width=640, height=480)
+    assert back.same_as(track)
+
+
+def test_npz_missing_array_is_named():
+    import io
+
+    buf = io.BytesIO()
+    np.savez(buf, t_s=np.arange(3.0))
+    with pytest.raises(TrackFormatError, match="landmarks"):
+        track_from_npz_bytes(buf.getvalue())
+
+
+def test_garbage_bytes_are_a_format_error():
+    with pytest.raises(TrackFormatError, match=r"not a pose-track \.npz"):
+        track_from_npz_bytes(b"PK\x03\x04 this is not a zip")
+
+
+def test_csv_missing_column_is_named():
+    with pytest.raises(TrackFormatError, match="nose_x"):
+        track_from_landmarks_csv("frame_idx,timestamp_sec\n0,0.0\n", width=10, height=10)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"t_s": np.zeros((2, 2)), "landmarks": np.zeros((2, 33, 4))}, "1-D"),
+        ({"t_s": np.array([0.0, 0.0]), "landmarks": np.zeros((2, 33, 4))}, "strictly increasing"),
+        ({"t_s": np.array([0.0, 1.0]), "landmarks": np.zeros((2, 17, 4))}, r"\(T, 33, 4\)"),
+        ({"t_s": np.array([0.0, 1.0, 2.0]), "landmarks": np.zeros((2, 33, 4))}, "3 frames"),
+    ],
+)
+def test_track_validation(kwargs, message):
+    with pytest.raises(TrackFormatError, match=message):
+        PoseTrack(width=10, height=10, **kwargs)
+
+
+def test_track_rejects_bad_frame_size():
+    with pytest.raises(TrackFormatError, match="width"):
+        PoseTrack(t_s=np.arange(2.0), landmarks=np.zeros((2, 33, 4)), width=0, height=10)
+
+
+def test_mirror_swaps_sides_and_flips_x():
+    track = _track()
+    mirrored = track.mirrored()
+    assert mirrored.landmarks[0, Landmark.LEFT_WRIST, 0] == pytest.approx(
+        1 - track.landmarks[0, Landmark.RIGHT_WRIST, 0]
+    )
+    twice = mirrored.mirrored()
+    np.testing.assert_allclose(twice.landmarks, track.landmarks, atol=1e-6)
+    assert sorted(MIRROR_PERMUTATION.tolist()) == list(range(33))
+
+
+def test_real_landmarks_csv_reads(shared_dir):
+    path = next((shared_dir / "media/shadowcoach/landmarks").glob("jab_*.csv"))
+    track = track_from_landmarks_csv(path.read_text(), width=464, height=832)
+    assert track.n_frames > 10
+    assert track.fps == pytest.approx(15.0, rel=0.05)
+    assert track.coverage > 0.9
