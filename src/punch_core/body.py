@@ -62,6 +62,14 @@ def _enum_value(field: str, enum: type[E], value: object) -> E:
         raise ValidationError(field, value, f"one of {allowed}") from None
 
 
+def _stance(value: object) -> Stance:
+    return _enum_value("stance", Stance, value)
+
+
+def _experience(value: object) -> Experience:
+    return _enum_value("experience", Experience, value)
+
+
 @attrs.frozen(kw_only=True)
 class BodySpecs:
     """What the boxer tells us about themself.
@@ -78,8 +86,8 @@ class BodySpecs:
 
     height_cm: float
     weight_kg: float | None = None
-    stance: Stance = Stance.ORTHODOX
-    experience: Experience = Experience.INTERMEDIATE
+    stance: Stance = attrs.field(default=Stance.ORTHODOX, converter=_stance)
+    experience: Experience = attrs.field(default=Experience.INTERMEDIATE, converter=_experience)
 
     @classmethod
     def parse(
@@ -101,8 +109,6 @@ class BodySpecs:
     def __attrs_post_init__(self) -> None:
         _in_range("height_cm", self.height_cm, HEIGHT_CM_RANGE)
         _in_range("weight_kg", self.weight_kg, WEIGHT_KG_RANGE)
-        _enum_value("stance", Stance, self.stance)
-        _enum_value("experience", Experience, self.experience)
 
     @property
     def height_m(self) -> float:

@@ -44,4 +44,4 @@ def test_parse_accepts_cli_strings():
 
 def test_bool_is_not_a_height():
     with pytest.raises(ValidationError):
-        BodySpecs(height_cm=True)  # type: ignore[arg-type]
+        BodySpecs(height_cm=True)

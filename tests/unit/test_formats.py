@@ -1,3 +1,5 @@
+import io
+
 import numpy as np
 import pytest
 
@@ -33,8 +35,6 @@ def test_csv_round_trip_is_lossless():
 
 
 def test_npz_missing_array_is_named():
-    import io
-
     buf = io.BytesIO()
     np.savez(buf, t_s=np.arange(3.0))
     with pytest.raises(TrackFormatError, match="landmarks"):

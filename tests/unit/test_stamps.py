@@ -1,3 +1,5 @@
+from typing import Any
+
 import pytest
 
 from punch_core.errors import TrackFormatError
@@ -5,7 +7,15 @@ from punch_core.stamps import Category, Hand, Stamp, StampKind
 
 
 def _jab(**kw):
-    base = dict(kind="jab", hand="lead", t_start_s=1.0, t_peak_s=1.2, t_end_s=1.5, confidence=0.9, peak_speed_mps=6.0)
+    base: dict[str, Any] = {
+        "kind": "jab",
+        "hand": "lead",
+        "t_start_s": 1.0,
+        "t_peak_s": 1.2,
+        "t_end_s": 1.5,
+        "confidence": 0.9,
+        "peak_speed_mps": 6.0,
+    }
     base.update(kw)
     return Stamp(**base)
 

@@ -4,9 +4,9 @@ How it works (all in metres on the kinematics grid):
 
 * The wrist is followed relative to the middle of the shoulders, which removes footwork and ducking.
 * Its **guard position** is a rolling median over ``GUARD_WINDOW_S`` (a hand spends most of a round in guard).
-* A strike candidate is a peak of the distance from guard (``reach``) of at least ``MIN_REACH_SHARE`` of the
-  arm's length, reached at a hand speed of at least ``MIN_SPEED_MPS``. A mostly downward excursion is a
-  dropped hand, not a punch.
+* A strike candidate is a peak of the distance from guard (``reach``, downward travel discounted) of at
+  least ``MIN_REACH_SHARE`` of the arm's length, reached at a hand speed of at least ``MIN_SPEED_MPS``. A
+  mostly downward excursion is a dropped hand, not a punch.
 * The type comes from the arm at full extension: a nearly straight elbow is a straight punch (jab or cross by
   the hand); a bent elbow with the wrist driven upward is an uppercut; a bent elbow lifted towards shoulder
   height with the wrist travelling sideways is a hook.
@@ -33,7 +33,7 @@ from punch_core.stamps import STRIKE_BY_HAND_AND_TYPE, Hand, Stamp
 from punch_core.track import FloatArray
 
 GUARD_WINDOW_S = 2.5
-MIN_REACH_SHARE = 0.30
+MIN_REACH_SHARE = 0.22
 MIN_PROMINENCE_SHARE = 0.22
 MIN_SPEED_MPS = 1.5
 MIN_GAP_S = 0.2
@@ -58,10 +58,23 @@ class StrikeCandidate:
     end: int
     reach_m: float
     speed_mps: float
+    speed_3d_mps: float
 
 
 def _hand(side: str, stance: Stance) -> Hand:
     return Hand.LEAD if side == stance.lead_side else Hand.REAR
+
+
+DOWNWARD_WEIGHT = 0.3
+"""Downward hand travel counts this much towards reach: punches go out and up, dips (before an uppercut) and
+dropped hands go down."""
+
+
+def _outward_reach(disp: FloatArray) -> FloatArray:
+    """Distance from guard, z weighted, with downward travel discounted by ``DOWNWARD_WEIGHT``."""
+    weighted = disp * Z_SCALE
+    weighted[:, 1] = np.where(weighted[:, 1] < 0, DOWNWARD_WEIGHT * weighted[:, 1], weighted[:, 1])
+    return np.asarray(np.linalg.norm(weighted, axis=1))
 
 
 def _candidates(k: Kinematics, side: str) -> list[StrikeCandidate]:
@@ -71,8 +84,9 @@ def _candidates(k: Kinematics, side: str) -> list[StrikeCandidate]:
     centre_vel = 0.5 * (k.vel_mps[:, Landmark.LEFT_SHOULDER] + k.vel_mps[:, Landmark.RIGHT_SHOULDER])
     rel = k.point(wrist_lm) - centre
     guard = baseline(rel, GUARD_WINDOW_S)
-    reach = weighted_norm(rel - guard)
+    reach = _outward_reach(rel - guard)
     speed = weighted_norm(k.vel_mps[:, wrist_lm] - centre_vel)
+    speed3d = np.linalg.norm(k.vel_mps[:, wrist_lm] - centre_vel, axis=1)
     arm = k.arm_m
     peaks, _ = find_peaks(
         np.nan_to_num(reach, nan=0.0),
@@ -86,11 +100,21 @@ def _candidates(k: Kinematics, side: str) -> list[StrikeCandidate]:
         top_speed = float(np.nanmax(speed[start : p + 1])) if p > start else float(speed[p])
         if not np.isfinite(top_speed) or top_speed < MIN_SPEED_MPS:
             continue
+        # The gate uses the z-discounted speed (robust to depth noise); the reported speed is the full 3-D one.
+        speed_3d = float(np.nanmax(speed3d[start : min(end, p + samples(0.1)) + 1]))
         disp = (rel[p] - guard[p]) * Z_SCALE
         if disp[1] < -0.6 * np.linalg.norm(disp):  # mostly downward: a dropped hand, not a punch
             continue
         out.append(
-            StrikeCandidate(side=side, start=start, peak=int(p), end=end, reach_m=float(reach[p]), speed_mps=top_speed)
+            StrikeCandidate(
+                side=side,
+                start=start,
+                peak=int(p),
+                end=end,
+                reach_m=float(reach[p]),
+                speed_mps=top_speed,
+                speed_3d_mps=max(top_speed, speed_3d),
+            )
         )
     return out
 
@@ -113,6 +137,7 @@ def _features(k: Kinematics, c: StrikeCandidate, forward: FloatArray) -> dict[st
         "reach_share": c.reach_m / k.arm_m,
         "peak_speed_mps": c.speed_mps,
         "elbow_angle_deg": elbow_angle if np.isfinite(elbow_angle) else 180.0,
+        "extension_share": float(np.linalg.norm((wrist[p] - shoulder[p]) * Z_SCALE) / k.arm_m),
         "elbow_lift_m": float((elbow[p, 1] - shoulder[p, 1]) / scale),
         "wrist_rise_m": rise / scale,
         "horizontal_travel_m": horizontal / scale,
@@ -164,7 +189,7 @@ def detect_strikes(k: Kinematics, stance: Stance) -> list[Stamp]:
                     t_peak_s=float(k.t_s[c.peak]),
                     t_end_s=float(k.t_s[c.end]),
                     confidence=confidence,
-                    peak_speed_mps=c.speed_mps,
+                    peak_speed_mps=c.speed_3d_mps,
                     features=features,
                 )
             )

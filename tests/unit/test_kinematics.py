@@ -1,0 +1,36 @@
+import numpy as np
+import pytest
+
+from punch_core.errors import PoseQualityError
+from punch_core.kinematics import GRID_HZ, compute_kinematics, fill_short_gaps
+from punch_core.landmarks import Landmark
+from punch_core.track import PoseTrack
+from tests.support.synthetic_boxer import Camera, make_round
+
+
+def test_short_gaps_are_filled_long_ones_stay_nan():
+    t = np.arange(30) / 10.0  # 10 Hz
+    values = t[:, None].copy()
+    valid = np.ones(30, dtype=bool)
+    valid[5] = False  # 0.2 s between neighbours: filled
+    valid[10:14] = False  # 0.5 s: left as NaN
+    out = fill_short_gaps(t, values, valid, 0.2)
+    assert out[5, 0] == pytest.approx(0.5)
+    assert np.isnan(out[10:14, 0]).all()
+    assert out[20, 0] == pytest.approx(2.0)
+
+
+def test_scale_matches_the_boxers_height():
+    r = make_round(actions=(), duration_s=3.0, fps=30, camera=Camera(yaw_deg=30.0), bounce=False)
+    track = PoseTrack(t_s=r.t_s, landmarks=r.landmarks, width=r.width, height=r.height)
+    k = compute_kinematics(track, height_m=1.75)
+    assert k.t_s[1] - k.t_s[0] == pytest.approx(1 / GRID_HZ)
+    shoulder_to_ankle = k.point(Landmark.LEFT_SHOULDER)[:, 1] - k.point(Landmark.LEFT_ANKLE)[:, 1]
+    # Shoulder height 0.818 H minus ankle height ~0.04 H, standing with bent knees: about 1.3 m.
+    assert 1.1 < float(np.nanmedian(shoulder_to_ankle)) < 1.5
+
+
+def test_empty_track_is_a_quality_error():
+    track = PoseTrack(t_s=np.arange(10) / 30, landmarks=np.full((10, 33, 4), np.nan), width=100, height=100)
+    with pytest.raises(PoseQualityError, match="no boxer was found"):
+        compute_kinematics(track, height_m=1.75)

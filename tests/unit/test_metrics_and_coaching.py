@@ -1,0 +1,114 @@
+import json
+
+import pytest
+
+from punch_core.body import BodySpecs
+from punch_core.coaching import ANSWER_SCHEMA, Language, OfflineCoach, build_coaching_prompt
+from punch_core.coaching.offline import CoachingRequest
+from punch_core.detection import detect_stamps
+from punch_core.metrics import COMBO_MAX_GAP_S, combinations, compute_metrics
+from punch_core.report import REPORT_KEYS, SCHEMA_VERSION, analyse_track
+from punch_core.stamps import Stamp
+from punch_core.track import PoseTrack
+from tests.support.synthetic_boxer import Camera, make_round
+
+
+def _strike(kind, t, hand="lead"):
+    return Stamp(
+        kind=kind, hand=hand, t_start_s=t - 0.1, t_peak_s=t, t_end_s=t + 0.2, confidence=0.9, peak_speed_mps=6.0
+    )
+
+
+def test_combinations_follow_the_gap_rule():
+    strikes = [
+        _strike("jab", 1.0),
+        _strike("cross", 1.0 + COMBO_MAX_GAP_S, "rear"),
+        _strike("lead_hook", 2.3),
+        _strike("jab", 5.0),
+    ]
+    chains = combinations(strikes)
+    assert [[s.kind.number for s in c] for c in chains] == [[1, 2, 3]]
+
+
+@pytest.fixture(scope="module")
+def round_result():
+    actions = [
+        ("jab", 1.0),
+        ("cross", 1.5),
+        ("jab", 4.0),
+        ("lead_hook", 6.0),
+        ("duck", 8.0),
+        ("jab", 10.0),
+        ("cross", 10.5),
+        ("rear_uppercut", 13.0),
+    ]
+    r = make_round(
+        actions=actions,
+        duration_s=15.0,
+        fps=30,
+        camera=Camera(yaw_deg=70.0),
+        guard_drops=[False, True, False, False, False, False, False, False],
+        seed=5,
+    )
+    track = PoseTrack(t_s=r.t_s, landmarks=r.landmarks, width=r.width, height=r.height)
+    return track, detect_stamps(track, BodySpecs(height_cm=175))
+
+
+def test_metrics_on_a_known_round(round_result):
+    _, result = round_result
+    m = compute_metrics(result.stamps, result.kinematics)
+    assert m["strikes_total"] == 7
+    assert m["counts"]["jab"] == 3
+    assert m["counts"]["duck"] == 1
+    assert m["counts"]["guard_drop"] == 1
+    assert m["strikes_per_minute"] == pytest.approx(7 / 15 * 60, rel=0.02)
+    assert m["lead_share"] == pytest.approx(4 / 7, abs=1e-3)
+    assert {p["pattern"]: p["count"] for p in m["combinations"]["patterns"]} == {"1-2": 2}
+    assert sum(b["strikes"] for b in m["work_rate"]) == 7
+    assert 0.5 < m["guard_discipline"] <= 1.0
+    assert 3.0 < m["mean_hand_speed_mps"] < 12.0
+    assert m["active_time_s"] + m["idle_time_s"] == pytest.approx(m["duration_s"], abs=0.1)
+    json.dumps(m)
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_prompt_has_specs_metrics_timeline_and_schema(round_result, language):
+    _, result = round_result
+    m = compute_metrics(result.stamps, result.kinematics)
+    specs = BodySpecs(height_cm=180, weight_kg=72, stance="southpaw")
+    prompt = build_coaching_prompt(specs, m, result.stamps, language)
+    assert '"stance": "southpaw"' in prompt.user
+    assert "strikes_per_minute" in prompt.user
+    assert sum(line[:1].isdigit() for line in prompt.user.splitlines()) == len(result.stamps)
+    assert ("Korean" in prompt.system) == (language == "ko")
+    assert prompt.schema is ANSWER_SCHEMA
+    assert set(ANSWER_SCHEMA["required"]) == {"summary", "strengths", "improvements", "drills", "next_session_goal"}
+
+
+@pytest.mark.parametrize("language", [Language.EN, Language.KO])
+def test_offline_coach_fills_every_field_and_cites_real_times(round_result, language):
+    _, result = round_result
+    m = compute_metrics(result.stamps, result.kinematics)
+    coaching = OfflineCoach().coach(
+        CoachingRequest(specs=BodySpecs(height_cm=175), metrics=m, stamps=result.stamps, language=language)
+    )
+    assert coaching.source.value == "offline"
+    assert coaching.summary
+    assert coaching.next_session_goal
+    assert coaching.strengths or coaching.improvements
+    times = {round(s.t_peak_s, 2) for s in result.stamps}
+    for point in (*coaching.strengths, *coaching.improvements):
+        assert set(point.evidence_t_s) <= times
+    if language is Language.KO:
+        assert any("\uac00" <= ch <= "\ud7a3" for ch in coaching.summary)
+
+
+def test_report_document(round_result):
+    track, _ = round_result
+    report = analyse_track(track, BodySpecs(height_cm=175), OfflineCoach(), video={"source": "x.mp4"})
+    assert set(REPORT_KEYS) <= set(report)
+    assert report["schema_version"] == SCHEMA_VERSION
+    assert report["coaching"]["source"] == "offline"
+    assert report["video"]["source"] == "x.mp4"
+    assert [Stamp.from_dict(s).to_dict() for s in report["stamps"]] == report["stamps"]
+    json.dumps(report, ensure_ascii=False)
