@@ -19,6 +19,10 @@ distances mix it with x and y.
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import attrs
 import numpy as np
 import numpy.typing as npt
@@ -151,18 +155,12 @@ def rolling_nanmedian(values: FloatArray, window: int, step: int = BASELINE_STEP
     return out.reshape((n, *values.shape[1:]))
 
 
-class _quiet_nan_warnings:  # noqa: N801 - used like a function
+@contextmanager
+def _quiet_nan_warnings() -> Iterator[None]:
     """All-NaN windows are expected (long dropouts); their result is NaN, which is what we want."""
-
-    def __enter__(self) -> None:
-        import warnings  # noqa: PLC0415 - only needed here
-
-        self._ctx = warnings.catch_warnings()
-        self._ctx.__enter__()
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc: object) -> None:
-        self._ctx.__exit__(None, None, None)
+        yield
 
 
 def _resample(t_src: FloatArray, values: FloatArray, t_grid: FloatArray) -> FloatArray:

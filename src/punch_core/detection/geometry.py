@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from punch_core.kinematics import Z_WEIGHT, Kinematics, rolling_nanmedian
+from punch_core.kinematics import Z_WEIGHT, Kinematics, odd_samples, rolling_nanmedian
 from punch_core.landmarks import Landmark
 from punch_core.track import FloatArray
 
@@ -70,8 +70,6 @@ def facing_axes(k: Kinematics) -> tuple[FloatArray, FloatArray]:
 
 def baseline(values: FloatArray, window_s: float) -> FloatArray:
     """Slow baseline of a (N, C) signal: a centred rolling median over ``window_s``."""
-    from punch_core.kinematics import odd_samples  # noqa: PLC0415 - avoid a name clash at module level
-
     return rolling_nanmedian(values, odd_samples(window_s))
 
 
