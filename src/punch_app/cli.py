@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TextIO
 
 from punch_core.body import BodySpecs
 from punch_core.coaching import OfflineCoach
@@ -14,6 +18,7 @@ from punch_core.errors import PunchError, TrackFormatError
 from punch_core.formats import track_from_landmarks_csv, track_from_npz_bytes
 from punch_core.report import analyse_track
 from punch_core.track import PoseTrack
+from punch_core.video_analysis import parse_subject
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1
@@ -69,6 +74,30 @@ def _parser() -> argparse.ArgumentParser:
     detect.add_argument("--lang", default="en", choices=["en", "ko"], help="coaching language")
     detect.add_argument("--frame-size", type=_frame_size, default=None, help="WIDTHxHEIGHT, needed for a CSV track")
     detect.add_argument("--out", type=Path, default=None, help="write the report here instead of stdout")
+
+    analyze = sub.add_parser(
+        "analyze",
+        help="analyse a video (MP4, MOV or WebM) and write a report folder",
+        description=(
+            "Video -> thumbnails -> subject -> pose -> stamps -> metrics -> offline coaching. Writes "
+            "DIR/report.json, DIR/pose_track.npz, DIR/report.html and, with --overlay, DIR/overlay.mp4."
+        ),
+    )
+    analyze.add_argument("video", type=Path, help="the video file")
+    analyze.add_argument("--stance", default="orthodox", help="orthodox (left lead) or southpaw (right lead)")
+    analyze.add_argument("--height-cm", required=True, help="the boxer's height, 100-250")
+    analyze.add_argument("--weight-kg", default=None, help="the boxer's weight, 30-200")
+    analyze.add_argument("--experience", default="intermediate", help="beginner, intermediate or advanced")
+    analyze.add_argument(
+        "--subject",
+        default="auto",
+        help="auto (the largest person) or X,Y,W,H@T: a pixel box around you on the upright frame at T seconds",
+    )
+    analyze.add_argument("--lang", default="en", choices=["en", "ko"], help="coaching language")
+    analyze.add_argument("--out", type=Path, default=None, help="output folder (default: VIDEO's name + _report)")
+    analyze.add_argument("--overlay", action="store_true", help="also write overlay.mp4 (H.264, skeleton and stamps)")
+    analyze.add_argument("--workers", type=int, default=None, help="pose worker processes (default: one per core)")
+    analyze.add_argument("--verbose", action="store_true", help="show MediaPipe's own log messages")
     return parser
 
 
@@ -89,12 +118,88 @@ def _detect(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _native_logs_aside(*, keep: bool) -> Iterator[TextIO]:
+    """Send what native libraries (MediaPipe, LiteRT) print on file descriptor 2 to a log file, not the terminal.
+
+    Yields a stream on the real stderr for the progress bar. The log is deleted on success and named on failure.
+    """
+    if keep:
+        yield sys.stderr
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.NamedTemporaryFile("w+b", prefix="punch-native-", suffix=".log", delete=False) as log:
+        os.dup2(log.fileno(), 2)
+    console = os.fdopen(os.dup(saved), "w", buffering=1)
+    failed = False
+    try:
+        yield console
+    except PunchError:
+        raise  # a message for the user; the native chatter adds nothing
+    except BaseException:
+        failed = True
+        raise
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        console.close()
+        if failed:
+            sys.stderr.write(f"punch: native library messages are in {log.name}\n")
+        else:
+            Path(log.name).unlink(missing_ok=True)
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    from punch_app.analyze import analyze_video_to_dir  # noqa: PLC0415 - video libraries load only for this command
+    from punch_app.progress import ProgressBar  # noqa: PLC0415
+
+    specs = BodySpecs.parse(
+        height_cm=args.height_cm, weight_kg=args.weight_kg, stance=args.stance, experience=args.experience
+    )
+    subject = parse_subject(args.subject)
+    if not args.video.is_file():
+        sys.stderr.write(f"punch: {args.video} does not exist or is not a file\n")
+        return EXIT_USAGE
+    if args.workers is not None and args.workers < 1:
+        sys.stderr.write("punch: --workers must be at least 1\n")
+        return EXIT_USAGE
+    out_dir = args.out or args.video.with_name(args.video.stem + "_report")
+    stages = ("thumbnails", "pose", "stamps", "report", *(("overlay",) if args.overlay else ()))
+    with _native_logs_aside(keep=args.verbose) as console:
+        bar = ProgressBar(console, stages=stages)
+        try:
+            report = analyze_video_to_dir(
+                args.video,
+                out_dir,
+                specs=specs,
+                subject=subject,
+                language=args.lang,
+                overlay=args.overlay,
+                progress=bar,
+                workers=args.workers,
+            )
+        finally:
+            bar.finish()
+    metrics = report["metrics"]
+    sys.stderr.write(
+        f"wrote {out_dir}/ ({len(report['stamps'])} stamps, {metrics['strikes_total']} strikes, "
+        f"pose coverage {100 * report['quality']['pose_coverage']:.0f}%)\n"
+    )
+    for warning in report["quality"]["warnings"]:
+        sys.stderr.write(f"warning: {warning}\n")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status (0 ok, 1 analysis failed, 2 bad usage or input)."""
     args = _parser().parse_args(argv)
     try:
         if args.command == "detect":
             return _detect(args)
+        if args.command == "analyze":
+            return _analyze(args)
     except TrackFormatError as exc:
         sys.stderr.write(f"punch: {exc}\n")
         return EXIT_USAGE

@@ -47,3 +47,7 @@ class NotFoundError(PunchError, LookupError):
 
 class ConflictError(PunchError):
     """The request conflicts with the current state of a resource."""
+
+
+class MediaError(PunchError, ValueError):
+    """A video file cannot be used: unsupported container, corrupt or unreadable data, no video stream."""

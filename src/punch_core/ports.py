@@ -6,7 +6,7 @@ contract the adapter's contract tests check.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -17,7 +17,7 @@ import numpy.typing as npt
 if TYPE_CHECKING:
     from punch_core.coaching.model import Coaching
     from punch_core.coaching.offline import CoachingRequest
-    from punch_core.track import PoseTrack
+    from punch_core.subject import PeopleTrack, PersonBox
 
 
 @attrs.frozen(kw_only=True)
@@ -53,27 +53,31 @@ class FrameSource(Protocol):
         """Decode frames one at a time (never the whole video in memory), upright."""
         ...
 
-
-@attrs.frozen(kw_only=True)
-class PersonBox:
-    """A person found on a frame: pixel box and detector score."""
-
-    x: float
-    y: float
-    w: float
-    h: float
-    score: float
+    def frame_at(self, path: str, t_s: float) -> Frame:
+        """The frame shown at ``t_s`` seconds (the last one if ``t_s`` is past the end), upright."""
+        ...
 
 
 class PoseEstimator(Protocol):
     """Finds people and their 33 landmarks."""
 
     def people(self, frame: Frame) -> list[PersonBox]:
-        """Every person on one frame (for thumbnails and subject choice)."""
+        """Every person on one frame (for thumbnails and subject choice), largest first."""
         ...
 
-    def track(self, path: str, subject: PersonBox, subject_t_s: float) -> PoseTrack:
-        """The pose track of the chosen subject over the whole video; NaN where the subject is lost."""
+    def people_track(
+        self,
+        path: str,
+        info: VideoInfo,
+        *,
+        max_people: int,
+        progress: Callable[[float], None] | None = None,
+    ) -> PeopleTrack:
+        """Everyone's pose on every frame of a video, up to ``max_people`` per frame (docs of ``PeopleTrack``).
+
+        ``progress`` is called with the share done (0-1) as frames are processed.
+        Raises ``MediaError`` for unreadable video.
+        """
         ...
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from punch_core.body import BodySpecs
@@ -10,10 +11,10 @@ from punch_core.coaching.offline import CoachingRequest
 from punch_core.detection import detect_stamps
 from punch_core.metrics import compute_metrics
 from punch_core.ports import Coach
+from punch_core.quality import check_pose_quality
 from punch_core.track import PoseTrack
 
 SCHEMA_VERSION = "1.0"
-LOW_COVERAGE_WARNING = 0.95
 REPORT_KEYS = ("schema_version", "video", "quality", "stamps", "metrics", "coaching")
 
 
@@ -24,6 +25,7 @@ def analyse_track(
     *,
     language: Language | str = Language.EN,
     video: dict[str, Any] | None = None,
+    lost_spans_s: Sequence[tuple[float, float]] = (),
 ) -> dict[str, Any]:
     """Pose track -> stamps -> metrics -> coaching -> report.
 
@@ -33,24 +35,21 @@ def analyse_track(
         coach: Writes the coaching (an LLM adapter or :class:`~punch_core.coaching.OfflineCoach`).
         language: Coaching language, ``en`` or ``ko``.
         video: Facts about the source video to record (file name, codec ...); merged into ``video``.
+        lost_spans_s: Where the subject tracker lost the boxer (start, end seconds), for the warnings.
 
     Returns:
         The report document (a JSON-ready dict with the keys of ``REPORT_KEYS``).
 
     Raises:
-        PoseQualityError: if the track holds too little pose to analyse.
+        PoseQualityError: if the boxer is found in fewer than 80% of the frames, with filming advice.
     """
+    warnings = check_pose_quality(track, lost_spans_s)
     result = detect_stamps(track, specs)
     metrics = compute_metrics(result.stamps, result.kinematics)
     coaching = coach.coach(
         CoachingRequest(specs=specs, metrics=metrics, stamps=result.stamps, language=Language(language))
     )
     coverage = track.coverage
-    warnings = []
-    if coverage < LOW_COVERAGE_WARNING:
-        warnings.append(
-            f"the boxer was not found in {100 * (1 - coverage):.0f}% of the frames; stamps there are missing"
-        )
     return {
         "schema_version": SCHEMA_VERSION,
         "video": {
@@ -65,6 +64,7 @@ def analyse_track(
             "pose_coverage": round(coverage, 4),
             "mean_px_per_m": round(float(result.kinematics.px_per_m.mean()), 1),
             "warnings": warnings,
+            "lost_spans_s": [list(span) for span in lost_spans_s],
         },
         "body": {
             "height_cm": specs.height_cm,

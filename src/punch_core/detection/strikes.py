@@ -194,4 +194,23 @@ def detect_strikes(k: Kinematics, stance: Stance) -> list[Stamp]:
                 )
             )
     stamps.sort(key=lambda st: st.t_peak_s)
-    return stamps
+    return _drop_simultaneous(stamps)
+
+
+SIMULTANEOUS_S = 0.15
+"""Two hands cannot both land a punch this close together: the smaller excursion is the other hand moving with
+the body's rotation (the rear hand as a jab snaps out, the lead hand pulled back by a cross)."""
+
+
+def _drop_simultaneous(stamps: list[Stamp]) -> list[Stamp]:
+    """Keep, of strikes by different hands peaking within ``SIMULTANEOUS_S``, the one reaching furthest."""
+    dropped: set[int] = set()
+    for i, a in enumerate(stamps):
+        for j in range(i + 1, len(stamps)):
+            b = stamps[j]
+            if b.t_peak_s - a.t_peak_s > SIMULTANEOUS_S:
+                break
+            if a.hand != b.hand and i not in dropped and j not in dropped:
+                weaker = i if a.features["reach_share"] < b.features["reach_share"] else j
+                dropped.add(weaker)
+    return [s for i, s in enumerate(stamps) if i not in dropped]

@@ -1,0 +1,178 @@
+"""Wall time of `punch analyze` on a 3-minute 720p 30 fps video, against the pose-inference floor.
+
+Usage: .venv/bin/python bench/pipeline.py [--seconds 180] [--workers N] [--overlay]
+
+Builds (once, cached in .bench_cache/) a portrait 720x1280 30 fps H.264 video of the given length from the
+shadowcoach clips in ../shared/media, then in one run:
+  1. the floor: the median time of one PoseLandmarker inference (VIDEO mode, the pipeline's preprocessing) over
+     300 frames of that video, times the frame count, divided by the cores used;
+  2. `punch analyze` as a child process, timed, with the peak memory of its whole process tree sampled from /proc.
+Prints wall time, real-time factor, ms per frame, peak RSS and wall / floor. Goals (issue 3): wall <= 1.2 x floor
+(<= 90 s here), peak RSS < 1.5 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from fractions import Fraction
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SHARED = ROOT.parent / "shared" / "media" / "shadowcoach"
+CACHE = ROOT / ".bench_cache"
+SIZE = (720, 1280)
+FPS = 30
+
+
+def build_video(seconds: int) -> Path:
+    """Concatenate the shadowcoach clips (60 fps -> 30 fps, scaled to 720x1280) up to ``seconds``."""
+    import av  # noqa: PLC0415
+    import cv2  # noqa: PLC0415
+    import numpy as np  # noqa: PLC0415
+
+    out = CACHE / f"round_{seconds}s_720p30.mp4"
+    if out.exists():
+        return out
+    clips = sorted((SHARED / "jab").glob("*.mp4")) + sorted((SHARED / "non_jab").glob("*.mp4"))
+    if not clips:
+        sys.exit(f"needs the shadowcoach clips in {SHARED} (the ../shared folder beside the project)")
+    CACHE.mkdir(exist_ok=True)
+    target = seconds * FPS
+    written = 0
+    tmp = out.with_suffix(".part.mp4")
+    with av.open(str(tmp), "w") as box:
+        stream = box.add_stream("libx264", rate=Fraction(FPS, 1))
+        stream.width, stream.height, stream.pix_fmt = SIZE[0], SIZE[1], "yuv420p"
+        stream.options = {"preset": "veryfast", "crf": "23"}
+        while written < target:
+            for clip in clips:
+                cap = cv2.VideoCapture(str(clip))
+                step = max(1, round((cap.get(cv2.CAP_PROP_FPS) or FPS) / FPS))
+                i = 0
+                while written < target:
+                    ok, bgr = cap.read()
+                    if not ok:
+                        break
+                    if i % step == 0:
+                        rgb = np.asarray(
+                            cv2.cvtColor(cv2.resize(bgr, SIZE, interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2RGB),
+                            dtype=np.uint8,
+                        )
+                        for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
+                            box.mux(packet)
+                        written += 1
+                    i += 1
+                cap.release()
+                if written >= target:
+                    break
+        for packet in stream.encode():
+            box.mux(packet)
+    tmp.rename(out)
+    return out
+
+
+def inference_median_s(video: Path, n: int = 300) -> float:
+    """Median seconds of one pose inference on the pipeline's preprocessed frames (one pose per frame)."""
+    import cv2  # noqa: PLC0415
+    import numpy as np  # noqa: PLC0415
+
+    from punch_adapters.pose.mediapipe_pose import _landmarker, _mp_image, _shrink  # noqa: PLC0415
+
+    cap = cv2.VideoCapture(str(video))
+    times = []
+    with _landmarker(video=True, num_poses=1) as landmarker:
+        for i in range(n):
+            ok, bgr = cap.read()
+            if not ok:
+                break
+            small = _shrink(np.asarray(bgr, dtype=np.uint8))
+            image = _mp_image(np.asarray(cv2.cvtColor(small, cv2.COLOR_BGR2RGB), dtype=np.uint8))
+            t = time.perf_counter()
+            landmarker.detect_for_video(image, round(i * 1000 / FPS))
+            times.append(time.perf_counter() - t)
+    cap.release()
+    return statistics.median(times[10:])
+
+
+def _tree_rss_bytes(pid: int) -> int:
+    """Resident memory of a process and all its descendants."""
+    total = 0
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+                children.setdefault(int(stat[1]), []).append(int(entry))
+            except (OSError, IndexError):
+                continue
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        todo.extend(children.get(p, []))
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+        except OSError:
+            continue
+    return total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=int, default=180)
+    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--overlay", action="store_true")
+    args = parser.parse_args()
+    from punch_adapters.pose.mediapipe_pose import available_cores  # noqa: PLC0415
+
+    cores = args.workers or available_cores()
+    video = build_video(args.seconds)
+    frames = args.seconds * FPS
+    median_s = inference_median_s(video)
+    floor_s = frames * median_s / cores
+    peak = 0
+    with tempfile.TemporaryDirectory() as out:
+        cmd = [sys.executable, "-m", "punch_app.cli", "analyze", str(video), "--height-cm", "175", "--out", out]
+        cmd += ["--workers", str(cores)] + (["--overlay"] if args.overlay else [])
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)  # noqa: S603 - our own CLI
+        stop = threading.Event()
+
+        def sample() -> None:
+            nonlocal peak
+            while not stop.is_set():
+                peak = max(peak, _tree_rss_bytes(proc.pid))
+                stop.wait(0.2)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        _, err = proc.communicate()
+        wall_s = time.perf_counter() - started
+        stop.set()
+        sampler.join()
+        if proc.returncode != 0:
+            sys.exit(f"punch analyze failed ({proc.returncode}): {err.strip().splitlines()[-1:]}")
+    print(f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"video: {video.name} ({frames} frames, {SIZE[0]}x{SIZE[1]} @ {FPS} fps)")
+    print(f"pose inference median: {1000 * median_s:.1f} ms/frame; floor = {frames} x that / {cores} = {floor_s:.1f} s")
+    print(
+        f"punch analyze wall:    {wall_s:.1f} s  ({wall_s / args.seconds:.2f} x real time, "
+        f"{1000 * wall_s / frames:.1f} ms/frame)"
+    )
+    print(f"wall / floor:          {wall_s / floor_s:.2f}  (goal <= 1.2; and <= 90 s for 180 s of video)")
+    print(f"peak RSS (tree):       {peak / 2**20:.0f} MiB  (goal < 1536 MiB)")
+
+
+if __name__ == "__main__":
+    main()

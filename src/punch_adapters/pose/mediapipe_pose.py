@@ -1,0 +1,310 @@
+"""MediaPipe Tasks PoseLandmarker: people on a frame, and everyone's pose over a whole video.
+
+The model (BlazePose GHUM full, Apache-2.0) travels inside this package (docs/pose_model.md); nothing is downloaded.
+Inference uses one core per landmarker, so a video is cut into overlapping segments, one worker process each
+(spawned: MediaPipe's threads do not survive a fork), and the segments are stitched back in order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import multiprocessing as mp
+import os
+import queue
+from collections.abc import Callable, Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from punch_adapters.pose.appearance import DESCRIPTOR_SIZE, describe
+from punch_core.errors import MediaError, PunchError
+from punch_core.ports import Frame, PoseEstimator, VideoInfo
+from punch_core.subject import DUPLICATE_OVERLAP, PeopleTrack, PersonBox, person_box
+
+MODEL_NAME = "pose_landmarker_full.task"
+MODEL_SHA256 = "8ea15f497276a4a48cdedf392b03e27a9eddce836f5c0bbbdfe91e4b292b0bab"
+# Frames are shrunk to this longest side before inference: the landmark model sees a 256 px crop of the person,
+# so a 1080x1920 phone frame loses nothing that matters, and conversion costs less.
+POSE_MAX_SIDE = 960
+PEOPLE_ON_THUMBNAIL = 4
+THUMBNAIL_CONFIDENCE = 0.3
+# The second and later segments start this many frames early so MediaPipe's tracking has settled by the cut.
+SEGMENT_OVERLAP_FRAMES = 15
+MIN_FRAMES_PER_WORKER = 240
+PROGRESS_EVERY = 15
+WORKER_POLL_S = 1.0
+
+
+def model_path() -> Path:
+    """The packaged pose model's path on disk."""
+    return Path(str(resources.files("punch_adapters.pose") / "models" / MODEL_NAME))
+
+
+def _landmarker(*, video: bool, num_poses: int) -> Any:  # noqa: ANN401 - mediapipe has no type stubs
+    from mediapipe.tasks.python import BaseOptions, vision  # noqa: PLC0415 - heavy import, only when used
+
+    # A single still frame lacks the tracking that carries a half-hidden boxer from frame to frame, so
+    # thumbnails accept weaker detections (duplicates are merged afterwards).
+    confidence = 0.5 if video else THUMBNAIL_CONFIDENCE
+    options = vision.PoseLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(model_path())),
+        running_mode=vision.RunningMode.VIDEO if video else vision.RunningMode.IMAGE,
+        num_poses=num_poses,
+        min_pose_detection_confidence=confidence,
+        min_pose_presence_confidence=confidence,
+        min_tracking_confidence=0.5,
+    )
+    with quiet_native_stderr():
+        return vision.PoseLandmarker.create_from_options(options)
+
+
+@contextlib.contextmanager
+def quiet_native_stderr() -> Iterator[None]:
+    """Silence what MediaPipe's C++ side prints to file descriptor 2 (model-loading chatter) for a while."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr at all
+        yield
+        return
+    try:
+        with Path(os.devnull).open("wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _shrink(bgr: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    h, w = bgr.shape[:2]
+    scale = POSE_MAX_SIDE / max(h, w)
+    if scale >= 1.0:
+        return bgr
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return np.asarray(cv2.resize(bgr, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
+
+
+def _to_array(pose: Any) -> npt.NDArray[np.float32]:  # noqa: ANN401 - mediapipe landmark list
+    return np.array(
+        [[p.x, p.y, p.z, p.visibility if p.visibility is not None else 1.0] for p in pose], dtype=np.float32
+    )
+
+
+def _mp_image(rgb: npt.NDArray[np.uint8]) -> Any:  # noqa: ANN401 - mediapipe.Image
+    import mediapipe  # noqa: PLC0415 - heavy import, only when used
+
+    return mediapipe.Image(image_format=mediapipe.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+
+
+def _segment(path: str, start: int, stop: int, num_poses: int, fps: float) -> Iterator[tuple[float, Any, Any]]:
+    """Frames ``start`` to ``stop`` (exclusive): (time, landmarks (K, 33, 4), appearance (K, D)) each."""
+    cap = cv2.VideoCapture(path)
+    if not cap.isOpened():
+        raise MediaError("the video could not be opened for decoding")
+    last_ms = -1
+    try:
+        if start:
+            cap.set(cv2.CAP_PROP_POS_FRAMES, start)
+        with _landmarker(video=True, num_poses=num_poses) as landmarker:
+            for index in range(start, stop):
+                ok, frame = cap.read()
+                if not ok:
+                    return
+                bgr = np.asarray(frame, dtype=np.uint8)
+                ms_read = float(cap.get(cv2.CAP_PROP_POS_MSEC))
+                t_s = ms_read / 1000.0 if ms_read > 0 or index == 0 else index / fps
+                small = _shrink(bgr)
+                ms = max(round(t_s * 1000), last_ms + 1)
+                last_ms = ms
+                rgb = np.asarray(cv2.cvtColor(small, cv2.COLOR_BGR2RGB), dtype=np.uint8)
+                result = landmarker.detect_for_video(_mp_image(rgb), ms)
+                landmarks = np.full((num_poses, 33, 4), np.nan, dtype=np.float32)
+                looks = np.full((num_poses, DESCRIPTOR_SIZE), np.nan, dtype=np.float32)
+                hsv = (
+                    np.asarray(cv2.cvtColor(small, cv2.COLOR_BGR2HSV), dtype=np.uint8)
+                    if result.pose_landmarks
+                    else None
+                )
+                for k, pose in enumerate(result.pose_landmarks[:num_poses]):
+                    landmarks[k] = _to_array(pose)
+                    if hsv is not None:
+                        looks[k] = describe(hsv, landmarks[k])
+                yield t_s, landmarks, looks
+    finally:
+        cap.release()
+
+
+def _worker(path: str, start: int, stop: int, num_poses: int, fps: float, worker: int, out: Any) -> None:  # noqa: ANN401, PLR0917 - a Process target
+    """Worker process body: run one segment, report progress, send the arrays (or the error) back."""
+    try:
+        times, marks, looks = [], [], []
+        for i, (t_s, lm, look) in enumerate(_segment(path, start, stop, num_poses, fps), 1):
+            times.append(t_s)
+            marks.append(lm)
+            looks.append(look)
+            if i % PROGRESS_EVERY == 0:
+                out.put(("progress", worker, i))
+        out.put(("done", worker, (np.array(times), _stack(marks, num_poses), _stack(looks, num_poses))))
+    except Exception as exc:
+        out.put(("error", worker, f"{type(exc).__name__}: {exc}"))
+
+
+def _stack(items: list[Any], num_poses: int) -> npt.NDArray[np.float32]:
+    if items:
+        return np.stack(items).astype(np.float32)
+    return np.zeros((0, num_poses, 33, 4), dtype=np.float32)
+
+
+def plan_segments(n_frames: int, workers: int) -> list[tuple[int, int, int]]:
+    """(decode start, keep-from, stop) frame indices per worker; neighbours overlap by the warm-up frames."""
+    workers = max(1, min(workers, n_frames // MIN_FRAMES_PER_WORKER))
+    bounds = [round(i * n_frames / workers) for i in range(workers + 1)]
+    bounds[-1] = n_frames + 10_000  # read to the real end even when the header's frame count is short
+    return [(max(0, a - SEGMENT_OVERLAP_FRAMES) if a else 0, a, b) for a, b in itertools.pairwise(bounds)]
+
+
+def available_cores() -> int:
+    """CPU cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class MediaPipePoseEstimator(PoseEstimator):
+    """PoseLandmarker over the packaged model: ``people`` on one frame, ``people_track`` over a video.
+
+    Args:
+        workers: Worker processes for ``people_track``; default: one per available core.
+    """
+
+    def __init__(self, *, workers: int | None = None) -> None:
+        self._workers = workers or available_cores()
+        self._image_landmarker: Any = None
+
+    def close(self) -> None:
+        """Release the single-image landmarker (MediaPipe prints a traceback at exit otherwise)."""
+        if self._image_landmarker is not None:
+            self._image_landmarker.close()
+            self._image_landmarker = None
+
+    def __enter__(self) -> MediaPipePoseEstimator:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def people(self, frame: Frame) -> list[PersonBox]:
+        """Every person on one frame, largest first, in the frame's pixels."""
+        if self._image_landmarker is None:
+            self._image_landmarker = _landmarker(video=False, num_poses=PEOPLE_ON_THUMBNAIL)
+        h, w = frame.rgb.shape[:2]
+        small = _shrink(frame.rgb)
+        result = self._image_landmarker.detect(_mp_image(small))
+        boxes = [person_box(_to_array(pose), w, h) for pose in result.pose_landmarks]
+        kept: list[PersonBox] = []
+        for box in sorted(boxes, key=lambda b: -b.score):
+            if all(box.overlap(k) < DUPLICATE_OVERLAP for k in kept):
+                kept.append(box)
+        return sorted(kept, key=lambda b: -b.w * b.h)
+
+    def people_track(
+        self,
+        path: str,
+        info: VideoInfo,
+        *,
+        max_people: int,
+        progress: Callable[[float], None] | None = None,
+    ) -> PeopleTrack:
+        """Everyone's pose on every frame, segments in parallel worker processes, stitched in order.
+
+        Raises:
+            MediaError: if a segment cannot be decoded.
+            PunchError: if a worker process dies.
+        """
+        segments = plan_segments(info.n_frames, self._workers)
+        if len(segments) == 1:
+            parts = [self._inline(path, info, max_people, progress)]
+        else:
+            parts = self._parallel(path, info, segments, max_people, progress)
+        t_s = np.concatenate([p[0] for p in parts])
+        landmarks = np.concatenate([p[1] for p in parts])
+        looks = np.concatenate([p[2] for p in parts])
+        if t_s.size == 0:
+            raise MediaError("no frame of the video could be decoded: it may be damaged; re-export it")
+        # Decoder timestamps can repeat or step back at a broken packet: keep frames later than all before.
+        running = np.maximum.accumulate(t_s)
+        keep = np.concatenate([[True], t_s[1:] > running[:-1]])
+        return PeopleTrack(
+            t_s=t_s[keep], landmarks=landmarks[keep], appearance=looks[keep], width=info.width, height=info.height
+        )
+
+    def _inline(
+        self, path: str, info: VideoInfo, num_poses: int, progress: Callable[[float], None] | None
+    ) -> tuple[Any, Any, Any]:
+        times, marks, looks = [], [], []
+        for i, (t_s, lm, look) in enumerate(_segment(path, 0, info.n_frames + 10_000, num_poses, info.fps), 1):
+            times.append(t_s)
+            marks.append(lm)
+            looks.append(look)
+            if progress and i % PROGRESS_EVERY == 0:
+                progress(min(1.0, i / info.n_frames))
+        return np.array(times), _stack(marks, num_poses), _stack(looks, num_poses)
+
+    def _parallel(
+        self,
+        path: str,
+        info: VideoInfo,
+        segments: list[tuple[int, int, int]],
+        num_poses: int,
+        progress: Callable[[float], None] | None,
+    ) -> list[tuple[Any, Any, Any]]:
+        ctx = mp.get_context("spawn")
+        out = ctx.Queue()
+        procs = [
+            ctx.Process(
+                target=_worker, args=(path, start, stop, num_poses, info.fps, w, out), daemon=True, name=f"pose-{w}"
+            )
+            for w, (start, _keep, stop) in enumerate(segments)
+        ]
+        for proc in procs:
+            proc.start()
+        done: dict[int, tuple[Any, Any, Any]] = {}
+        counts = [0] * len(procs)
+        try:
+            while len(done) < len(procs):
+                try:
+                    kind, worker, payload = out.get(timeout=WORKER_POLL_S)
+                except queue.Empty:
+                    dead = [p.name for i, p in enumerate(procs) if i not in done and not p.is_alive()]
+                    if dead and out.empty():
+                        raise PunchError(
+                            f"pose estimation stopped unexpectedly ({', '.join(dead)}); try again"
+                        ) from None
+                    continue
+                if kind == "progress":
+                    counts[worker] = payload
+                    if progress:
+                        progress(min(1.0, sum(counts) / max(info.n_frames, 1)))
+                elif kind == "error":
+                    raise MediaError(f"the video could not be processed: {payload}")
+                else:
+                    done[worker] = payload
+        finally:
+            for proc in procs:
+                if proc.is_alive():
+                    proc.terminate()
+                proc.join(timeout=5)
+            with contextlib.suppress(Exception):
+                out.close()
+        parts = []
+        for w, (start, keep_from, _stop) in enumerate(segments):
+            t_s, marks, looks = done[w]
+            skip = keep_from - start
+            parts.append((t_s[skip:], marks[skip:], looks[skip:]))
+        return parts

@@ -1,0 +1,153 @@
+"""The video adapter on videos the tests encode themselves: probe, streaming decode, seeking, bad files."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from punch_adapters.pose.mediapipe_pose import MODEL_SHA256, MediaPipePoseEstimator, model_path, plan_segments
+from punch_adapters.pose.overlay import write_overlay
+from punch_adapters.pose.video import OpenCvFrameSource
+from punch_core.body import BodySpecs
+from punch_core.coaching import OfflineCoach
+from punch_core.errors import MediaError, PoseQualityError
+from punch_core.stamps import Hand, Stamp
+from punch_core.track import PoseTrack
+from punch_core.video_analysis import analyse_video
+
+FPS = 30
+
+
+def _encode(path: Path, *, codec: str = "libx264", seconds: float = 2.0, size: tuple[int, int] = (320, 240)) -> Path:
+    """A video whose frame i shows a grey level of 4 * i (so a frame can be told by its pixels)."""
+    with av.open(str(path), "w") as box:
+        stream = box.add_stream(codec, rate=Fraction(FPS, 1))
+        assert isinstance(stream, av.VideoStream)
+        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
+        for i in range(round(seconds * FPS)):
+            rgb = np.full((size[1], size[0], 3), (4 * i) % 256, dtype=np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
+                box.mux(packet)
+        for packet in stream.encode():
+            box.mux(packet)
+    return path
+
+
+@pytest.fixture(scope="module")
+def mp4(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _encode(tmp_path_factory.mktemp("video") / "grey.mp4")
+
+
+def test_probe_mp4(mp4: Path) -> None:
+    info = OpenCvFrameSource().probe(str(mp4))
+    assert info.container == "mp4"
+    assert (info.width, info.height, info.rotation_deg) == (320, 240, 0)
+    assert info.fps == pytest.approx(FPS)
+    assert info.n_frames == 2 * FPS
+    assert info.duration_s == pytest.approx(2.0, abs=0.05)
+
+
+def test_probe_webm(tmp_path: Path) -> None:
+    webm = _encode(tmp_path / "clip.webm", codec="libvpx-vp9", seconds=1.0)
+    info = OpenCvFrameSource().probe(str(webm))
+    assert info.container == "webm"
+    assert info.duration_s == pytest.approx(1.0, abs=0.1)
+
+
+def test_frames_stream_in_order_and_seek(mp4: Path) -> None:
+    source = OpenCvFrameSource()
+    frames = list(source.frames(str(mp4)))
+    assert [f.index for f in frames] == list(range(2 * FPS))
+    assert np.all(np.diff([f.t_s for f in frames]) > 0)
+    assert frames[0].rgb.shape == (240, 320, 3)
+    later = next(source.frames(str(mp4), start_s=1.0))
+    assert later.index == FPS
+    assert abs(int(later.rgb.mean()) - 4 * FPS) <= 3
+    window = list(source.frames(str(mp4), start_s=0.5, end_s=1.0))
+    assert [f.index for f in window] == list(range(15, 30))
+    at = source.frame_at(str(mp4), 1.5)
+    assert at.index == 45
+    assert abs(int(at.rgb.mean()) - 4 * 45 % 256) <= 3
+    assert source.frame_at(str(mp4), 99.0).index == 2 * FPS - 1
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p, good: p.write_bytes(b""), "the file is empty"),
+        (lambda p, good: p.write_bytes(b"just some text, not a video\n" * 40), "not a video we can read"),
+        (lambda p, good: p.write_bytes(good.read_bytes()[:600]), "damaged|no frame"),
+        (lambda p, good: p.write_bytes(good.read_bytes()[:32] + bytes(5000)), "damaged|no frame"),
+    ],
+    ids=["empty", "text", "truncated", "header-then-zeros"],
+)
+def test_bad_files_are_clear_media_errors(tmp_path: Path, mp4: Path, make: object, message: str) -> None:
+    bad = tmp_path / "bad.mp4"
+    make(bad, mp4)  # type: ignore[operator]
+    with pytest.raises(MediaError, match=message):
+        OpenCvFrameSource().probe(str(bad))
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(MediaError, match="cannot read the video file"):
+        OpenCvFrameSource().probe(str(tmp_path / "nope.mp4"))
+
+
+def test_packaged_model_is_the_reference() -> None:
+    data = model_path().read_bytes()
+    assert len(data) == 9_398_174
+    assert hashlib.sha256(data).hexdigest() == MODEL_SHA256
+
+
+def test_packaged_model_matches_shared_copy(shared_dir: Path) -> None:
+    reference = shared_dir / "models" / "pose_landmarker_full.task"
+    assert model_path().read_bytes() == reference.read_bytes()
+
+
+def test_video_without_people_fails_with_filming_advice(mp4: Path) -> None:
+    specs = BodySpecs.parse(height_cm="175", weight_kg=None, stance="orthodox", experience="beginner")
+    with MediaPipePoseEstimator(workers=1) as pose, pytest.raises(PoseQualityError, match="no one was found"):
+        analyse_video(str(mp4), source=OpenCvFrameSource(), pose=pose, coach=OfflineCoach(), specs=specs)
+
+
+def test_people_track_on_empty_scene_is_all_nan(mp4: Path) -> None:
+    source = OpenCvFrameSource()
+    info = source.probe(str(mp4))
+    with MediaPipePoseEstimator(workers=1) as pose:
+        people = pose.people_track(str(mp4), info, max_people=2)
+    assert people.landmarks.shape == (2 * FPS, 2, 33, 4)
+    assert np.isnan(people.landmarks).all()
+
+
+def test_segments_cover_every_frame_once() -> None:
+    for n, workers in [(100, 2), (5400, 2), (5400, 3), (481, 2)]:
+        plan = plan_segments(n, workers)
+        keep = [(k, stop) for _start, k, stop in plan]
+        assert keep[0][0] == 0
+        assert all(a[1] == b[0] for a, b in itertools.pairwise(keep))
+        assert keep[-1][1] >= n
+        assert all(start <= k for start, k, _ in plan)
+    assert len(plan_segments(100, 2)) == 1  # too short to be worth a second process
+
+
+def test_overlay_is_h264(mp4: Path, tmp_path: Path) -> None:
+    source = OpenCvFrameSource()
+    n = 2 * FPS
+    landmarks = np.full((n, 33, 4), 0.5, dtype=np.float32)
+    landmarks[:, :, 0] = np.linspace(0.3, 0.7, 33)
+    track = PoseTrack(t_s=np.arange(n) / FPS, landmarks=landmarks, width=320, height=240)
+    stamp = Stamp(kind="jab", hand=Hand.LEAD, t_start_s=0.5, t_peak_s=0.7, t_end_s=0.9, confidence=0.9,
+                  peak_speed_mps=5.0, features={})  # fmt: skip
+    out = tmp_path / "overlay.mp4"
+    written = write_overlay(source.frames(str(mp4)), track, [stamp], out, fps=FPS, n_frames=n)
+    assert written == n
+    with av.open(str(out)) as box:
+        stream = box.streams.video[0]
+        assert stream.codec_context.name == "h264"
+        assert sum(1 for _ in box.decode(stream)) == n

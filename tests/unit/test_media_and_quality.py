@@ -1,0 +1,87 @@
+"""Container sniffing, the pose quality gate and the subject/thumbnail helpers of the video use case."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from punch_core.errors import MediaError, PoseQualityError, ValidationError
+from punch_core.media import sniff_container
+from punch_core.quality import check_pose_quality
+from punch_core.subject import PersonBox
+from punch_core.track import PoseTrack
+from punch_core.video_analysis import parse_subject, thumbnail_times
+
+
+@pytest.mark.parametrize(
+    ("head", "container"),
+    [
+        (b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00", "mp4"),
+        (b"\x00\x00\x00\x1cftypmp42\x00\x00\x00\x00", "mp4"),
+        (b"\x00\x00\x00\x14ftypqt  \x00\x00\x00\x00", "mov"),
+        (b"\x00\x00\x00\x08wide\x00\x00\x00\x00mdat", "mov"),
+        (b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\x82\x84webm\x42\x87", "webm"),
+    ],
+)
+def test_sniff_known_containers(head: bytes, container: str) -> None:
+    assert sniff_container(head) == container
+
+
+@pytest.mark.parametrize(
+    ("head", "message"),
+    [
+        (b"", "the file is empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a video we can read"),
+        (b"RIFF\x00\x00\x00\x00AVI LIST", "not a video we can read"),
+        (b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\x82\x88matroska", "Matroska"),
+        (b"%PDF-1.7\n", "not a video we can read"),
+    ],
+)
+def test_sniff_refuses_everything_else_with_advice(head: bytes, message: str) -> None:
+    with pytest.raises(MediaError, match=message):
+        sniff_container(head)
+
+
+def _track(has_pose: np.ndarray) -> PoseTrack:
+    n = len(has_pose)
+    landmarks = np.full((n, 33, 4), 0.5, dtype=np.float32)
+    landmarks[~has_pose] = np.nan
+    return PoseTrack(t_s=np.arange(n) / 30.0, landmarks=landmarks, width=640, height=480)
+
+
+def test_quality_gate_refuses_under_80_percent_with_filming_advice() -> None:
+    has = np.ones(100, dtype=bool)
+    has[:21] = False
+    with pytest.raises(PoseQualityError, match=r"only 79% of the video .* film from further away"):
+        check_pose_quality(_track(has))
+
+
+def test_quality_gate_partial_analysis_warns_with_times() -> None:
+    has = np.ones(300, dtype=bool)
+    has[150:180] = False
+    warnings = check_pose_quality(_track(has), [(5.0, 6.0)])
+    assert any("not found in 10% of the frames" in w for w in warnings)
+    assert any("0:05.0-0:06.0" in w and "partial analysis" in w for w in warnings)
+
+
+def test_quality_gate_full_coverage_no_warnings() -> None:
+    assert check_pose_quality(_track(np.ones(50, dtype=bool))) == []
+
+
+def test_thumbnail_times() -> None:
+    assert thumbnail_times(120.0) == [0.5 + i for i in range(10)]
+    short = thumbnail_times(4.0)
+    assert len(short) == 10
+    assert short[0] == pytest.approx(0.2)
+    assert short[-1] == pytest.approx(3.8)
+
+
+def test_parse_subject() -> None:
+    assert parse_subject("auto") is None
+    choice = parse_subject("120,80,300,700@1.5")
+    assert choice is not None
+    assert choice.box == PersonBox(x=120, y=80, w=300, h=700)
+    assert choice.t_s == 1.5
+    for bad in ("left", "1,2,3@4", "1,2,0,5@1", "1,2,3,4@-1", "a,b,c,d@e"):
+        with pytest.raises(ValidationError, match="subject must be auto or X,Y,W,H@T"):
+            parse_subject(bad)
