@@ -32,6 +32,8 @@ test: lint typecheck imports unit
 
 bench: $(STAMP)
 	$(BIN)/python bench/detect.py
+	$(BIN)/python bench/pipeline.py
+	$(BIN)/python bench/accuracy.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
