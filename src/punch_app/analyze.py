@@ -10,7 +10,7 @@ from punch_adapters.pose.mediapipe_pose import MediaPipePoseEstimator
 from punch_adapters.pose.overlay import encode_jpeg, write_overlay
 from punch_adapters.pose.video import OpenCvFrameSource
 from punch_app.progress import ProgressBar
-from punch_app.report_page import render_report_html
+from punch_app.report_html import render_report_html
 from punch_core.body import BodySpecs
 from punch_core.coaching import OfflineCoach
 from punch_core.formats import track_to_npz_bytes
