@@ -322,9 +322,10 @@ def _step(people: PeopleTrack, frame: int, state: _State) -> int | None:  # noqa
     reacquire = gap_s > REACQUIRE_AFTER_S
     radius = BASE_RADIUS_TORSOS + MAX_SPEED_TORSOS_PER_S * gap_s
     predicted = state.centre + state.velocity * min(gap_s, 0.3)
+    torsos = {j: _torso(people.landmarks[frame, j], people.width, people.height) for j in slots}
     scored: list[tuple[float, float, int, FloatArray, float]] = []
     for k in slots:
-        centre, torso = _torso(people.landmarks[frame, k], people.width, people.height)
+        centre, torso = torsos[k]
         distance = float(np.linalg.norm(centre - predicted)) / state.torso_px
         size_ratio = torso / state.torso_px
         look = hellinger(people.appearance[frame, k], state.appearance)
@@ -352,14 +353,12 @@ def _step(people: PeopleTrack, frame: int, state: _State) -> int | None:  # noqa
     if not reacquire and not ambiguous:
         # One person where two were a moment ago (the estimator lost one in the clinch): whose is it?
         own = float(np.linalg.norm(centre - predicted)) / state.torso_px
+        opponent_look = hellinger(people.appearance[frame, k], state.opponent) if state.opponent is not None else look
         for other in state.others_at(t):
             theirs = float(np.linalg.norm(centre - other)) / state.torso_px
-            opponent_look = (
-                hellinger(people.appearance[frame, k], state.opponent) if state.opponent is not None else look
-            )
             if theirs < own + AMBIGUOUS_DISTANCE and abs(opponent_look - look) < AMBIGUOUS_APPEARANCE:
                 ambiguous = True
-    unchosen = [_torso(people.landmarks[frame, j], people.width, people.height)[0] for j in slots if j != k]
+    unchosen = [torsos[j][0] for j in slots if j != k]
     if ambiguous:
         # They overlap and look alike: coast on the predicted motion until they separate.
         if not reacquire:
@@ -372,12 +371,7 @@ def _step(people: PeopleTrack, frame: int, state: _State) -> int | None:  # noqa
         state.velocity = 0.5 * state.velocity + 0.5 * step if not reacquire else np.zeros(2)
     state.centre, state.last_t_s = centre, t
     state.torso_px = 0.8 * state.torso_px + 0.2 * torso
-    alone = len(slots) == 1 or all(
-        float(np.linalg.norm(_torso(people.landmarks[frame, j], people.width, people.height)[0] - centre))
-        > 2.0 * state.torso_px
-        for j in slots
-        if j != k
-    )
+    alone = all(float(np.linalg.norm(c - centre)) > 2.0 * state.torso_px for c in unchosen)
     new_look = people.appearance[frame, k]
     if alone and np.all(np.isfinite(new_look)):
         state.appearance = (1 - APPEARANCE_EMA) * state.appearance + APPEARANCE_EMA * new_look

@@ -139,25 +139,36 @@ def _segment(path: str, start: int, stop: int, num_poses: int, fps: float) -> It
         cap.release()
 
 
+Segment = tuple[npt.NDArray[np.float64], npt.NDArray[np.float32], npt.NDArray[np.float32]]
+
+
+def _collect(  # noqa: PLR0917 - a segment's bounds and what to do per frame
+    path: str, start: int, stop: int, num_poses: int, fps: float, on_count: Callable[[int], None]
+) -> Segment:
+    """Run one segment into arrays: times (n,), landmarks (n, K, 33, 4), appearance (n, K, D)."""
+    times, marks, looks = [], [], []
+    for i, (t_s, lm, look) in enumerate(_segment(path, start, stop, num_poses, fps), 1):
+        times.append(t_s)
+        marks.append(lm)
+        looks.append(look)
+        if i % PROGRESS_EVERY == 0:
+            on_count(i)
+    if not times:
+        return (
+            np.zeros(0),
+            np.zeros((0, num_poses, 33, 4), dtype=np.float32),
+            np.zeros((0, num_poses, DESCRIPTOR_SIZE), dtype=np.float32),
+        )
+    return np.array(times), np.stack(marks).astype(np.float32), np.stack(looks).astype(np.float32)
+
+
 def _worker(path: str, start: int, stop: int, num_poses: int, fps: float, worker: int, out: Any) -> None:  # noqa: ANN401, PLR0917 - a Process target
     """Worker process body: run one segment, report progress, send the arrays (or the error) back."""
     try:
-        times, marks, looks = [], [], []
-        for i, (t_s, lm, look) in enumerate(_segment(path, start, stop, num_poses, fps), 1):
-            times.append(t_s)
-            marks.append(lm)
-            looks.append(look)
-            if i % PROGRESS_EVERY == 0:
-                out.put(("progress", worker, i))
-        out.put(("done", worker, (np.array(times), _stack(marks, num_poses), _stack(looks, num_poses))))
-    except Exception as exc:
+        part = _collect(path, start, stop, num_poses, fps, lambda i: out.put(("progress", worker, i)))
+        out.put(("done", worker, part))
+    except Exception as exc:  # everything must reach the parent, which raises a domain error
         out.put(("error", worker, f"{type(exc).__name__}: {exc}"))
-
-
-def _stack(items: list[Any], num_poses: int) -> npt.NDArray[np.float32]:
-    if items:
-        return np.stack(items).astype(np.float32)
-    return np.zeros((0, num_poses, 33, 4), dtype=np.float32)
 
 
 def plan_segments(n_frames: int, workers: int) -> list[tuple[int, int, int]]:
@@ -244,17 +255,12 @@ class MediaPipePoseEstimator(PoseEstimator):
             t_s=t_s[keep], landmarks=landmarks[keep], appearance=looks[keep], width=info.width, height=info.height
         )
 
-    def _inline(
-        self, path: str, info: VideoInfo, num_poses: int, progress: Callable[[float], None] | None
-    ) -> tuple[Any, Any, Any]:
-        times, marks, looks = [], [], []
-        for i, (t_s, lm, look) in enumerate(_segment(path, 0, info.n_frames + 10_000, num_poses, info.fps), 1):
-            times.append(t_s)
-            marks.append(lm)
-            looks.append(look)
-            if progress and i % PROGRESS_EVERY == 0:
+    def _inline(self, path: str, info: VideoInfo, num_poses: int, progress: Callable[[float], None] | None) -> Segment:
+        def on_count(i: int) -> None:
+            if progress:
                 progress(min(1.0, i / info.n_frames))
-        return np.array(times), _stack(marks, num_poses), _stack(looks, num_poses)
+
+        return _collect(path, 0, info.n_frames + 10_000, num_poses, info.fps, on_count)
 
     def _parallel(
         self,
@@ -263,7 +269,7 @@ class MediaPipePoseEstimator(PoseEstimator):
         segments: list[tuple[int, int, int]],
         num_poses: int,
         progress: Callable[[float], None] | None,
-    ) -> list[tuple[Any, Any, Any]]:
+    ) -> list[Segment]:
         ctx = mp.get_context("spawn")
         out = ctx.Queue()
         procs = [
@@ -274,7 +280,7 @@ class MediaPipePoseEstimator(PoseEstimator):
         ]
         for proc in procs:
             proc.start()
-        done: dict[int, tuple[Any, Any, Any]] = {}
+        done: dict[int, Segment] = {}
         counts = [0] * len(procs)
         try:
             while len(done) < len(procs):
