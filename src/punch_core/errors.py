@@ -51,3 +51,7 @@ class ConflictError(PunchError):
 
 class MediaError(PunchError, ValueError):
     """A video file cannot be used: unsupported container, corrupt or unreadable data, no video stream."""
+
+
+class StorageUnavailableError(PunchError):
+    """The object store, database or queue cannot be reached right now; the request can be retried later."""

@@ -6,7 +6,8 @@ contract the adapter's contract tests check.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -17,6 +18,18 @@ import numpy.typing as npt
 if TYPE_CHECKING:
     from punch_core.coaching.model import Coaching
     from punch_core.coaching.offline import CoachingRequest
+    from punch_core.records import (
+        Analysis,
+        Identity,
+        RefreshToken,
+        ReportSummary,
+        ShareLink,
+        Stage,
+        Upload,
+        UploadStatus,
+        User,
+        Video,
+    )
     from punch_core.subject import PeopleTrack, PersonBox
 
 
@@ -82,22 +95,32 @@ class PoseEstimator(Protocol):
 
 
 class ObjectStore(Protocol):
-    """Stores large blobs (videos, tracks, thumbnails) by key."""
+    """Stores large blobs (videos, pose tracks, thumbnails, overlays) by key.
+
+    Keys are ``/``-separated paths of ``[A-Za-z0-9._-]`` segments (``videos/abc123/source.mp4``); anything else
+    (empty segments, ``..``, a leading ``/``) raises ``ValidationError``. Large objects stream in and out with
+    bounded memory. A write is all or nothing: a failed ``put_stream`` leaves no partial object visible. Driver
+    errors (the store is down or refuses) become ``StorageUnavailableError``.
+    """
 
     def put(self, key: str, data: bytes) -> None:
         """Write (replace) an object."""
         ...
 
-    def put_stream(self, key: str, chunks: Iterator[bytes]) -> int:
-        """Write an object from chunks with bounded memory; returns the byte count."""
+    def put_stream(self, key: str, chunks: Iterable[bytes]) -> int:
+        """Write (replace) an object from chunks with bounded memory; returns the byte count."""
         ...
 
     def get(self, key: str) -> bytes:
-        """Read an object. Raises ``NotFoundError``."""
+        """Read a whole object. Raises ``NotFoundError``."""
         ...
 
-    def open_read(self, key: str) -> Iterator[bytes]:
-        """Stream an object in chunks. Raises ``NotFoundError``."""
+    def open_read(self, key: str, *, chunk_size: int = 1 << 20) -> Iterator[bytes]:
+        """Stream an object in chunks of at most ``chunk_size`` bytes. Raises ``NotFoundError`` (before yielding)."""
+        ...
+
+    def size(self, key: str) -> int:
+        """The object's size in bytes. Raises ``NotFoundError``."""
         ...
 
     def exists(self, key: str) -> bool:
@@ -108,56 +131,225 @@ class ObjectStore(Protocol):
         """Remove an object; removing a missing key is not an error."""
         ...
 
+    def delete_prefix(self, prefix: str) -> int:
+        """Remove every object under ``prefix/`` (a key prefix ending at a segment); returns how many."""
+        ...
+
+    def local_path(self, key: str) -> AbstractContextManager[str]:
+        """A local file holding the object for the duration of the ``with`` block (decoders need a path).
+
+        A local-directory store yields its own file; others download to a temporary file deleted afterwards.
+        Raises ``NotFoundError``.
+        """
+        ...
+
+
+class UserRepository(Protocol):
+    """Users and their sign-in identities."""
+
+    def add(self, user: User, identity: Identity) -> None:
+        """Store a new user with their first identity. Raises ``ConflictError`` if the id or identity exists."""
+        ...
+
+    def get(self, user_id: str) -> User:
+        """One user. Raises ``NotFoundError``."""
+        ...
+
+    def find_by_identity(self, provider: str, subject: str) -> User | None:
+        """The user signed in with this provider and subject, if any."""
+        ...
+
+    def update(self, user: User) -> None:
+        """Replace a user's fields (email, name). Raises ``NotFoundError``."""
+        ...
+
+    def delete(self, user_id: str) -> None:
+        """Remove a user with their identities and refresh tokens; missing is not an error."""
+        ...
+
+
+class RefreshTokenRepository(Protocol):
+    """Refresh tokens, by hash (the token itself is never stored)."""
+
+    def add(self, token: RefreshToken) -> None:
+        """Store a new token. Raises ``ConflictError`` if the hash exists."""
+        ...
+
+    def get(self, token_hash: str) -> RefreshToken | None:
+        """The token with this hash, if any."""
+        ...
+
+    def mark_used(self, token_hash: str, at: datetime) -> bool:
+        """Mark a token used, atomically: True if this call did it, False if it was already used or revoked.
+
+        Two concurrent refreshes with one token: exactly one gets True (the other is a reuse).
+        """
+        ...
+
+    def revoke_family(self, family_id: str, at: datetime) -> int:
+        """Revoke every token of a family that is not yet revoked; returns how many."""
+        ...
+
+    def revoke_user(self, user_id: str, at: datetime) -> int:
+        """Revoke every token of a user that is not yet revoked; returns how many."""
+        ...
+
+
+class UploadRepository(Protocol):
+    """Resumable uploads and the byte ranges received."""
+
+    def add(self, upload: Upload) -> None:
+        """Store a new upload. Raises ``ConflictError`` if the id exists."""
+        ...
+
+    def get(self, upload_id: str, *, owner_id: str) -> Upload:
+        """One upload of this owner. Raises ``NotFoundError`` (also for another owner's id)."""
+        ...
+
+    def add_range(self, upload_id: str, start: int, end: int) -> Upload:
+        """Record bytes ``[start, end)`` as received (merged with the others, atomically); returns the upload.
+
+        Recording a range twice is harmless. Raises ``NotFoundError``.
+        """
+        ...
+
+    def set_status(self, upload_id: str, status: UploadStatus, *, error: str | None = None) -> None:
+        """Change the status. Raises ``NotFoundError``."""
+        ...
+
+    def delete(self, upload_id: str) -> None:
+        """Remove an upload; missing is not an error."""
+        ...
+
+
+class VideoRepository(Protocol):
+    """Validated videos."""
+
+    def add(self, video: Video) -> None:
+        """Store a new video. Raises ``ConflictError`` if the id exists."""
+        ...
+
+    def get(self, video_id: str, *, owner_id: str | None = None) -> Video:
+        """One video (of this owner when ``owner_id`` is given). Raises ``NotFoundError``."""
+        ...
+
+    def delete(self, video_id: str) -> None:
+        """Remove a video record; missing is not an error."""
+        ...
+
 
 class AnalysisRepository(Protocol):
-    """Analyses and their state (status, stage, progress, error, attempts)."""
+    """Analyses and their processing state."""
 
-    def add(self, analysis: Mapping[str, Any]) -> None:
-        """Store a new analysis. Raises ``ConflictError`` if its id exists."""
+    def add(self, analysis: Analysis) -> None:
+        """Store a new analysis. Raises ``ConflictError`` if the id exists."""
         ...
 
-    def get(self, analysis_id: str, *, owner_id: str) -> Mapping[str, Any]:
-        """One analysis of this owner. Raises ``NotFoundError`` (also for another owner's id)."""
+    def get(self, analysis_id: str, *, owner_id: str | None = None) -> Analysis:
+        """One analysis (of this owner when ``owner_id`` is given; workers pass None). Raises ``NotFoundError``."""
         ...
 
-    def update(self, analysis_id: str, **fields: Any) -> None:  # noqa: ANN401 - column values of any type
-        """Change fields of an analysis. Raises ``NotFoundError``."""
+    def save(self, analysis: Analysis) -> None:
+        """Replace an analysis's fields. Raises ``NotFoundError``."""
+        ...
+
+    def list_for_owner(self, owner_id: str, *, limit: int, offset: int) -> list[Analysis]:
+        """This owner's analyses, newest first."""
+        ...
+
+    def delete(self, analysis_id: str) -> None:
+        """Remove an analysis with its stamps, report and share links; missing is not an error."""
+        ...
+
+
+class StampRepository(Protocol):
+    """The stamps of each analysis, one row per stamp (``Stamp.to_dict`` form)."""
+
+    def replace(self, analysis_id: str, stamps: Sequence[Mapping[str, Any]]) -> None:
+        """Store the stamps of an analysis, replacing any stored before, atomically (a rerun never duplicates)."""
+        ...
+
+    def list(self, analysis_id: str) -> list[dict[str, Any]]:
+        """The stamps of an analysis in time order (empty if none)."""
         ...
 
 
 class ReportRepository(Protocol):
-    """Report documents by analysis id."""
+    """Report documents (docs/formats.md), one per analysis."""
 
-    def save(self, analysis_id: str, report: Mapping[str, Any]) -> None:
+    def save(self, analysis_id: str, owner_id: str, report: Mapping[str, Any], *, created_at: datetime) -> None:
         """Store (replace) the report of an analysis."""
         ...
 
-    def get(self, analysis_id: str, *, owner_id: str) -> Mapping[str, Any]:
-        """The report. Raises ``NotFoundError``."""
+    def get(self, analysis_id: str, *, owner_id: str | None = None) -> dict[str, Any]:
+        """The report (of this owner when ``owner_id`` is given). Raises ``NotFoundError``."""
         ...
 
-    def list_for_owner(self, owner_id: str, *, limit: int, offset: int) -> list[Mapping[str, Any]]:
-        """Report summaries, newest first."""
+    def list_for_owner(self, owner_id: str, *, limit: int, offset: int) -> list[ReportSummary]:
+        """This owner's report summaries, newest first."""
+        ...
+
+    def count_for_owner(self, owner_id: str) -> int:
+        """How many reports this owner has."""
+        ...
+
+
+class ShareLinkRepository(Protocol):
+    """Share links of reports."""
+
+    def add(self, link: ShareLink) -> None:
+        """Store a new link. Raises ``ConflictError`` if the hash exists (the caller draws another)."""
+        ...
+
+    def get(self, share_hash: str) -> ShareLink | None:
+        """The link with this hash, active or not, if any."""
+        ...
+
+    def list_for_analysis(self, analysis_id: str) -> list[ShareLink]:
+        """Every link of an analysis, newest first."""
+        ...
+
+    def revoke(self, share_hash: str, at: datetime) -> None:
+        """Revoke a link (revoking twice keeps the first time). Raises ``NotFoundError``."""
         ...
 
 
 class JobQueue(Protocol):
-    """Runs processing stages in the background."""
+    """Runs processing stages in the background, higher priority first."""
 
-    async def enqueue(self, stage: str, analysis_id: str, *, priority: int = 0) -> str:
-        """Queue one stage of one analysis; returns the job id. Enqueuing a queued stage again is a no-op."""
+    async def enqueue(self, stage: Stage, analysis_id: str) -> str:
+        """Queue one stage of one analysis; returns the job id (``{analysis_id}:{stage}``).
+
+        Enqueuing a stage that is queued or running is a no-op that returns the same id.
+        """
         ...
 
 
 class ProgressSink(Protocol):
     """Publishes and follows analysis progress."""
 
-    async def publish(self, analysis_id: str, *, stage: str, percent: float) -> None:
-        """Announce the current stage and percent (0-100)."""
+    async def publish(self, analysis_id: str, event: Mapping[str, Any]) -> None:
+        """Announce an event (``{"status", "stage", "percent", ...}``) to everyone following this analysis."""
         ...
 
     def follow(self, analysis_id: str) -> AsyncIterator[Mapping[str, Any]]:
-        """Progress events of one analysis as they happen."""
+        """Events of one analysis as they are published, from the moment of the call."""
+        ...
+
+
+class Metrics(Protocol):
+    """Counts and times what the service does (Prometheus in production; docs/observability.md lists names)."""
+
+    def increment(self, name: str, amount: float = 1.0, **labels: str) -> None:
+        """Add to a counter."""
+        ...
+
+    def observe(self, name: str, value: float, **labels: str) -> None:
+        """Record one observation of a histogram (durations in seconds)."""
+        ...
+
+    def set_gauge(self, name: str, value: float, **labels: str) -> None:
+        """Set a gauge."""
         ...
 
 
