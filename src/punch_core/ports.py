@@ -172,7 +172,7 @@ class RefreshTokenRepository(Protocol):
     """Refresh tokens, by hash (the token itself is never stored)."""
 
     def add(self, token: RefreshToken) -> None:
-        """Store a new token. Raises ``ConflictError`` if the hash exists."""
+        """Store a new token. Raises ``ConflictError`` if the hash exists, ``NotFoundError`` if the user does not."""
         ...
 
     def get(self, token_hash: str) -> RefreshToken | None:
@@ -209,7 +209,8 @@ class UploadRepository(Protocol):
     def add_range(self, upload_id: str, start: int, end: int) -> Upload:
         """Record bytes ``[start, end)`` as received (merged with the others, atomically); returns the upload.
 
-        Recording a range twice is harmless. Raises ``NotFoundError``.
+        Recording a range twice is harmless. Raises ``NotFoundError``, or ``ValidationError`` for a range outside
+        ``0..size_bytes`` (``Upload.with_range``).
         """
         ...
 
@@ -257,6 +258,10 @@ class AnalysisRepository(Protocol):
         """This owner's analyses, newest first."""
         ...
 
+    def list_unfinished(self, *, limit: int = 1000) -> list[Analysis]:
+        """Analyses that are created, queued or running (what a restarted job runner looks at), oldest first."""
+        ...
+
     def delete(self, analysis_id: str) -> None:
         """Remove an analysis with its stamps, report and share links; missing is not an error."""
         ...
@@ -266,7 +271,10 @@ class StampRepository(Protocol):
     """The stamps of each analysis, one row per stamp (``Stamp.to_dict`` form)."""
 
     def replace(self, analysis_id: str, stamps: Sequence[Mapping[str, Any]]) -> None:
-        """Store the stamps of an analysis, replacing any stored before, atomically (a rerun never duplicates)."""
+        """Store the stamps of an analysis, replacing any stored before, atomically (a rerun never duplicates).
+
+        Raises ``NotFoundError`` if the analysis does not exist.
+        """
         ...
 
     def list(self, analysis_id: str) -> list[dict[str, Any]]:
@@ -278,7 +286,7 @@ class ReportRepository(Protocol):
     """Report documents (docs/formats.md), one per analysis."""
 
     def save(self, analysis_id: str, owner_id: str, report: Mapping[str, Any], *, created_at: datetime) -> None:
-        """Store (replace) the report of an analysis."""
+        """Store (replace) the report of an analysis. Raises ``NotFoundError`` if the analysis does not exist."""
         ...
 
     def get(self, analysis_id: str, *, owner_id: str | None = None) -> dict[str, Any]:
@@ -298,7 +306,10 @@ class ShareLinkRepository(Protocol):
     """Share links of reports."""
 
     def add(self, link: ShareLink) -> None:
-        """Store a new link. Raises ``ConflictError`` if the hash exists (the caller draws another)."""
+        """Store a new link. Raises ``ConflictError`` if the hash exists (the caller draws another).
+
+        Raises ``NotFoundError`` if the analysis does not exist.
+        """
         ...
 
     def get(self, share_hash: str) -> ShareLink | None:

@@ -12,6 +12,8 @@ from typing import Any
 
 import attrs
 
+from punch_core.errors import ValidationError
+
 
 def _utc(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
@@ -113,6 +115,27 @@ class Upload:
     def received_offset(self) -> int:
         """Bytes received contiguously from the start: where a client resumes."""
         return self.received[0][1] if self.received and self.received[0][0] == 0 else 0
+
+    def with_range(self, start: int, end: int) -> Upload:
+        """This upload with bytes ``[start, end)`` recorded as received, merged into ``received``.
+
+        Overlapping and adjacent ranges become one; recording a range twice, or an empty one, changes nothing.
+        Repositories call this inside their transaction so that every adapter merges alike.
+
+        Raises:
+            ValidationError: if the range is not within ``0..size_bytes`` with ``start <= end``.
+        """
+        if not 0 <= start <= end <= self.size_bytes:
+            raise ValidationError("byte range", (start, end), f"within 0-{self.size_bytes} with start <= end")
+        if start == end:
+            return self
+        merged: list[tuple[int, int]] = []
+        for lo, hi in sorted((*self.received, (start, end))):
+            if merged and lo <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+            else:
+                merged.append((lo, hi))
+        return attrs.evolve(self, received=merged)
 
 
 @attrs.frozen(kw_only=True)
