@@ -1,0 +1,112 @@
+"""Translate fsspec, s3fs, botocore and OS errors into the core's errors, at the storage boundary.
+
+The messages are written for the person using the app (they may reach the HTTP API's error body); the driver's
+own exception stays attached as ``__cause__`` for the logs, so messages name the store but never an endpoint,
+path or credential.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Literal
+
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    CredentialRetrievalError,
+    NoCredentialsError,
+    PartialCredentialsError,
+)
+
+from punch_core.errors import ConflictError, NotFoundError, StorageUnavailableError
+
+Action = Literal["reading", "writing", "deleting", "listing"]
+
+_RETRY_LATER = "try again in a few minutes"
+_TELL_OPERATORS = "please tell the site's operators"
+_NOT_FOUND_CODES = frozenset({"NoSuchKey", "NotFound", "404"})
+_REFUSED_CODES = frozenset({"AccessDenied", "403", "InvalidAccessKeyId", "SignatureDoesNotMatch"})
+
+
+@contextmanager
+def translate_errors(store: str, key: str, action: Action) -> Iterator[None]:
+    """Re-raise driver errors raised inside the block as core errors (``raise ... from exc``).
+
+    Args:
+        store: What the store is, in words a user can read (``S3 bucket 'punch-videos'``).
+        key: The object key (or prefix) the operation is about.
+        action: What the block does; a missing file means "no such object" only when ``reading``.
+
+    Raises:
+        NotFoundError: Not ``writing``, and the key does not exist (or names a folder of objects, not an object).
+        ConflictError: ``writing`` a key whose path crosses an existing object (local folders only).
+        StorageUnavailableError: The store cannot be reached, refuses access, lacks its bucket or fails.
+    """
+    try:
+        yield
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, FileExistsError) as exc:
+        if _is_missing_bucket(exc):
+            raise _missing_bucket(store) from exc
+        if action != "writing":
+            raise NotFoundError(f"there is no stored file {key!r}") from exc
+        if isinstance(exc, FileNotFoundError):
+            raise StorageUnavailableError(
+                f"file storage failed while {action} {key!r}: the {store} has gone away; {_RETRY_LATER}"
+            ) from exc
+        raise ConflictError(
+            f"cannot store {key!r}: part of its path is already a stored file, or it names a folder of files"
+        ) from exc
+    except PermissionError as exc:
+        raise _refused(store, key, action) from exc
+    except (NoCredentialsError, PartialCredentialsError, CredentialRetrievalError) as exc:
+        raise StorageUnavailableError(
+            f"file storage is not set up correctly: there are no usable credentials for the {store}; {_TELL_OPERATORS}"
+        ) from exc
+    except ClientError as exc:
+        raise _from_client_error(exc, store, key, action) from exc
+    except (BotoCoreError, ConnectionError, TimeoutError) as exc:
+        raise StorageUnavailableError(
+            f"file storage is unavailable right now: the {store} cannot be reached; {_RETRY_LATER}"
+        ) from exc
+    except OSError as exc:
+        raise StorageUnavailableError(
+            f"file storage failed while {action} {key!r} in the {store}; {_RETRY_LATER}"
+        ) from exc
+
+
+def _missing_bucket(store: str) -> StorageUnavailableError:
+    return StorageUnavailableError(
+        f"file storage is not set up correctly: the {store} does not exist; {_TELL_OPERATORS}"
+    )
+
+
+def _refused(store: str, key: str, action: Action) -> StorageUnavailableError:
+    return StorageUnavailableError(
+        f"file storage refused {action} {key!r}: the {store} denies access (check its credentials and "
+        f"permissions); {_RETRY_LATER}"
+    )
+
+
+def _from_client_error(exc: ClientError, store: str, key: str, action: Action) -> Exception:
+    # s3fs turns most ClientErrors into OSErrors itself; this catches the few paths that let one through.
+    code = str(exc.response.get("Error", {}).get("Code", ""))
+    if code == "NoSuchBucket":
+        return _missing_bucket(store)
+    if code in _NOT_FOUND_CODES and action != "writing":
+        return NotFoundError(f"there is no stored file {key!r}")
+    if code in _REFUSED_CODES:
+        return _refused(store, key, action)
+    return StorageUnavailableError(f"file storage failed while {action} {key!r} in the {store}; {_RETRY_LATER}")
+
+
+def _is_missing_bucket(exc: BaseException) -> bool:
+    """Whether an error (or one it was raised from) is S3's ``NoSuchBucket``: a setup fault, not a missing key."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ClientError) and current.response.get("Error", {}).get("Code") == "NoSuchBucket":
+            return True
+        current = current.__cause__ or current.__context__
+    return False

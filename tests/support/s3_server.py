@@ -1,0 +1,158 @@
+"""A real S3 API on loopback for tests: moto's server in a thread, one bucket, dummy credentials.
+
+Use it from a fixture::
+
+    @pytest.fixture(scope="module")
+    def s3_server():
+        with running_s3_server() as server:
+            yield server
+
+The server listens on 127.0.0.1 only, on a free port. While it runs, every ``AWS_*`` variable of the
+environment is hidden and replaced by dummy credentials (and config files point at nothing), so no real account
+can leak into a test, and loopback bypasses any HTTP proxy.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TypedDict
+
+import boto3
+import pytest
+from botocore.config import Config
+from moto.server import ThreadedMotoServer
+
+DUMMY_KEY = "punch-test-key"
+DUMMY_SECRET = "punch-test-secret"  # noqa: S105 - a dummy for moto, which accepts any credentials
+
+
+class S3StoreOptions(TypedDict):
+    """The keyword arguments of ``s3_store`` that point it at a test server."""
+
+    endpoint_url: str
+    region: str
+    key: str
+    secret: str
+
+
+class S3TestServer:
+    """A running moto S3 server and the bucket made for the test.
+
+    Attributes:
+        endpoint_url: ``http://127.0.0.1:<port>``.
+        region: The bucket's region (not us-east-1, where s3fs cannot create buckets).
+        bucket: The bucket's name (unique per server, since moto's state is shared by the whole process).
+        key: The dummy access key id.
+        secret: The dummy secret key.
+    """
+
+    def __init__(self, server: ThreadedMotoServer, *, region: str, bucket: str) -> None:
+        host, port = server.get_host_and_port()
+        self._server = server
+        self._running = True
+        self.endpoint_url = f"http://{host}:{port}"
+        self.region = region
+        self.bucket = bucket
+        self.key = DUMMY_KEY
+        self.secret = DUMMY_SECRET
+
+    @property
+    def running(self) -> bool:
+        """Whether the server still answers."""
+        return self._running
+
+    def client(self, service: str = "s3") -> Any:
+        """A boto3 client of this server (``s3``, or ``kms`` for encryption keys), without retries."""
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint_url,
+            region_name=self.region,
+            aws_access_key_id=self.key,
+            aws_secret_access_key=self.secret,
+            config=Config(retries={"max_attempts": 1}, connect_timeout=2, read_timeout=30),
+        )
+
+    def store_options(self) -> S3StoreOptions:
+        """The keyword arguments of ``s3_store`` that point it at this server."""
+        return {"endpoint_url": self.endpoint_url, "region": self.region, "key": self.key, "secret": self.secret}
+
+    def stop(self) -> None:
+        """Stop the server and close its socket, so that connecting is refused from now on (idempotent)."""
+        if not self._running:
+            return
+        self._running = False
+        self._server.stop()
+        # stop() only ends the serving loop; a socket left listening would accept connections into its backlog
+        # and let clients hang until they time out, instead of being refused like a dead server.
+        listening = self._server._server  # moto offers no public way to close it
+        if listening is not None:
+            listening.server_close()
+
+    def empty_bucket(self) -> None:
+        """Remove every object, unfinished upload and the bucket itself (moto's state outlives the server)."""
+        s3 = self.client()
+        uploads = s3.list_multipart_uploads(Bucket=self.bucket).get("Uploads", [])
+        for upload in uploads:
+            s3.abort_multipart_upload(Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"])
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket):
+            keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+            if keys:
+                s3.delete_objects(Bucket=self.bucket, Delete={"Objects": keys})
+        s3.delete_bucket(Bucket=self.bucket)
+
+
+@contextmanager
+def running_s3_server(*, region: str = "eu-west-1", bucket: str | None = None) -> Iterator[S3TestServer]:
+    """Start moto's S3 server on 127.0.0.1 (a free port) with one bucket; stop it and drop the bucket after.
+
+    Args:
+        region: The bucket's region; not ``us-east-1`` (s3fs cannot create buckets there, and a non-default
+            region checks that the region reaches the client).
+        bucket: The bucket's name; by default a unique one.
+
+    Yields:
+        The running server.
+    """
+    werkzeug_logger = logging.getLogger("werkzeug")
+    previous_level = werkzeug_logger.level
+    with pytest.MonkeyPatch.context() as patch:
+        _isolate_aws_environment(patch, region)
+        # The request log of every call would drown the test output.
+        werkzeug_logger.setLevel(logging.WARNING)
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        running = S3TestServer(server, region=region, bucket=bucket or f"punch-test-{uuid.uuid4().hex[:12]}")
+        created = False
+        try:
+            running.client().create_bucket(
+                Bucket=running.bucket, CreateBucketConfiguration={"LocationConstraint": region}
+            )
+            created = True
+            yield running
+        finally:
+            try:
+                if created and running.running:
+                    running.empty_bucket()
+            finally:
+                running.stop()
+                werkzeug_logger.setLevel(previous_level)
+
+
+def _isolate_aws_environment(patch: pytest.MonkeyPatch, region: str) -> None:
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            patch.delenv(name)
+    patch.setenv("AWS_ACCESS_KEY_ID", DUMMY_KEY)
+    patch.setenv("AWS_SECRET_ACCESS_KEY", DUMMY_SECRET)
+    patch.setenv("AWS_DEFAULT_REGION", region)
+    patch.setenv("AWS_CONFIG_FILE", os.devnull)
+    patch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+    patch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    loopback = "127.0.0.1,localhost"
+    for name in ("NO_PROXY", "no_proxy"):
+        current = os.environ.get(name, "")
+        patch.setenv(name, f"{current},{loopback}" if current else loopback)
