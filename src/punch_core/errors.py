@@ -55,3 +55,15 @@ class MediaError(PunchError, ValueError):
 
 class StorageUnavailableError(PunchError):
     """The object store, database or queue cannot be reached right now; the request can be retried later."""
+
+
+class CoachingAnswerError(PunchError, ValueError):
+    """An LLM coach's answer cannot be used: not JSON, the wrong structure, or nothing checkable left in it.
+
+    Attributes:
+        reason: What was wrong, in words (``evidence times match no stamp``); never contains the answer itself.
+    """
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"the coach's answer could not be used: {reason}")

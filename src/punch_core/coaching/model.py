@@ -72,6 +72,9 @@ class Coaching:
         drills: What to practise.
         next_session_goal: One measurable goal.
         model: The LLM's model name, None for the offline coach.
+        fallback_reason: Why the LLM was not used, in words (``the LLM service answered 429 3 times``), when an
+            LLM coach fell back to the offline coach; None otherwise. A report with a reason here can have its
+            coaching re-run later.
     """
 
     source: CoachingSource = attrs.field(converter=CoachingSource)
@@ -82,6 +85,7 @@ class Coaching:
     drills: tuple[Drill, ...] = attrs.field(converter=_drills)
     next_session_goal: str
     model: str | None = None
+    fallback_reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The report's ``coaching`` object."""
@@ -94,4 +98,5 @@ class Coaching:
             "improvements": [p.to_dict() for p in self.improvements],
             "drills": [d.to_dict() for d in self.drills],
             "next_session_goal": self.next_session_goal,
+            "fallback_reason": self.fallback_reason,
         }
