@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from punch_app.settings import Settings
 from punch_core.body import BodySpecs
 from punch_core.coaching import OfflineCoach
 from punch_core.errors import PunchError, TrackFormatError
@@ -98,6 +99,14 @@ def _parser() -> argparse.ArgumentParser:
     analyze.add_argument("--overlay", action="store_true", help="also write overlay.mp4 (H.264, skeleton and stamps)")
     analyze.add_argument("--workers", type=int, default=None, help="pose worker processes (default: one per core)")
     analyze.add_argument("--verbose", action="store_true", help="show MediaPipe's own log messages")
+
+    sub.add_parser(
+        "worker",
+        help="run processing jobs from Redis (ARQ) until stopped; settings from PUNCH_* environment variables",
+        description="An ARQ worker for the processing stages. Needs PUNCH_REDIS_URL; see the README's settings table.",
+    )
+    db = sub.add_parser("db", help="database migrations (Alembic)", description="Migrate PUNCH_DATABASE_URL.")
+    db.add_argument("action", choices=["upgrade", "current"], help="upgrade to the newest schema, or show the version")
     return parser
 
 
@@ -192,14 +201,29 @@ def _analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def _worker(_args: argparse.Namespace) -> int:
+    from punch_app.worker import run_worker  # noqa: PLC0415 - service libraries load only for this command
+
+    return run_worker(Settings.from_env())
+
+
+def _db(args: argparse.Namespace) -> int:
+    from punch_adapters.sql.migrate import current, upgrade  # noqa: PLC0415 - SQLAlchemy loads only for this command
+
+    settings = Settings.from_env()
+    if args.action == "upgrade":
+        upgrade(settings.database_url)
+    sys.stdout.write(f"{current(settings.database_url)}\n")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status (0 ok, 1 analysis failed, 2 bad usage or input)."""
     args = _parser().parse_args(argv)
     try:
-        if args.command == "detect":
-            return _detect(args)
-        if args.command == "analyze":
-            return _analyze(args)
+        command = {"detect": _detect, "analyze": _analyze, "worker": _worker, "db": _db}.get(args.command)
+        if command is not None:
+            return command(args)
     except TrackFormatError as exc:
         sys.stderr.write(f"punch: {exc}\n")
         return EXIT_USAGE

@@ -2,20 +2,114 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+import attrs
+
 from punch_core.body import BodySpecs
-from punch_core.coaching.model import Language
+from punch_core.coaching.model import Coaching, Language
 from punch_core.coaching.offline import CoachingRequest
 from punch_core.detection import detect_stamps
 from punch_core.metrics import compute_metrics
 from punch_core.ports import Coach
 from punch_core.quality import check_pose_quality
+from punch_core.stamps import Stamp
 from punch_core.track import PoseTrack
 
 SCHEMA_VERSION = "1.0"
 REPORT_KEYS = ("schema_version", "video", "quality", "stamps", "metrics", "coaching")
+
+
+@attrs.frozen(kw_only=True)
+class RoundAnalysis:
+    """Everything about a round before coaching: quality, stamps and metrics (the job pipeline stores this)."""
+
+    video: dict[str, Any]
+    quality: dict[str, Any]
+    stamps: tuple[Stamp, ...]
+    metrics: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (stamps as in the report)."""
+        return {
+            "video": self.video,
+            "quality": self.quality,
+            "stamps": [s.to_dict() for s in self.stamps],
+            "metrics": self.metrics,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RoundAnalysis:
+        """Read the JSON form back."""
+        return cls(
+            video=dict(data["video"]),
+            quality=dict(data["quality"]),
+            stamps=tuple(Stamp.from_dict(s) for s in data["stamps"]),
+            metrics=dict(data["metrics"]),
+        )
+
+
+def analyse_round(
+    track: PoseTrack,
+    specs: BodySpecs,
+    *,
+    video: dict[str, Any] | None = None,
+    lost_spans_s: Sequence[tuple[float, float]] = (),
+) -> RoundAnalysis:
+    """Pose track -> quality gate -> stamps -> metrics.
+
+    Raises:
+        PoseQualityError: if the boxer is found in fewer than 80% of the frames, with filming advice.
+    """
+    warnings = check_pose_quality(track, lost_spans_s)
+    result = detect_stamps(track, specs)
+    return RoundAnalysis(
+        video={
+            "duration_s": round(track.duration_s, 3),
+            "fps": round(track.fps, 3),
+            "width": track.width,
+            "height": track.height,
+            "n_frames": track.n_frames,
+            **(video or {}),
+        },
+        quality={
+            "pose_coverage": round(track.coverage, 4),
+            "mean_px_per_m": round(float(result.kinematics.px_per_m.mean()), 1),
+            "warnings": warnings,
+            "lost_spans_s": [list(span) for span in lost_spans_s],
+        },
+        stamps=tuple(result.stamps),
+        metrics=compute_metrics(result.stamps, result.kinematics),
+    )
+
+
+def coaching_request(analysis: RoundAnalysis, specs: BodySpecs, language: Language | str) -> CoachingRequest:
+    """What the coach gets for a round."""
+    return CoachingRequest(specs=specs, metrics=analysis.metrics, stamps=analysis.stamps, language=Language(language))
+
+
+def assemble_report(
+    analysis: RoundAnalysis, specs: BodySpecs, coaching: Coaching | Mapping[str, Any]
+) -> dict[str, Any]:
+    """The report document (a JSON-ready dict with the keys of ``REPORT_KEYS``, plus ``body``).
+
+    ``coaching`` is a :class:`Coaching` or its ``to_dict`` form (as the job pipeline stores it).
+    """
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "video": analysis.video,
+        "quality": analysis.quality,
+        "body": {
+            "height_cm": specs.height_cm,
+            "weight_kg": specs.weight_kg,
+            "stance": specs.stance.value,
+            "experience": specs.experience.value,
+        },
+        "stamps": [s.to_dict() for s in analysis.stamps],
+        "metrics": analysis.metrics,
+        "coaching": coaching.to_dict() if isinstance(coaching, Coaching) else dict(coaching),
+    }
 
 
 def analyse_track(
@@ -27,7 +121,7 @@ def analyse_track(
     video: dict[str, Any] | None = None,
     lost_spans_s: Sequence[tuple[float, float]] = (),
 ) -> dict[str, Any]:
-    """Pose track -> stamps -> metrics -> coaching -> report.
+    """Pose track -> stamps -> metrics -> coaching -> report, in one call.
 
     Args:
         track: The subject's pose track.
@@ -43,36 +137,6 @@ def analyse_track(
     Raises:
         PoseQualityError: if the boxer is found in fewer than 80% of the frames, with filming advice.
     """
-    warnings = check_pose_quality(track, lost_spans_s)
-    result = detect_stamps(track, specs)
-    metrics = compute_metrics(result.stamps, result.kinematics)
-    coaching = coach.coach(
-        CoachingRequest(specs=specs, metrics=metrics, stamps=result.stamps, language=Language(language))
-    )
-    coverage = track.coverage
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "video": {
-            "duration_s": round(track.duration_s, 3),
-            "fps": round(track.fps, 3),
-            "width": track.width,
-            "height": track.height,
-            "n_frames": track.n_frames,
-            **(video or {}),
-        },
-        "quality": {
-            "pose_coverage": round(coverage, 4),
-            "mean_px_per_m": round(float(result.kinematics.px_per_m.mean()), 1),
-            "warnings": warnings,
-            "lost_spans_s": [list(span) for span in lost_spans_s],
-        },
-        "body": {
-            "height_cm": specs.height_cm,
-            "weight_kg": specs.weight_kg,
-            "stance": specs.stance.value,
-            "experience": specs.experience.value,
-        },
-        "stamps": [s.to_dict() for s in result.stamps],
-        "metrics": metrics,
-        "coaching": coaching.to_dict(),
-    }
+    analysis = analyse_round(track, specs, video=video, lost_spans_s=lost_spans_s)
+    coaching = coach.coach(coaching_request(analysis, specs, language))
+    return assemble_report(analysis, specs, coaching)

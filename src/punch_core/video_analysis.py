@@ -7,7 +7,7 @@ tests plug in adapters.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import attrs
@@ -81,16 +81,25 @@ def parse_subject(text: str) -> SubjectChoice | None:
     return SubjectChoice(box=PersonBox(x=x, y=y, w=w, h=h), t_s=t_s)
 
 
-def auto_subject(thumbnails: list[Thumbnail]) -> SubjectChoice:
+def auto_subject(thumbnails: Sequence[Thumbnail]) -> SubjectChoice:
     """The person a boxer filming themself most likely is: the largest box on the first thumbnail with anyone.
 
     Raises:
         PoseQualityError: if no thumbnail shows anyone.
     """
-    for thumb in thumbnails:
-        if thumb.boxes:
-            box = max(thumb.boxes, key=lambda b: b.w * b.h)
-            return SubjectChoice(box=box, t_s=thumb.t_s)
+    return auto_subject_from_boxes([(t.t_s, t.boxes) for t in thumbnails])
+
+
+def auto_subject_from_boxes(boxes_at: Sequence[tuple[float, Sequence[PersonBox]]]) -> SubjectChoice:
+    """:func:`auto_subject` from (time, boxes) pairs, as stored with the thumbnails.
+
+    Raises:
+        PoseQualityError: if no thumbnail shows anyone.
+    """
+    for t_s, boxes in boxes_at:
+        if boxes:
+            box = max(boxes, key=lambda b: b.w * b.h)
+            return SubjectChoice(box=box, t_s=t_s)
     raise PoseQualityError(
         "no one was found on any thumbnail: film from further away so your whole body is in frame, in good light"
     )

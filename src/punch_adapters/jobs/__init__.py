@@ -1,0 +1,1 @@
+"""Jobs on Redis: the ARQ job queue and Redis pub/sub progress."""

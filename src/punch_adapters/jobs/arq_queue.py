@@ -1,0 +1,89 @@
+"""The ``JobQueue`` on ARQ (Redis), with stage priorities and one job per stage of an analysis.
+
+ARQ has one sorted set per queue, scored by the time a job may start, and workers take the lowest score first.
+Priorities are score offsets: a thumbnails job is scored an hour before now, so it runs before any pose job
+queued in the last hour, and a coaching job is scored at now (docs/adr/0006-jobs-on-arq.md). The job id is
+``{analysis_id}:{stage}``: ARQ refuses a second job with an id that is queued or running, which makes
+enqueueing idempotent, and results are not kept, so a stage can be queued again once it has finished (a
+coaching re-run). ARQ is maintenance-only upstream; only this module and the worker settings know it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from arq.connections import ArqRedis, RedisSettings, create_pool
+from redis.exceptions import RedisError
+
+from punch_core.errors import StorageUnavailableError
+from punch_core.ports import JobQueue
+from punch_core.records import Stage
+
+RUN_STAGE = "run_stage"
+"""The name of the worker function every job calls with (analysis_id, stage)."""
+
+PRIORITY_OFFSET: dict[Stage, timedelta] = {
+    Stage.THUMBNAILS: timedelta(hours=1),
+    Stage.POSE: timedelta(minutes=30),
+    Stage.STAMPS: timedelta(minutes=30),
+    Stage.REPORT: timedelta(minutes=30),
+    Stage.COACHING: timedelta(0),
+}
+
+
+def job_id(stage: Stage, analysis_id: str) -> str:
+    """The id of one stage of one analysis."""
+    return f"{analysis_id}:{stage.value}"
+
+
+def redis_settings(url: str) -> RedisSettings:
+    """ARQ's connection settings from a ``redis://host:port/db`` URL."""
+    return RedisSettings.from_dsn(url)
+
+
+class ArqJobQueue(JobQueue):
+    """Queues stages for ARQ workers listening on ``queue_name``."""
+
+    def __init__(self, pool: ArqRedis, *, queue_name: str) -> None:
+        self._pool = pool
+        self.queue_name = queue_name
+
+    @classmethod
+    async def connect(cls, url: str, *, queue_name: str) -> ArqJobQueue:
+        """Open a pool to Redis at ``url``.
+
+        Raises:
+            StorageUnavailableError: if Redis cannot be reached.
+        """
+        try:
+            pool = await create_pool(redis_settings(url), default_queue_name=queue_name)
+        except (RedisError, OSError) as exc:
+            raise StorageUnavailableError(f"the job queue (Redis at {url}) cannot be reached: {exc}") from exc
+        return cls(pool, queue_name=queue_name)
+
+    async def close(self) -> None:
+        """Close the pool."""
+        await self._pool.aclose()
+
+    async def enqueue(self, stage: Stage, analysis_id: str) -> str:
+        """Queue one stage (a no-op if that stage is queued or running); returns the job id.
+
+        Raises:
+            StorageUnavailableError: if Redis cannot be reached.
+        """
+        key = job_id(stage, analysis_id)
+        score_at = datetime.now(UTC) - PRIORITY_OFFSET[stage]
+        try:
+            await self._pool.enqueue_job(
+                RUN_STAGE, analysis_id, stage.value, _job_id=key, _queue_name=self.queue_name, _defer_until=score_at
+            )
+        except (RedisError, OSError) as exc:
+            raise StorageUnavailableError(f"the job queue cannot be reached: {exc}") from exc
+        return key
+
+    async def size(self) -> int:
+        """Jobs waiting or running in the queue."""
+        try:
+            return int(await self._pool.zcard(self.queue_name))
+        except (RedisError, OSError) as exc:
+            raise StorageUnavailableError(f"the job queue cannot be reached: {exc}") from exc

@@ -1,0 +1,1 @@
+"""Metrics: the ``Metrics`` port on prometheus_client."""

@@ -1,0 +1,193 @@
+"""The composition root: which adapter serves which port, chosen from the settings, with overrides for tests.
+
+Embedded default (nothing configured): SQLite and local files under ``PUNCH_DATA_DIR``, the in-process job
+runner and progress, the offline coach. Production: PostgreSQL, S3, ARQ on Redis with Redis pub/sub progress,
+an OpenAI-compatible LLM. The two differ only in what is built here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import attrs
+
+from punch_adapters.jobs.arq_queue import ArqJobQueue
+from punch_adapters.jobs.redis_progress import RedisProgress
+from punch_adapters.llm.coach import OpenAiCoach
+from punch_adapters.llm.settings import LlmSettings
+from punch_adapters.memory.jobs import InProcessJobQueue
+from punch_adapters.memory.progress import MemoryProgress
+from punch_adapters.metrics.prometheus import PrometheusMetrics
+from punch_adapters.pose.mediapipe_pose import MediaPipePoseEstimator
+from punch_adapters.pose.overlay import encode_jpeg
+from punch_adapters.pose.video import OpenCvFrameSource
+from punch_adapters.sql.engine import make_engine
+from punch_adapters.sql.migrate import upgrade
+from punch_adapters.sql.repositories import SqlRepositories
+from punch_adapters.storage import store_from_url
+from punch_app.runner import Outcome, StageRunner
+from punch_app.settings import Settings
+from punch_core.coaching import OfflineCoach
+from punch_core.ports import Clock, Coach, JobQueue, Metrics, ObjectStore, PoseEstimator, ProgressSink
+from punch_core.processing import ProcessingPorts
+from punch_core.records import AnalysisStatus, Stage
+
+logger = logging.getLogger("punch.app")
+
+
+class SystemClock(Clock):
+    """The real clock."""
+
+    def now(self) -> datetime:
+        """Timezone-aware UTC now."""
+        return datetime.now(UTC)
+
+
+@attrs.define(kw_only=True)
+class Services:
+    """Everything a process (API or worker) uses, built once, closed once."""
+
+    settings: Settings
+    repositories: Any
+    store: ObjectStore
+    ports: ProcessingPorts
+    metrics: PrometheusMetrics
+    progress: ProgressSink
+    queue: JobQueue
+    runner: StageRunner
+    pose: PoseEstimator
+    _closers: list[Callable[[], Any]] = attrs.field(factory=list)
+
+    async def close(self) -> None:
+        """Stop the job runner, close connections and pose workers."""
+        for close in reversed(self._closers):
+            result = close()
+            if asyncio.iscoroutine(result):
+                await result
+
+    async def resume_unfinished(self) -> int:
+        """Queue again the next stage of every analysis a previous process left queued or running.
+
+        With ARQ the jobs survive in Redis; the in-process runner loses them on a restart, so the embedded
+        default calls this at start-up. Returns how many were queued.
+        """
+        count = 0
+        for analysis in self.repositories.analyses.list_unfinished():
+            if analysis.status is AnalysisStatus.CREATED:
+                stage = Stage.THUMBNAILS
+            else:
+                stage = next((s for s in Stage if s not in analysis.done_stages), Stage.REPORT)
+            await self.queue.enqueue(stage, analysis.id)
+            count += 1
+        return count
+
+
+def build_coach(settings: Settings, metrics: Metrics) -> Coach:
+    """The offline coach, or the LLM coach (falling back to the offline one) when ``PUNCH_LLM_BASE_URL`` is set."""
+    offline = OfflineCoach()
+    if not settings.llm_base_url:
+        return offline
+    llm = LlmSettings(
+        base_url=settings.llm_base_url,
+        api_key=settings.llm_api_key or "",
+        model=settings.llm_model,
+        timeout_s=settings.llm_timeout_s,
+    )
+    return OpenAiCoach(llm, fallback=offline, metrics=metrics)
+
+
+def build_store(settings: Settings) -> ObjectStore:
+    """The object store named by ``PUNCH_STORAGE_URL``."""
+    options: dict[str, Any] = {}
+    if settings.storage_url.startswith("s3://"):
+        options = {
+            "endpoint_url": settings.s3_endpoint_url,
+            "region": settings.s3_region,
+            "server_side_encryption": settings.s3_sse,
+        }
+    return store_from_url(settings.storage_url, **options)
+
+
+async def build_services(
+    settings: Settings,
+    *,
+    pose: PoseEstimator | None = None,
+    coach: Coach | None = None,
+    store: ObjectStore | None = None,
+    clock: Clock | None = None,
+) -> Services:
+    """Build every adapter for ``settings``; keyword arguments replace one adapter (tests)."""
+    closers: list[Callable[[], Any]] = []
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    metrics = PrometheusMetrics()
+    await asyncio.to_thread(upgrade, settings.database_url)
+    engine = make_engine(settings.database_url)
+    closers.append(engine.dispose)
+    repositories = SqlRepositories.from_engine(engine)
+    store = store or build_store(settings)
+    if pose is None:
+        estimator = MediaPipePoseEstimator(workers=settings.pose_workers)
+        closers.append(estimator.close)
+        pose = estimator
+    ports = ProcessingPorts(
+        source=OpenCvFrameSource(),
+        pose=pose,
+        coach=coach or build_coach(settings, metrics),
+        store=store,
+        analyses=repositories.analyses,
+        videos=repositories.videos,
+        stamps=repositories.stamps,
+        reports=repositories.reports,
+        clock=clock or SystemClock(),
+        encode_jpeg=lambda frame: encode_jpeg(frame.rgb),
+    )
+    progress: ProgressSink
+    queue: JobQueue
+    runner_box: list[StageRunner] = []
+    if settings.redis_url:
+        arq_queue = await ArqJobQueue.connect(settings.redis_url, queue_name=settings.queue_name)
+        closers.append(arq_queue.close)
+        redis_progress = RedisProgress.from_url(settings.redis_url, namespace=settings.queue_name + ":")
+        closers.append(redis_progress.close)
+        queue, progress = arq_queue, redis_progress
+    else:
+
+        async def handle(stage: Stage, analysis_id: str, attempt: int) -> float | None:
+            runner = runner_box[0]
+            outcome = await runner.run(stage, analysis_id, attempt=attempt)
+            return runner.retry_delay_s(attempt) if outcome is Outcome.RETRY else None
+
+        in_process = InProcessJobQueue(handle)
+        in_process.start()
+        closers.append(in_process.stop)
+        queue, progress = in_process, MemoryProgress()
+    runner = StageRunner(
+        ports=ports,
+        queue=queue,
+        progress=progress,
+        metrics=metrics,
+        stage_timeout_s=settings.stage_timeout_s,
+        max_attempts=settings.max_attempts,
+    )
+    runner_box.append(runner)
+    services = Services(
+        settings=settings,
+        repositories=repositories,
+        store=store,
+        ports=ports,
+        metrics=metrics,
+        progress=progress,
+        queue=queue,
+        runner=runner,
+        pose=pose,
+        closers=closers,
+    )
+    if not settings.redis_url:
+        resumed = await services.resume_unfinished()
+        if resumed:
+            logger.info("processing.resumed", extra={"count": resumed})
+    return services

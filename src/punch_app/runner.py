@@ -1,0 +1,159 @@
+"""Runs one stage job the same way under every job queue: logs, metrics, progress, failures, the next stage.
+
+The ARQ worker function and the in-process runner both call :meth:`StageRunner.run`. Errors the user's video
+causes fail the analysis at once with their message; anything else is retried (``max_attempts``) and then fails
+the analysis with a message that says to try again later. A stage runs in a thread (``asyncio.to_thread``) so
+the event loop keeps publishing progress.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import attrs
+
+from punch_app.logs import log_context
+from punch_core.errors import ConflictError, MediaError, PoseQualityError, TrackFormatError, ValidationError
+from punch_core.ports import JobQueue, Metrics, ProgressSink
+from punch_core.processing import ProcessingPorts, ProcessingTimeoutError, fail_analysis, percent, run_stage
+from punch_core.records import AnalysisStatus, Stage
+
+logger = logging.getLogger("punch.processing")
+
+# Errors that retrying cannot fix: the video or the request itself is the problem.
+USER_ERRORS = (MediaError, PoseQualityError, TrackFormatError, ValidationError, ConflictError, ProcessingTimeoutError)
+RETRY_BASE_S = 2.0
+PROGRESS_EVERY_S = 0.5
+TIMEOUT_GRACE_S = 2.0
+
+
+class Outcome(enum.Enum):
+    """How a stage job ended."""
+
+    DONE = "done"
+    FAILED = "failed"
+    RETRY = "retry"
+
+
+@attrs.define(kw_only=True)
+class StageRunner:
+    """Runs stage jobs against the processing ports and reports on them."""
+
+    ports: ProcessingPorts
+    queue: JobQueue
+    progress: ProgressSink
+    metrics: Metrics
+    stage_timeout_s: float = 300.0
+    max_attempts: int = 3
+
+    def retry_delay_s(self, attempt: int) -> float:
+        """Seconds to wait before attempt ``attempt + 1`` (exponential)."""
+        return float(RETRY_BASE_S * 2 ** (attempt - 1))
+
+    async def run(self, stage: Stage, analysis_id: str, *, attempt: int = 1) -> Outcome:
+        """Run one stage job; never raises for a failing stage (the outcome says what happened)."""
+        with log_context(analysis_id=analysis_id):
+            return await self._run(stage, analysis_id, attempt)
+
+    async def _run(self, stage: Stage, analysis_id: str, attempt: int) -> Outcome:
+        extra = {"stage": stage.value, "attempt": attempt}
+        if stage in (Stage.THUMBNAILS, Stage.POSE) and attempt == 1:
+            logger.info("processing.started", extra=extra)
+        logger.info("processing.stage", extra=extra)
+        loop = asyncio.get_running_loop()
+        started = time.monotonic()
+        on_progress = self._progress_callback(loop, stage, analysis_id, started)
+        await self._publish(analysis_id, stage, share=0.0)
+        try:
+            next_stage = await asyncio.wait_for(
+                asyncio.to_thread(run_stage, self.ports, analysis_id, stage, progress=on_progress),
+                # The progress callback enforces the limit during pose; this catches stages without progress.
+                self.stage_timeout_s + TIMEOUT_GRACE_S,
+            )
+        except TimeoutError:
+            message = f"the {stage.value} stage took longer than {self.stage_timeout_s:.0f} s; try again later"
+            return await self._fail(stage, analysis_id, message, started, extra)
+        except USER_ERRORS as exc:
+            return await self._fail(stage, analysis_id, exc.user_message, started, extra)
+        except Exception as exc:
+            if attempt < self.max_attempts:
+                logger.warning(
+                    "processing.retry",
+                    extra={**extra, "error": f"{type(exc).__name__}: {exc}", "retry_in_s": self.retry_delay_s(attempt)},
+                )
+                self.metrics.increment("processing_jobs_total", stage=stage.value, outcome="retry")
+                return Outcome.RETRY
+            logger.exception("processing.error", extra=extra)
+            message = (
+                f"the {stage.value} stage failed {attempt} times because of a problem on our side; try again later"
+            )
+            return await self._fail(stage, analysis_id, message, started, extra)
+        elapsed = time.monotonic() - started
+        self.metrics.increment("processing_jobs_total", stage=stage.value, outcome="ok")
+        self.metrics.observe("processing_duration_seconds", elapsed, stage=stage.value)
+        analysis = self.ports.analyses.get(analysis_id)
+        await self._publish(analysis_id, stage, share=1.0)
+        if next_stage is not None:
+            await self.queue.enqueue(next_stage, analysis_id)
+        elif analysis.status is AnalysisStatus.COMPLETED and stage is Stage.REPORT:
+            for stamp in self.ports.stamps.list(analysis_id):
+                self.metrics.increment("stamps_detected_total", kind=str(stamp["kind"]))
+            logger.info("processing.completed", extra={**extra, "seconds": round(elapsed, 3)})
+        return Outcome.DONE
+
+    async def _fail(
+        self, stage: Stage, analysis_id: str, message: str, started: float, extra: dict[str, Any]
+    ) -> Outcome:
+        await asyncio.to_thread(fail_analysis, self.ports, analysis_id, message)
+        self.metrics.increment("processing_jobs_total", stage=stage.value, outcome="failed")
+        self.metrics.observe("processing_duration_seconds", time.monotonic() - started, stage=stage.value)
+        logger.warning("processing.failed", extra={**extra, "error": message})
+        await self._publish(analysis_id, stage, share=None)
+        return Outcome.FAILED
+
+    async def _publish(self, analysis_id: str, stage: Stage, *, share: float | None) -> None:
+        analysis = await asyncio.to_thread(self.ports.analyses.get, analysis_id)
+        event = {
+            "analysis_id": analysis_id,
+            "status": analysis.status.value,
+            "stage": stage.value,
+            "percent": analysis.progress if share is None else percent(stage, share),
+            "error": analysis.error,
+        }
+        try:
+            await self.progress.publish(analysis_id, event)
+        except Exception:
+            # Live progress is a convenience: clients fall back to polling the status, the job goes on.
+            logger.warning("processing.progress_unavailable", extra={"stage": stage.value}, exc_info=True)
+
+    def _progress_callback(
+        self, loop: asyncio.AbstractEventLoop, stage: Stage, analysis_id: str, started: float
+    ) -> Callable[[float], None]:
+        last = [0.0]
+
+        def on_progress(share: float) -> None:
+            # Runs in the stage's thread: the time limit is enforced here (raising stops the pose workers).
+            now = time.monotonic()
+            if now - started > self.stage_timeout_s:
+                raise ProcessingTimeoutError(
+                    f"the {stage.value} stage took longer than {self.stage_timeout_s:.0f} s; a 1-3 minute video "
+                    "normally takes well under that: try again later, or upload a shorter video"
+                )
+            if now - last[0] >= PROGRESS_EVERY_S:
+                last[0] = now
+                # Stored from the stage's own thread, between its other writes, so a reconnecting client and a
+                # poller see it; then announced on the event loop.
+                analysis = self.ports.analyses.get(analysis_id)
+                self.ports.analyses.save(attrs.evolve(analysis, progress=percent(stage, share)))
+                _submit(loop, self._publish(analysis_id, stage, share=share))
+
+        return on_progress
+
+
+def _submit(loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, None]) -> None:
+    asyncio.run_coroutine_threadsafe(coro, loop)

@@ -1,0 +1,107 @@
+"""Settings, from environment variables only (the README's table lists them). Nothing is read at import time.
+
+With nothing set, every setting picks the embedded default: SQLite and local files under ``PUNCH_DATA_DIR``,
+the in-process job runner, the offline coach.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import attrs
+
+from punch_core.errors import ValidationError
+
+
+def _float(env: Mapping[str, str], name: str, default: float, *, minimum: float = 0.0) -> float:
+    text = env.get(name)
+    if text is None or text == "":
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValidationError(name, text, f"a number of at least {minimum}") from None
+    if value < minimum:
+        raise ValidationError(name, text, f"a number of at least {minimum}")
+    return value
+
+
+@attrs.frozen(kw_only=True)
+class Settings:
+    """Everything deployment-specific.
+
+    Attributes:
+        data_dir: Where the embedded default keeps its database and files (``PUNCH_DATA_DIR``).
+        database_url: SQLAlchemy URL (``PUNCH_DATABASE_URL``); default SQLite in ``data_dir``.
+        storage_url: Object store URL (``PUNCH_STORAGE_URL``): a path, ``file://``, ``memory://``, ``s3://bucket/p``.
+        s3_endpoint_url: S3 endpoint for S3-compatible servers (``PUNCH_S3_ENDPOINT_URL``).
+        s3_region: S3 region (``PUNCH_S3_REGION``).
+        s3_sse: Server-side encryption for S3 objects, ``AES256`` or ``aws:kms`` (``PUNCH_S3_SSE``).
+        redis_url: Redis for ARQ jobs and live progress (``PUNCH_REDIS_URL``); unset = in-process jobs.
+        queue_name: The ARQ queue (``PUNCH_QUEUE_NAME``).
+        stage_timeout_s: Hard limit for one processing stage (``PUNCH_STAGE_TIMEOUT_S``, default 300).
+        max_attempts: Attempts at a stage that fails unexpectedly (``PUNCH_MAX_ATTEMPTS``).
+        pose_workers: Pose processes per job (``PUNCH_POSE_WORKERS``); default one per core.
+        llm_base_url: OpenAI-compatible API (``PUNCH_LLM_BASE_URL``); unset = the offline coach.
+        llm_api_key: Its key (``PUNCH_LLM_API_KEY``).
+        llm_model: Its model (``PUNCH_LLM_MODEL``).
+        llm_timeout_s: Per-attempt timeout (``PUNCH_LLM_TIMEOUT_S``).
+        log_format: ``json`` (default) or ``text`` (``PUNCH_LOG_FORMAT``).
+        log_level: ``INFO`` by default (``PUNCH_LOG_LEVEL``).
+        worker_metrics_port: Where a worker serves ``/metrics`` (``PUNCH_WORKER_METRICS_PORT``; 0 = off).
+    """
+
+    data_dir: Path
+    database_url: str
+    storage_url: str
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+    s3_sse: str | None = None
+    redis_url: str | None = None
+    queue_name: str = "punch:jobs"
+    stage_timeout_s: float = 300.0
+    max_attempts: int = 3
+    pose_workers: int | None = None
+    llm_base_url: str | None = None
+    llm_api_key: str | None = None
+    llm_model: str = "gpt-4o-mini"
+    llm_timeout_s: float = 30.0
+    log_format: str = "json"
+    log_level: str = "INFO"
+    worker_metrics_port: int = 0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read the settings from ``env`` (default ``os.environ``).
+
+        Raises:
+            ValidationError: naming the variable and what it must be.
+        """
+        env = os.environ if env is None else env
+        data_dir = Path(env.get("PUNCH_DATA_DIR") or Path.home() / ".local/share/punchanalytics").expanduser()
+        workers = env.get("PUNCH_POSE_WORKERS")
+        log_format = env.get("PUNCH_LOG_FORMAT", "json")
+        if log_format not in {"json", "text"}:
+            raise ValidationError("PUNCH_LOG_FORMAT", log_format, "json or text")
+        return cls(
+            data_dir=data_dir,
+            database_url=env.get("PUNCH_DATABASE_URL") or f"sqlite:///{data_dir / 'punch.sqlite3'}",
+            storage_url=env.get("PUNCH_STORAGE_URL") or str(data_dir / "objects"),
+            s3_endpoint_url=env.get("PUNCH_S3_ENDPOINT_URL") or None,
+            s3_region=env.get("PUNCH_S3_REGION") or None,
+            s3_sse=env.get("PUNCH_S3_SSE") or None,
+            redis_url=env.get("PUNCH_REDIS_URL") or None,
+            queue_name=env.get("PUNCH_QUEUE_NAME") or "punch:jobs",
+            stage_timeout_s=_float(env, "PUNCH_STAGE_TIMEOUT_S", 300.0, minimum=1.0),
+            max_attempts=int(_float(env, "PUNCH_MAX_ATTEMPTS", 3, minimum=1)),
+            pose_workers=int(_float(env, "PUNCH_POSE_WORKERS", 0, minimum=1)) if workers else None,
+            llm_base_url=env.get("PUNCH_LLM_BASE_URL") or None,
+            llm_api_key=env.get("PUNCH_LLM_API_KEY") or None,
+            llm_model=env.get("PUNCH_LLM_MODEL") or "gpt-4o-mini",
+            llm_timeout_s=_float(env, "PUNCH_LLM_TIMEOUT_S", 30.0, minimum=1.0),
+            log_format=log_format,
+            log_level=(env.get("PUNCH_LOG_LEVEL") or "INFO").upper(),
+            worker_metrics_port=int(_float(env, "PUNCH_WORKER_METRICS_PORT", 0)),
+        )

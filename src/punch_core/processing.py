@@ -1,0 +1,347 @@
+"""The processing use case: an analysis moves through stages, each storing its output before the next starts.
+
+thumbnails → (the user picks the subject and gives body specs, then starts) → pose → stamps → coaching → report
+
+A stage reads what the stages before it stored (object store and repositories), does its work and records
+itself in ``Analysis.done_stages``. Running a stage that is already done does nothing, so a job runner that
+crashes and runs a stage again resumes from the last finished stage, and never stores anything twice.
+The job runners (ARQ workers, the in-process runner) call :func:`run_stage`; nothing here knows about them.
+
+Stored objects, under ``analyses/{id}/``: ``thumbnails.json`` and ``thumbnails/NN.jpg``, ``pose_track.npz``,
+``subject.json``, ``round.json`` (quality, stamps, metrics), ``coaching.json``. Stamps also go to the
+``StampRepository`` and the report to the ``ReportRepository``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+from punch_core.body import BodySpecs
+from punch_core.errors import ConflictError, PunchError
+from punch_core.formats import track_from_npz_bytes, track_to_npz_bytes
+from punch_core.ports import (
+    AnalysisRepository,
+    Clock,
+    Coach,
+    Frame,
+    FrameSource,
+    ObjectStore,
+    PoseEstimator,
+    ReportRepository,
+    StampRepository,
+    VideoRepository,
+)
+from punch_core.records import Analysis, AnalysisStatus, Stage
+from punch_core.report import RoundAnalysis, analyse_round, assemble_report, coaching_request
+from punch_core.subject import PersonBox, SubjectChoice, follow_subject
+from punch_core.video_analysis import MAX_PEOPLE, auto_subject_from_boxes, make_thumbnails
+
+# The share of the whole analysis (percent) each stage covers; thumbnails report their own 0-100.
+STAGE_PERCENT: dict[Stage, tuple[float, float]] = {
+    Stage.THUMBNAILS: (0.0, 100.0),
+    Stage.POSE: (0.0, 85.0),
+    Stage.STAMPS: (85.0, 90.0),
+    Stage.COACHING: (90.0, 97.0),
+    Stage.REPORT: (97.0, 100.0),
+}
+
+Progress = Callable[[float], None]
+
+
+class ProcessingTimeoutError(PunchError):
+    """A stage ran past its time limit."""
+
+
+@attrs.frozen(kw_only=True)
+class ProcessingPorts:
+    """Everything the stages talk to."""
+
+    source: FrameSource
+    pose: PoseEstimator
+    coach: Coach
+    store: ObjectStore
+    analyses: AnalysisRepository
+    videos: VideoRepository
+    stamps: StampRepository
+    reports: ReportRepository
+    clock: Clock
+    encode_jpeg: Callable[[Frame], bytes]
+
+
+def object_key(analysis_id: str, name: str) -> str:
+    """Where a stage's output lives in the object store."""
+    return f"analyses/{analysis_id}/{name}"
+
+
+def percent(stage: Stage, share: float) -> float:
+    """The whole analysis's percent done when ``stage`` is ``share`` (0-1) done."""
+    start, end = STAGE_PERCENT[stage]
+    return round(start + (end - start) * min(max(share, 0.0), 1.0), 1)
+
+
+def _put_json(store: ObjectStore, key: str, data: dict[str, Any]) -> None:
+    store.put(key, json.dumps(data, ensure_ascii=False).encode())
+
+
+def _get_json(store: ObjectStore, key: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(store.get(key))
+    return data
+
+
+def _specs(analysis: Analysis) -> BodySpecs:
+    if analysis.specs is None:
+        raise ConflictError("give your height, weight and stance before starting the analysis")
+    return BodySpecs.parse(**analysis.specs)
+
+
+def configure_analysis(
+    ports: ProcessingPorts,
+    analysis_id: str,
+    *,
+    owner_id: str,
+    specs: BodySpecs | None = None,
+    subject: SubjectChoice | None = None,
+    language: str | None = None,
+) -> Analysis:
+    """Set the body specs, the subject and the coaching language before the analysis starts.
+
+    Raises:
+        NotFoundError: for another owner's or a missing analysis.
+        ConflictError: once the analysis has started.
+    """
+    analysis = ports.analyses.get(analysis_id, owner_id=owner_id)
+    if analysis.status is not AnalysisStatus.CREATED:
+        raise ConflictError("this analysis has already started; its subject and body specs can no longer change")
+    changes: dict[str, Any] = {"updated_at": ports.clock.now()}
+    if specs is not None:
+        changes["specs"] = {
+            "height_cm": specs.height_cm,
+            "weight_kg": specs.weight_kg,
+            "stance": specs.stance.value,
+            "experience": specs.experience.value,
+        }
+    if subject is not None:
+        changes["subject"] = {**subject.box.to_dict(), "t_s": round(subject.t_s, 3)}
+    if language is not None:
+        changes["language"] = language
+    analysis = attrs.evolve(analysis, **changes)
+    ports.analyses.save(analysis)
+    return analysis
+
+
+def start_analysis(ports: ProcessingPorts, analysis_id: str, *, owner_id: str) -> Stage:
+    """Queue the analysis once thumbnails are made and the specs given; returns the stage to enqueue.
+
+    Raises:
+        NotFoundError: for another owner's or a missing analysis.
+        ConflictError: if the specs are missing, the thumbnails are not made yet, or it has already started.
+    """
+    analysis = ports.analyses.get(analysis_id, owner_id=owner_id)
+    _specs(analysis)
+    if analysis.status is not AnalysisStatus.CREATED:
+        raise ConflictError(f"this analysis has already started (it is {analysis.status.value})")
+    if Stage.THUMBNAILS not in analysis.done_stages:
+        raise ConflictError("the thumbnails are still being made; start the analysis when they are shown")
+    ports.analyses.save(attrs.evolve(analysis, status=AnalysisStatus.QUEUED, updated_at=ports.clock.now()))
+    return Stage.POSE
+
+
+def rerun_coaching(ports: ProcessingPorts, analysis_id: str, *, owner_id: str) -> Stage:
+    """Write the coaching again (after the LLM was down, say); returns the stage to enqueue.
+
+    Raises:
+        NotFoundError: for another owner's or a missing analysis.
+        ConflictError: unless the analysis has completed.
+    """
+    analysis = ports.analyses.get(analysis_id, owner_id=owner_id)
+    if analysis.status is not AnalysisStatus.COMPLETED:
+        raise ConflictError("coaching can be written again only for a completed analysis")
+    done = tuple(s for s in analysis.done_stages if s not in (Stage.COACHING, Stage.REPORT))
+    ports.analyses.save(
+        attrs.evolve(
+            analysis,
+            status=AnalysisStatus.QUEUED,
+            done_stages=done,
+            progress=STAGE_PERCENT[Stage.COACHING][0],
+            updated_at=ports.clock.now(),
+        )
+    )
+    return Stage.COACHING
+
+
+def fail_analysis(ports: ProcessingPorts, analysis_id: str, message: str) -> Analysis:
+    """Mark an analysis failed with a message for the user."""
+    analysis = ports.analyses.get(analysis_id)
+    now = ports.clock.now()
+    analysis = attrs.evolve(analysis, status=AnalysisStatus.FAILED, error=message, updated_at=now, finished_at=now)
+    ports.analyses.save(analysis)
+    return analysis
+
+
+def _next_after(stage: Stage) -> Stage | None:
+    # After the thumbnails the analysis waits for the user (start_analysis queues the pose stage).
+    return None if stage is Stage.THUMBNAILS else stage.next
+
+
+def run_stage(
+    ports: ProcessingPorts, analysis_id: str, stage: Stage, *, progress: Progress | None = None
+) -> Stage | None:
+    """Run one stage of an analysis unless it is already done; returns the stage to enqueue next (or None).
+
+    Args:
+        ports: What the stage talks to.
+        analysis_id: The analysis.
+        stage: The stage to run.
+        progress: Called with the stage's share done (0-1) as it goes.
+
+    Raises:
+        PunchError: for anything the user's video causes (``MediaError``, ``PoseQualityError``); the runner
+            fails the analysis with its message.
+        ConflictError: if an earlier stage has not stored its output.
+    """
+    analysis = ports.analyses.get(analysis_id)
+    if analysis.status in (AnalysisStatus.COMPLETED, AnalysisStatus.FAILED):
+        return None
+    if stage in analysis.done_stages:
+        # Delivered again (the runner crashed after storing it, before queuing the next): carry on from here.
+        return _next_after(stage)
+    order = list(Stage)
+    missing = [s for s in order[: order.index(stage)] if s not in analysis.done_stages]
+    if missing:
+        raise ConflictError(f"the {stage.value} stage needs the {missing[0].value} stage's output first")
+    status = AnalysisStatus.CREATED if stage is Stage.THUMBNAILS else AnalysisStatus.RUNNING
+    analysis = attrs.evolve(
+        analysis,
+        status=status,
+        stage=stage,
+        attempts=analysis.attempts + 1,
+        progress=percent(stage, 0.0) if stage is not Stage.THUMBNAILS else 0.0,
+        updated_at=ports.clock.now(),
+    )
+    ports.analyses.save(analysis)
+    report_progress = progress or (lambda _share: None)
+    _STAGES[stage](ports, analysis, report_progress)
+    now = ports.clock.now()
+    finished = stage is Stage.REPORT
+    current = ports.analyses.get(analysis_id)
+    if current.status is AnalysisStatus.FAILED:
+        return None  # failed meanwhile (its time limit passed): the failure stands
+    ports.analyses.save(
+        attrs.evolve(
+            current,
+            done_stages=(*analysis.done_stages, stage),
+            progress=percent(stage, 1.0),
+            status=AnalysisStatus.COMPLETED if finished else status,
+            updated_at=now,
+            finished_at=now if finished else None,
+        )
+    )
+    return _next_after(stage)
+
+
+def _thumbnails(ports: ProcessingPorts, analysis: Analysis, progress: Progress) -> None:
+    video = ports.videos.get(analysis.video_id)
+    with ports.store.local_path(video.object_key) as path:
+        info = ports.source.probe(path)
+        thumbs = make_thumbnails(ports.source, ports.pose, path, info)
+    items = []
+    for i, thumb in enumerate(thumbs):
+        key = object_key(analysis.id, f"thumbnails/{i:02d}.jpg")
+        ports.store.put(key, ports.encode_jpeg(thumb.frame))
+        height, width = thumb.frame.rgb.shape[:2]
+        items.append(
+            {
+                "index": i,
+                "t_s": round(thumb.t_s, 3),
+                "key": key,
+                "width": width,
+                "height": height,
+                "boxes": [b.to_dict() for b in thumb.boxes],
+            }
+        )
+        progress((i + 1) / len(thumbs))
+    video_facts = {
+        "container": info.container,
+        "duration_s": info.duration_s,
+        "fps": info.fps,
+        "width": info.width,
+        "height": info.height,
+        "rotation_deg": info.rotation_deg,
+        "n_frames": info.n_frames,
+    }
+    _put_json(ports.store, object_key(analysis.id, "thumbnails.json"), {"video": video_facts, "thumbnails": items})
+
+
+def read_thumbnails(store: ObjectStore, analysis_id: str) -> dict[str, Any]:
+    """The stored thumbnails index: ``{"video": {...}, "thumbnails": [{index, t_s, key, width, height, boxes}]}``.
+
+    Raises:
+        NotFoundError: before the thumbnails stage has run.
+    """
+    return _get_json(store, object_key(analysis_id, "thumbnails.json"))
+
+
+def _box(data: dict[str, Any]) -> PersonBox:
+    return PersonBox(x=data["x"], y=data["y"], w=data["w"], h=data["h"], score=data.get("score", 1.0))
+
+
+def _pose(ports: ProcessingPorts, analysis: Analysis, progress: Progress) -> None:
+    video = ports.videos.get(analysis.video_id)
+    thumbs = read_thumbnails(ports.store, analysis.id)["thumbnails"]
+    if analysis.subject is not None:
+        choice = SubjectChoice(box=_box(dict(analysis.subject)), t_s=float(analysis.subject["t_s"]))
+    else:
+        choice = auto_subject_from_boxes([(t["t_s"], [_box(b) for b in t["boxes"]]) for t in thumbs])
+    # One pose per frame is twice as fast; ask for more only when the thumbnails show more than one person.
+    max_people = 1 if max((len(t["boxes"]) for t in thumbs), default=0) <= 1 else MAX_PEOPLE
+    with ports.store.local_path(video.object_key) as path:
+        info = ports.source.probe(path)
+        people = ports.pose.people_track(path, info, max_people=max_people, progress=progress)
+    result = follow_subject(people, choice)
+    ports.store.put(object_key(analysis.id, "pose_track.npz"), track_to_npz_bytes(result.track))
+    facts = {
+        "container": info.container,
+        "rotation_deg": info.rotation_deg,
+        "subject": {**choice.box.to_dict(), "t_s": round(choice.t_s, 3)},
+        "people_max": int(max((len(people.present(f)) for f in range(people.n_frames)), default=0)),
+        "source": video.filename,
+    }
+    subject = {"video": facts, "lost_spans_s": [list(span) for span in result.lost_spans_s]}
+    _put_json(ports.store, object_key(analysis.id, "subject.json"), subject)
+
+
+def _stamps(ports: ProcessingPorts, analysis: Analysis, progress: Progress) -> None:
+    track = track_from_npz_bytes(ports.store.get(object_key(analysis.id, "pose_track.npz")))
+    subject = _get_json(ports.store, object_key(analysis.id, "subject.json"))
+    lost = [(float(a), float(b)) for a, b in subject["lost_spans_s"]]
+    round_ = analyse_round(track, _specs(analysis), video=subject["video"], lost_spans_s=lost)
+    progress(0.5)
+    # Stamps go to the repository first: replace() is atomic and idempotent, so a rerun never duplicates them.
+    ports.stamps.replace(analysis.id, [s.to_dict() for s in round_.stamps])
+    _put_json(ports.store, object_key(analysis.id, "round.json"), round_.to_dict())
+
+
+def _coaching(ports: ProcessingPorts, analysis: Analysis, _progress: Progress) -> None:
+    round_ = RoundAnalysis.from_dict(_get_json(ports.store, object_key(analysis.id, "round.json")))
+    coaching = ports.coach.coach(coaching_request(round_, _specs(analysis), analysis.language))
+    _put_json(ports.store, object_key(analysis.id, "coaching.json"), coaching.to_dict())
+
+
+def _report(ports: ProcessingPorts, analysis: Analysis, _progress: Progress) -> None:
+    round_ = RoundAnalysis.from_dict(_get_json(ports.store, object_key(analysis.id, "round.json")))
+    coaching = _get_json(ports.store, object_key(analysis.id, "coaching.json"))
+    report = assemble_report(round_, _specs(analysis), coaching)
+    ports.reports.save(analysis.id, analysis.owner_id, report, created_at=analysis.created_at)
+
+
+_STAGES: dict[Stage, Callable[[ProcessingPorts, Analysis, Progress], None]] = {
+    Stage.THUMBNAILS: _thumbnails,
+    Stage.POSE: _pose,
+    Stage.STAMPS: _stamps,
+    Stage.COACHING: _coaching,
+    Stage.REPORT: _report,
+}

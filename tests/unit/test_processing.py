@@ -1,0 +1,238 @@
+"""The processing use case over shipped in-memory adapters and a scripted pose estimator (no video decoding).
+
+Checks the stage order, that each stage stores its output, that a re-run after a crash resumes from the last
+finished stage without storing anything twice, and the errors a user can cause.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from punch_adapters.memory.repositories import MemoryRepositories
+from punch_adapters.storage import memory_store
+from punch_core.body import BodySpecs
+from punch_core.coaching import OfflineCoach
+from punch_core.errors import ConflictError, NotFoundError, PoseQualityError
+from punch_core.ports import Frame, VideoInfo
+from punch_core.processing import (
+    ProcessingPorts,
+    configure_analysis,
+    object_key,
+    rerun_coaching,
+    run_stage,
+    start_analysis,
+)
+from punch_core.records import Analysis, AnalysisStatus, Stage, Video
+from punch_core.subject import PeopleTrack, PersonBox, person_box
+from tests.support.synthetic_boxer import Camera, make_round
+
+T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+class StepClock:
+    def __init__(self) -> None:
+        self._ticks = itertools.count()
+
+    def now(self) -> datetime:
+        return T0 + timedelta(seconds=next(self._ticks))
+
+
+class ScriptedPose:
+    """Serves a synthetic boxer's track as MediaPipe would; can be told to crash (a killed worker)."""
+
+    def __init__(self, *, dropout: float = 0.0, crash_times: int = 0) -> None:
+        r = make_round(
+            actions=[("jab", 1.0), ("cross", 2.5), ("jab", 4.0)],
+            duration_s=6.0,
+            fps=30.0,
+            seed=3,
+            camera=Camera(yaw_deg=90.0),
+            dropout_rate=dropout,
+        )
+        self.track = r
+        self.crash_times = crash_times
+        self.calls = 0
+
+    def people(self, frame: Frame) -> list[PersonBox]:
+        i = min(round(frame.t_s * 30), len(self.track.t_s) - 1)
+        lm = self.track.landmarks[i]
+        return [person_box(lm, self.track.width, self.track.height)] if np.isfinite(lm[:, :2]).all() else []
+
+    def people_track(self, path, info, *, max_people, progress=None) -> PeopleTrack:
+        self.calls += 1
+        if progress:
+            progress(0.5)
+        if self.crash_times:
+            self.crash_times -= 1
+            raise RuntimeError("worker killed")
+        r = self.track
+        return PeopleTrack(
+            t_s=r.t_s,
+            landmarks=r.landmarks[:, None],
+            appearance=np.zeros((len(r.t_s), 1, 4), np.float32),
+            width=r.width,
+            height=r.height,
+        )
+
+
+class StillSource:
+    def __init__(self, width: int, height: int) -> None:
+        self.width, self.height = width, height
+
+    def probe(self, path: str) -> VideoInfo:
+        return VideoInfo(
+            container="mp4",
+            duration_s=6.0,
+            fps=30.0,
+            width=self.width,
+            height=self.height,
+            rotation_deg=0,
+            n_frames=180,
+        )
+
+    def frames(self, path, *, start_s=0.0, end_s=None):
+        raise AssertionError("the stages decode through the pose estimator")
+
+    def frame_at(self, path: str, t_s: float) -> Frame:
+        return Frame(index=int(t_s * 30), t_s=t_s, rgb=np.zeros((self.height, self.width, 3), np.uint8))
+
+
+def make_ports(pose: ScriptedPose) -> tuple[ProcessingPorts, MemoryRepositories]:
+    repos = MemoryRepositories.create()
+    store = memory_store(f"test-{id(pose)}")
+    store.put("videos/v1/source.mp4", b"\x00\x00\x00\x18ftypmp42 not decoded here")
+    repos.videos.add(
+        Video(
+            id="v1",
+            owner_id="u1",
+            object_key="videos/v1/source.mp4",
+            filename="round.mp4",
+            container="mp4",
+            duration_s=6.0,
+            fps=30.0,
+            width=pose.track.width,
+            height=pose.track.height,
+            size_bytes=40,
+            created_at=T0,
+        )
+    )
+    repos.analyses.add(Analysis(id="a1", owner_id="u1", video_id="v1", created_at=T0, updated_at=T0))
+    ports = ProcessingPorts(
+        source=StillSource(pose.track.width, pose.track.height),
+        pose=pose,
+        coach=OfflineCoach(),
+        store=store,
+        analyses=repos.analyses,
+        videos=repos.videos,
+        stamps=repos.stamps,
+        reports=repos.reports,
+        clock=StepClock(),
+        encode_jpeg=lambda frame: b"JPEG%dx%d" % frame.rgb.shape[:2],
+    )
+    return ports, repos
+
+
+def run_all(ports: ProcessingPorts, first: Stage) -> list[Stage]:
+    ran: list[Stage] = []
+    stage: Stage | None = first
+    while stage is not None:
+        ran.append(stage)
+        stage = run_stage(ports, "a1", stage)
+    return ran
+
+
+def test_thumbnails_then_configure_start_and_every_stage_to_the_report():
+    pose = ScriptedPose()
+    ports, repos = make_ports(pose)
+    assert run_stage(ports, "a1", Stage.THUMBNAILS) is None  # waits for the user
+    thumbs = ports.store.get(object_key("a1", "thumbnails.json"))
+    assert b'"boxes"' in thumbs
+    assert ports.store.exists(object_key("a1", "thumbnails/09.jpg"))
+    assert repos.analyses.get("a1").status is AnalysisStatus.CREATED
+
+    configure_analysis(ports, "a1", owner_id="u1", specs=BodySpecs(height_cm=175, weight_kg=70), language="ko")
+    assert start_analysis(ports, "a1", owner_id="u1") is Stage.POSE
+    assert repos.analyses.get("a1").status is AnalysisStatus.QUEUED
+
+    assert run_all(ports, Stage.POSE) == [Stage.POSE, Stage.STAMPS, Stage.COACHING, Stage.REPORT]
+    analysis = repos.analyses.get("a1")
+    assert analysis.status is AnalysisStatus.COMPLETED
+    assert analysis.progress == 100.0
+    assert analysis.done_stages == tuple(Stage)
+    assert analysis.finished_at is not None
+    report = repos.reports.get("a1", owner_id="u1")
+    assert report["coaching"]["language"] == "ko"
+    assert report["video"]["source"] == "round.mp4"
+    strikes = [s for s in report["stamps"] if s["category"] == "strike"]
+    assert len(strikes) == 3
+    assert repos.stamps.list("a1") == report["stamps"]
+    for name in ("pose_track.npz", "subject.json", "round.json", "coaching.json"):
+        assert ports.store.exists(object_key("a1", name))
+
+
+def test_a_crash_mid_pose_resumes_there_and_a_replayed_stage_stores_nothing_twice():
+    pose = ScriptedPose(crash_times=1)
+    ports, repos = make_ports(pose)
+    run_stage(ports, "a1", Stage.THUMBNAILS)
+    configure_analysis(ports, "a1", owner_id="u1", specs=BodySpecs(height_cm=175))
+    start_analysis(ports, "a1", owner_id="u1")
+    with pytest.raises(RuntimeError, match="worker killed"):
+        run_stage(ports, "a1", Stage.POSE)
+    crashed = repos.analyses.get("a1")
+    assert crashed.status is AnalysisStatus.RUNNING
+    assert crashed.done_stages == (Stage.THUMBNAILS,)
+    run_all(ports, Stage.POSE)
+    stamps = repos.stamps.list("a1")
+    # A job runner may deliver a finished stage again: nothing runs, nothing is added.
+    assert run_stage(ports, "a1", Stage.STAMPS) is None  # the analysis is complete
+    assert repos.stamps.list("a1") == stamps
+    assert pose.calls == 2
+    assert repos.analyses.get("a1").attempts == 6  # thumbnails, pose twice, stamps, coaching, report
+
+
+def test_rerunning_coaching_rewrites_only_coaching_and_report():
+    pose = ScriptedPose()
+    ports, repos = make_ports(pose)
+    run_stage(ports, "a1", Stage.THUMBNAILS)
+    configure_analysis(ports, "a1", owner_id="u1", specs=BodySpecs(height_cm=175))
+    start_analysis(ports, "a1", owner_id="u1")
+    run_all(ports, Stage.POSE)
+    assert rerun_coaching(ports, "a1", owner_id="u1") is Stage.COACHING
+    assert run_all(ports, Stage.COACHING) == [Stage.COACHING, Stage.REPORT]
+    assert pose.calls == 1
+    assert repos.analyses.get("a1").status is AnalysisStatus.COMPLETED
+
+
+def test_too_little_pose_fails_the_stamps_stage_with_filming_advice():
+    pose = ScriptedPose(dropout=0.5)
+    ports, _repos = make_ports(pose)
+    run_stage(ports, "a1", Stage.THUMBNAILS)
+    configure_analysis(ports, "a1", owner_id="u1", specs=BodySpecs(height_cm=175))
+    start_analysis(ports, "a1", owner_id="u1")
+    run_stage(ports, "a1", Stage.POSE)
+    with pytest.raises(PoseQualityError, match="film from further away"):
+        run_stage(ports, "a1", Stage.STAMPS)
+
+
+def test_user_errors_before_the_start():
+    pose = ScriptedPose()
+    ports, _repos = make_ports(pose)
+    with pytest.raises(ConflictError, match="height"):
+        start_analysis(ports, "a1", owner_id="u1")
+    configure_analysis(ports, "a1", owner_id="u1", specs=BodySpecs(height_cm=175))
+    with pytest.raises(ConflictError, match="thumbnails are still being made"):
+        start_analysis(ports, "a1", owner_id="u1")
+    with pytest.raises(NotFoundError):
+        start_analysis(ports, "a1", owner_id="someone-else")
+    with pytest.raises(ConflictError, match="needs the thumbnails stage"):
+        run_stage(ports, "a1", Stage.POSE)
+    with pytest.raises(ConflictError, match="only for a completed analysis"):
+        rerun_coaching(ports, "a1", owner_id="u1")
+    run_stage(ports, "a1", Stage.THUMBNAILS)
+    start_analysis(ports, "a1", owner_id="u1")
+    with pytest.raises(ConflictError, match="already started"):
+        configure_analysis(ports, "a1", owner_id="u1", language="en")
