@@ -7,28 +7,14 @@ log lines from threads started with ``asyncio.to_thread`` (which copies the cont
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import sys
-from collections.abc import Iterator
-from contextvars import ContextVar
 
 from pythonjsonlogger.json import JsonFormatter
 
-_CONTEXT: dict[str, ContextVar[str | None]] = {
-    name: ContextVar(name, default=None) for name in ("request_id", "user_id", "analysis_id")
-}
+from punch_core.log_context import LOG_IDS, log_context
 
-
-@contextlib.contextmanager
-def log_context(**ids: str | None) -> Iterator[None]:
-    """Attach ids (``request_id``, ``user_id``, ``analysis_id``) to every log line inside the block."""
-    tokens = [(_CONTEXT[name], _CONTEXT[name].set(value)) for name, value in ids.items()]
-    try:
-        yield
-    finally:
-        for var, token in reversed(tokens):
-            var.reset(token)
+__all__ = ["ContextFilter", "configure_logging", "log_context"]
 
 
 class ContextFilter(logging.Filter):
@@ -36,7 +22,7 @@ class ContextFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Add the fields; never drops a record."""
-        for name, var in _CONTEXT.items():
+        for name, var in LOG_IDS.items():
             if getattr(record, name, None) is None:
                 setattr(record, name, var.get())
         if not getattr(record, "event", None):

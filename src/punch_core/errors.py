@@ -67,3 +67,31 @@ class CoachingAnswerError(PunchError, ValueError):
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(f"the coach's answer could not be used: {reason}")
+
+
+class BadRequestError(PunchError, ValueError):
+    """A request is malformed in a way no single field explains (a chunk beyond the declared size, say)."""
+
+
+class AuthError(PunchError):
+    """The caller is not signed in, or their session has expired or was revoked: sign in again."""
+
+
+class ForbiddenError(PunchError):
+    """The caller is signed in but may not do this (a failed OAuth state check, a disabled login)."""
+
+
+class PayloadTooLargeError(PunchError, ValueError):
+    """An upload is larger than allowed."""
+
+
+class UnsupportedMediaError(MediaError):
+    """An upload is not a video type we accept (MP4, MOV or WebM)."""
+
+
+class RateLimitedError(PunchError):
+    """Too many requests; ``retry_after_s`` says when to try again."""
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        self.retry_after_s = retry_after_s
+        super().__init__(message)

@@ -1,0 +1,60 @@
+"""The Litestar application factory: routes, error handling, middleware, OpenAPI at ``/schema``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from litestar import Litestar, Router
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.exceptions import HTTPException
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+
+from punch_adapters.http.deps import ApiDeps
+from punch_adapters.http.errors import http_error_handler, punch_error_handler, unexpected_error_handler
+from punch_adapters.http.middleware import RequestContextMiddleware
+from punch_adapters.http.routes import analyses, auth, health, reports, shares, uploads
+from punch_adapters.http.security import provide_deps, provide_user_id
+from punch_core.errors import PunchError
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(
+    deps: ApiDeps,
+    *,
+    plugins: Sequence[Any] = (),
+    extra_middleware: Sequence[Any] = (),
+    on_startup: Sequence[Any] = (),
+    on_shutdown: Sequence[Any] = (),
+    debug: bool = False,
+) -> Litestar:
+    """The API for these ports. ``plugins`` (OpenTelemetry, say) and lifecycle hooks come from the composition root."""
+    api = Router(
+        path=API_PREFIX,
+        route_handlers=[*auth.ROUTES, *uploads.ROUTES, *analyses.ROUTES, *reports.ROUTES, *shares.API_ROUTES],
+        dependencies={"user_id": Provide(provide_user_id), "deps": Provide(provide_deps)},
+    )
+    return Litestar(
+        route_handlers=[api, *health.ROUTES, *shares.PAGE_ROUTES],
+        dependencies={"deps": Provide(provide_deps)},
+        state=State({"deps": deps}),
+        middleware=[RequestContextMiddleware(deps.metrics, hsts=deps.config.secure_cookies), *extra_middleware],
+        exception_handlers={
+            PunchError: punch_error_handler,
+            HTTPException: http_error_handler,
+            Exception: unexpected_error_handler,
+        },
+        openapi_config=OpenAPIConfig(
+            title="PunchAnalytics API",
+            version="1.0.0",
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin()],
+        ),
+        plugins=list(plugins),
+        on_startup=list(on_startup),
+        on_shutdown=list(on_shutdown),
+        debug=debug,
+    )

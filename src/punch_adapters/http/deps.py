@@ -1,0 +1,94 @@
+"""What the HTTP adapter needs from the rest of the system: ports and settings, given by the composition root."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
+
+from punch_core.ports import (
+    AnalysisRepository,
+    Clock,
+    IdentityProvider,
+    IdGenerator,
+    JobQueue,
+    Metrics,
+    ObjectStore,
+    ProgressSink,
+    RefreshTokenRepository,
+    ReportRepository,
+    ShareLinkRepository,
+    StampRepository,
+    TokenSigner,
+    UploadRepository,
+    UserRepository,
+    VideoRepository,
+)
+from punch_core.processing import ProcessingPorts
+
+ACCESS_TOKEN_TTL_S = 15 * 60
+REFRESH_TOKEN_TTL_S = 7 * 24 * 3600
+MAX_UPLOAD_BYTES = 500 * 1024 * 1024
+
+
+@attrs.frozen(kw_only=True)
+class HttpConfig:
+    """Deployment facts the API needs.
+
+    Attributes:
+        public_url: Where users reach the app (``http://127.0.0.1:8000``); OAuth redirect URIs and share links
+            are built from it. Cookies are ``Secure`` unless it is plain http on localhost.
+        local_login: Whether the one-account local login is offered (the embedded default; never in production).
+        uploads_per_hour: Upload initiations allowed per user per hour.
+        api_calls_per_minute: API calls allowed per user (or per address for anonymous calls) per minute.
+        share_lookups_per_minute: Anonymous share-hash lookups allowed per address per minute (guessing).
+        max_upload_bytes: Largest accepted upload.
+        min_duration_s: Shortest accepted video.
+        max_duration_s: Longest accepted video.
+        frontend_dir: A built web app to serve at ``/`` (``index.html`` for every unknown non-API path), if any.
+    """
+
+    public_url: str = "http://127.0.0.1:8000"
+    local_login: bool = False
+    uploads_per_hour: int = 5
+    api_calls_per_minute: int = 100
+    share_lookups_per_minute: int = 30
+    max_upload_bytes: int = MAX_UPLOAD_BYTES
+    min_duration_s: float = 60.0
+    max_duration_s: float = 180.0
+    frontend_dir: str | None = None
+
+    @property
+    def secure_cookies(self) -> bool:
+        """``Secure`` cookies everywhere except plain http on the local machine."""
+        local = self.public_url.startswith(("http://127.0.0.1", "http://localhost", "http://[::1]"))
+        return not local
+
+
+@attrs.frozen(kw_only=True)
+class ApiDeps:
+    """Every port the routes use. ``processing`` holds the ports the stage use cases take."""
+
+    users: UserRepository
+    refresh_tokens: RefreshTokenRepository
+    uploads: UploadRepository
+    videos: VideoRepository
+    analyses: AnalysisRepository
+    stamps: StampRepository
+    reports: ReportRepository
+    share_links: ShareLinkRepository
+    store: ObjectStore
+    queue: JobQueue
+    progress: ProgressSink
+    metrics: Metrics
+    clock: Clock
+    ids: IdGenerator
+    signer: TokenSigner
+    processing: ProcessingPorts
+    providers: Mapping[str, IdentityProvider] = attrs.field(factory=dict)
+    rate_limit_store: Any = None
+    """A ``litestar.stores.base.Store`` for rate-limit counters (Redis in production; memory when None)."""
+    metrics_exposition: Callable[[], bytes] | None = None
+    """The Prometheus text for ``/metrics``."""
+    config: HttpConfig = attrs.field(factory=HttpConfig)

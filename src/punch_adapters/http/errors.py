@@ -1,0 +1,119 @@
+"""One error body for every failure, and the one table from domain errors to HTTP status codes.
+
+Body: ``{"error": {"code": "not_found", "message": "...", "request_id": "...", "fields": {...}?}}``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from punch_core.errors import (
+    AuthError,
+    BadRequestError,
+    ConflictError,
+    ForbiddenError,
+    MediaError,
+    NotFoundError,
+    PayloadTooLargeError,
+    PoseQualityError,
+    PunchError,
+    RateLimitedError,
+    StorageUnavailableError,
+    TrackFormatError,
+    UnsupportedMediaError,
+    ValidationError,
+)
+
+logger = logging.getLogger("punch.http")
+
+# Most specific first: the first matching class decides.
+STATUS_BY_ERROR: tuple[tuple[type[PunchError], int, str], ...] = (
+    (UnsupportedMediaError, 415, "unsupported_media_type"),
+    (PayloadTooLargeError, 413, "payload_too_large"),
+    (RateLimitedError, 429, "rate_limited"),
+    (AuthError, 401, "not_signed_in"),
+    (ForbiddenError, 403, "forbidden"),
+    (NotFoundError, 404, "not_found"),
+    (ConflictError, 409, "conflict"),
+    (ValidationError, 422, "invalid_field"),
+    (TrackFormatError, 422, "invalid_track"),
+    (PoseQualityError, 422, "boxer_not_visible"),
+    (MediaError, 422, "invalid_video"),
+    (BadRequestError, 400, "bad_request"),
+    (StorageUnavailableError, 503, "service_unavailable"),
+)
+
+
+def request_id_of(request: Request[Any, Any, Any]) -> str | None:
+    """The request id the middleware gave this request."""
+    value = request.scope.get("state", {}).get("request_id")
+    return str(value) if value else None
+
+
+def error_body(code: str, message: str, request_id: str | None, **extra: Any) -> dict[str, Any]:  # noqa: ANN401
+    """The one error body."""
+    return {"error": {"code": code, "message": message, "request_id": request_id, **extra}}
+
+
+def punch_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Map a domain error to its status code and body."""
+    assert isinstance(exc, PunchError)
+    status, code = 500, "internal_error"
+    for cls, cls_status, cls_code in STATUS_BY_ERROR:
+        if isinstance(exc, cls):
+            status, code = cls_status, cls_code
+            break
+    extra: dict[str, Any] = {}
+    headers: dict[str, str] = {}
+    if isinstance(exc, ValidationError):
+        extra["fields"] = {exc.field: exc.user_message}
+    if isinstance(exc, RateLimitedError):
+        headers["Retry-After"] = str(exc.retry_after_s)
+    if status >= 500:
+        logger.warning("http.unavailable", extra={"error": exc.user_message})
+    return Response(
+        error_body(code, exc.user_message, request_id_of(request), **extra), status_code=status, headers=headers
+    )
+
+
+def http_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Litestar's own errors (404 route, 405, request validation, body too large) in the same body."""
+    assert isinstance(exc, HTTPException)
+    status = exc.status_code
+    extra: dict[str, Any] = {}
+    if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
+        fields = {
+            str(item.get("key") or "body"): str(item.get("message")) for item in exc.extra if isinstance(item, dict)
+        }
+        extra["fields"] = fields
+        status = 422 if status == 400 and fields else status
+    if isinstance(exc, NotAuthorizedException):
+        code = "not_signed_in"
+    else:
+        code = {
+            400: "bad_request",
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "payload_too_large",
+            422: "invalid_field",
+            429: "rate_limited",
+        }.get(status, "http_error")
+    return Response(
+        error_body(code, str(exc.detail), request_id_of(request), **extra),
+        status_code=status,
+        headers=exc.headers or {},
+    )
+
+
+def unexpected_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Anything else: logged with its traceback, answered without internals."""
+    logger.error("http.error", exc_info=exc)
+    message = "something went wrong on our side; try again, and tell us the request id if it keeps happening"
+    return Response(
+        error_body("internal_error", message, request_id_of(request)), status_code=HTTP_500_INTERNAL_SERVER_ERROR
+    )

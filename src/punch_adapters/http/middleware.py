@@ -1,0 +1,90 @@
+"""Cross-cutting request handling: a request id, log context, security headers, metrics and an access log."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from punch_core.log_context import log_context
+from punch_core.ports import Metrics
+
+logger = logging.getLogger("punch.http")
+
+REQUEST_ID_HEADER = "x-request-id"
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+SECURITY_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "strict-origin-when-cross-origin",
+    "permissions-policy": "camera=(), microphone=(), geolocation=()",
+    "content-security-policy": (
+        "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self' 'unsafe-inline'; "
+        "script-src 'self'; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'"
+    ),
+}
+
+
+def _route_of(scope: Scope) -> str:
+    # The route template (/api/v1/reports/{analysis_id:str}), not the path, keeps metric labels bounded.
+    handler = scope.get("route_handler")
+    paths = getattr(handler, "paths", None)
+    return sorted(paths)[0] if paths else "unmatched"
+
+
+class RequestContextMiddleware(ASGIMiddleware):
+    """Gives every request an id (the client's ``X-Request-ID`` if sane), logs and counts it."""
+
+    scopes = (ScopeType.HTTP, ScopeType.WEBSOCKET)
+
+    def __init__(self, metrics: Metrics, *, hsts: bool) -> None:
+        self.metrics = metrics
+        self.hsts = hsts
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        """Run the request inside its log context; add headers; count it when it ends."""
+        incoming = dict(scope["headers"]).get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
+        request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = time.perf_counter()
+        status: dict[str, Any] = {"code": 500}
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                headers = MutableScopeHeaders.from_message(message)
+                headers[REQUEST_ID_HEADER] = request_id
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+                if self.hsts:
+                    headers["strict-transport-security"] = "max-age=31536000; includeSubDomains"
+            await send(message)
+
+        with log_context(request_id=request_id):
+            try:
+                await next_app(scope, receive, send_with_headers)
+            finally:
+                if scope["type"] == ScopeType.HTTP:
+                    elapsed = time.perf_counter() - started
+                    route, method = _route_of(scope), scope.get("method", "GET")
+                    self.metrics.increment(
+                        "http_requests_total", method=method, route=route, status=str(status["code"])
+                    )
+                    self.metrics.observe("http_request_duration_seconds", elapsed, method=method, route=route)
+                    logger.info(
+                        "http.request",
+                        extra={
+                            "method": method,
+                            "route": route,
+                            "status": status["code"],
+                            "ms": round(elapsed * 1000, 1),
+                        },
+                    )
