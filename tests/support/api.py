@@ -43,10 +43,10 @@ class RecordingJobs:
 def make_deps(
     *,
     config: HttpConfig | None = None,
-    source: Any = None,  # noqa: ANN401 - a FrameSource; most API tests never decode
-    pose: Any = None,  # noqa: ANN401 - a PoseEstimator
+    source: Any = None,
+    pose: Any = None,
     handler: Callable[..., Any] | None = None,
-    **overrides: Any,  # noqa: ANN401 - any ApiDeps field
+    **overrides: Any,
 ) -> tuple[ApiDeps, MemoryRepositories]:
     """ApiDeps on memory adapters; ``handler`` runs queued jobs (default: recorded, not run)."""
     repos = MemoryRepositories.create()
