@@ -100,6 +100,13 @@ def _parser() -> argparse.ArgumentParser:
     analyze.add_argument("--workers", type=int, default=None, help="pose worker processes (default: one per core)")
     analyze.add_argument("--verbose", action="store_true", help="show MediaPipe's own log messages")
 
+    serve = sub.add_parser(
+        "serve",
+        help="serve the web app and API (embedded default: everything in one process, no configuration)",
+        description="The web app and API on uvicorn. Settings from PUNCH_* environment variables (README).",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     sub.add_parser(
         "worker",
         help="run processing jobs from Redis (ARQ) until stopped; settings from PUNCH_* environment variables",
@@ -201,6 +208,12 @@ def _analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from punch_app.web import serve  # noqa: PLC0415 - the web stack loads only for this command
+
+    return serve(Settings.from_env(), host=args.host, port=args.port)
+
+
 def _worker(_args: argparse.Namespace) -> int:
     from punch_app.worker import run_worker  # noqa: PLC0415 - service libraries load only for this command
 
@@ -221,7 +234,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status (0 ok, 1 analysis failed, 2 bad usage or input)."""
     args = _parser().parse_args(argv)
     try:
-        command = {"detect": _detect, "analyze": _analyze, "worker": _worker, "db": _db}.get(args.command)
+        commands = {"detect": _detect, "analyze": _analyze, "serve": _serve, "worker": _worker, "db": _db}
+        command = commands.get(args.command)
         if command is not None:
             return command(args)
     except TrackFormatError as exc:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 import attrs
+from opentelemetry import trace
 
 from punch_app.logs import log_context
 from punch_core.errors import ConflictError, MediaError, PoseQualityError, TrackFormatError, ValidationError
@@ -24,6 +25,7 @@ from punch_core.processing import ProcessingPorts, ProcessingTimeoutError, fail_
 from punch_core.records import AnalysisStatus, Stage
 
 logger = logging.getLogger("punch.processing")
+_tracer = trace.get_tracer("punch.processing")
 
 # Errors that retrying cannot fix: the video or the request itself is the problem.
 USER_ERRORS = (MediaError, PoseQualityError, TrackFormatError, ValidationError, ConflictError, ProcessingTimeoutError)
@@ -57,8 +59,14 @@ class StageRunner:
 
     async def run(self, stage: Stage, analysis_id: str, *, attempt: int = 1) -> Outcome:
         """Run one stage job; never raises for a failing stage (the outcome says what happened)."""
-        with log_context(analysis_id=analysis_id):
-            return await self._run(stage, analysis_id, attempt)
+        attributes = {"punch.analysis_id": analysis_id, "punch.stage": stage.value, "punch.attempt": attempt}
+        with (
+            log_context(analysis_id=analysis_id),
+            _tracer.start_as_current_span("processing.stage", attributes=attributes) as span,
+        ):
+            outcome = await self._run(stage, analysis_id, attempt)
+            span.set_attribute("punch.outcome", outcome.value)
+            return outcome
 
     async def _run(self, stage: Stage, analysis_id: str, attempt: int) -> Outcome:
         extra = {"stage": stage.value, "attempt": attempt}

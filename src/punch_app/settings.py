@@ -51,6 +51,17 @@ class Settings:
         log_format: ``json`` (default) or ``text`` (``PUNCH_LOG_FORMAT``).
         log_level: ``INFO`` by default (``PUNCH_LOG_LEVEL``).
         worker_metrics_port: Where a worker serves ``/metrics`` (``PUNCH_WORKER_METRICS_PORT``; 0 = off).
+        production: ``PUNCH_ENV=production``: no local login, JWT keys required.
+        public_url: Where users reach the app (``PUNCH_PUBLIC_URL``); OAuth redirects and share links use it.
+        jwt_keys: Access-token keys, newest first (``PUNCH_JWT_KEYS``, comma-separated).
+        google_client_id: Google sign-in (``PUNCH_GOOGLE_CLIENT_ID``, ``PUNCH_GOOGLE_CLIENT_SECRET``).
+        google_client_secret: See ``google_client_id``.
+        google_issuer: The OpenID issuer (``PUNCH_GOOGLE_ISSUER``; Google's by default).
+        kakao_client_id: Kakao sign-in (``PUNCH_KAKAO_CLIENT_ID``, ``PUNCH_KAKAO_CLIENT_SECRET``).
+        kakao_client_secret: See ``kakao_client_id``.
+        kakao_base_url: Kakao's OAuth host override (``PUNCH_KAKAO_BASE_URL``, tests).
+        frontend_dir: The built web app to serve (``PUNCH_FRONTEND_DIR``; default ``frontend/dist`` if built).
+        otlp_endpoint: OpenTelemetry traces go here over OTLP/HTTP (``OTEL_EXPORTER_OTLP_TRACES_ENDPOINT``).
     """
 
     data_dir: Path
@@ -71,6 +82,17 @@ class Settings:
     log_format: str = "json"
     log_level: str = "INFO"
     worker_metrics_port: int = 0
+    production: bool = False
+    public_url: str = "http://127.0.0.1:8000"
+    jwt_keys: tuple[str, ...] = ()
+    google_client_id: str | None = None
+    google_client_secret: str | None = None
+    google_issuer: str = "https://accounts.google.com"
+    kakao_client_id: str | None = None
+    kakao_client_secret: str | None = None
+    kakao_base_url: str | None = None
+    frontend_dir: str | None = None
+    otlp_endpoint: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -104,4 +126,15 @@ class Settings:
             log_format=log_format,
             log_level=(env.get("PUNCH_LOG_LEVEL") or "INFO").upper(),
             worker_metrics_port=int(_float(env, "PUNCH_WORKER_METRICS_PORT", 0)),
+            production=(env.get("PUNCH_ENV") or "").lower() == "production",
+            public_url=(env.get("PUNCH_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/"),
+            jwt_keys=tuple(k.strip() for k in (env.get("PUNCH_JWT_KEYS") or "").split(",") if k.strip()),
+            google_client_id=env.get("PUNCH_GOOGLE_CLIENT_ID") or None,
+            google_client_secret=env.get("PUNCH_GOOGLE_CLIENT_SECRET") or None,
+            google_issuer=env.get("PUNCH_GOOGLE_ISSUER") or "https://accounts.google.com",
+            kakao_client_id=env.get("PUNCH_KAKAO_CLIENT_ID") or None,
+            kakao_client_secret=env.get("PUNCH_KAKAO_CLIENT_SECRET") or None,
+            kakao_base_url=env.get("PUNCH_KAKAO_BASE_URL") or None,
+            frontend_dir=env.get("PUNCH_FRONTEND_DIR") or str(Path(__file__).resolve().parents[2] / "frontend/dist"),
+            otlp_endpoint=env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") or None,
         )

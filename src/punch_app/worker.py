@@ -19,6 +19,7 @@ from punch_app.container import Services, build_services
 from punch_app.logs import configure_logging
 from punch_app.runner import Outcome
 from punch_app.settings import Settings
+from punch_app.tracing import configure_tracing
 from punch_core.records import Stage
 
 logger = logging.getLogger("punch.worker")
@@ -43,6 +44,7 @@ async def run_stage(ctx: dict[str, Any], analysis_id: str, stage: str) -> str:
 
 async def _startup(ctx: dict[str, Any]) -> None:
     settings: Settings = ctx["settings"]
+    configure_tracing(settings, service_name="punchanalytics-worker")
     ctx["services"] = await build_services(settings)
     if settings.worker_metrics_port:
         ctx["services"].metrics.serve(settings.worker_metrics_port)

@@ -234,7 +234,8 @@ def run_stage(
         attrs.evolve(
             current,
             done_stages=(*analysis.done_stages, stage),
-            progress=percent(stage, 1.0),
+            # The analysis's percent starts with pose; thumbnails announce their own 0-100 in progress events.
+            progress=0.0 if stage is Stage.THUMBNAILS else percent(stage, 1.0),
             status=AnalysisStatus.COMPLETED if finished else status,
             updated_at=now,
             finished_at=now if finished else None,

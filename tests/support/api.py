@@ -99,3 +99,9 @@ def add_user(repos: MemoryRepositories, user_id: str, *, email: str | None = Non
 def access_cookie(deps: ApiDeps, user_id: str) -> dict[str, str]:
     """Cookies of a signed-in user (an access token signed directly, as the sign-in flow would)."""
     return {ACCESS_COOKIE: deps.signer.sign({"sub": user_id, "typ": "access"}, expires_in_s=900)}
+
+
+def bearer(deps: ApiDeps, user_id: str) -> dict[str, str]:
+    """An ``Authorization`` header of a signed-in user (for clients that act as several users)."""
+    token = deps.signer.sign({"sub": user_id, "typ": "access"}, expires_in_s=900)
+    return {"Authorization": f"Bearer {token}"}

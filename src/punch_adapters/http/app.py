@@ -15,6 +15,7 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from punch_adapters.http.deps import ApiDeps
 from punch_adapters.http.errors import http_error_handler, punch_error_handler, unexpected_error_handler
 from punch_adapters.http.middleware import RequestContextMiddleware
+from punch_adapters.http.ratelimit import ApiRateLimitMiddleware
 from punch_adapters.http.routes import analyses, auth, health, reports, shares, uploads
 from punch_adapters.http.security import provide_deps, provide_user_id
 from punch_core.errors import PunchError
@@ -23,7 +24,7 @@ API_PREFIX = "/api/v1"
 
 
 def create_app(
-    deps: ApiDeps,
+    deps: ApiDeps | None,
     *,
     plugins: Sequence[Any] = (),
     extra_middleware: Sequence[Any] = (),
@@ -31,17 +32,22 @@ def create_app(
     on_shutdown: Sequence[Any] = (),
     debug: bool = False,
 ) -> Litestar:
-    """The API for these ports. ``plugins`` (OpenTelemetry, say) and lifecycle hooks come from the composition root."""
+    """The API for these ports. ``plugins`` (OpenTelemetry, say) and lifecycle hooks come from the composition root.
+
+    ``deps`` may be None when an ``on_startup`` hook puts them in ``app.state["deps"]`` (services that need the
+    server's event loop); no request is served before start-up ends.
+    """
     api = Router(
         path=API_PREFIX,
         route_handlers=[*auth.ROUTES, *uploads.ROUTES, *analyses.ROUTES, *reports.ROUTES, *shares.API_ROUTES],
-        dependencies={"user_id": Provide(provide_user_id), "deps": Provide(provide_deps)},
+        dependencies={"user_id": Provide(provide_user_id)},
     )
     return Litestar(
         route_handlers=[api, *health.ROUTES, *shares.PAGE_ROUTES],
         dependencies={"deps": Provide(provide_deps)},
         state=State({"deps": deps}),
-        middleware=[RequestContextMiddleware(deps.metrics, hsts=deps.config.secure_cookies), *extra_middleware],
+        # The rate limiter runs inside the request context, so a 429 carries the request id and security headers.
+        middleware=[RequestContextMiddleware(), ApiRateLimitMiddleware(), *extra_middleware],
         exception_handlers={
             PunchError: punch_error_handler,
             HTTPException: http_error_handler,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -91,4 +91,6 @@ class ApiDeps:
     """A ``litestar.stores.base.Store`` for rate-limit counters (Redis in production; memory when None)."""
     metrics_exposition: Callable[[], bytes] | None = None
     """The Prometheus text for ``/metrics``."""
+    report_page: Callable[[Mapping[str, Any], Sequence[tuple[float, bytes]]], str] | None = None
+    """Renders a report as a self-contained HTML page (the shared page without the web app)."""
     config: HttpConfig = attrs.field(factory=HttpConfig)

@@ -71,7 +71,8 @@ def punch_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Resp
     extra: dict[str, Any] = {}
     headers: dict[str, str] = {}
     if isinstance(exc, ValidationError):
-        extra["fields"] = {exc.field: exc.user_message}
+        fields = getattr(exc, "fields", None)  # several fields at once (body specs)
+        extra["fields"] = fields if isinstance(fields, dict) else {exc.field: exc.user_message}
     if isinstance(exc, RateLimitedError):
         headers["Retry-After"] = str(exc.retry_after_s)
     if status >= 500:

@@ -45,14 +45,13 @@ class RequestContextMiddleware(ASGIMiddleware):
 
     scopes = (ScopeType.HTTP, ScopeType.WEBSOCKET)
 
-    def __init__(self, metrics: Metrics, *, hsts: bool) -> None:
-        self.metrics = metrics
-        self.hsts = hsts
-
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         """Run the request inside its log context; add headers; count it when it ends."""
         incoming = dict(scope["headers"]).get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
         request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
+        deps = scope["litestar_app"].state["deps"]
+        metrics: Metrics = deps.metrics
+        hsts = deps.config.secure_cookies
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         status: dict[str, Any] = {"code": 500}
@@ -64,7 +63,7 @@ class RequestContextMiddleware(ASGIMiddleware):
                 headers[REQUEST_ID_HEADER] = request_id
                 for name, value in SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
-                if self.hsts:
+                if hsts:
                     headers["strict-transport-security"] = "max-age=31536000; includeSubDomains"
             await send(message)
 
@@ -75,10 +74,8 @@ class RequestContextMiddleware(ASGIMiddleware):
                 if scope["type"] == ScopeType.HTTP:
                     elapsed = time.perf_counter() - started
                     route, method = _route_of(scope), scope.get("method", "GET")
-                    self.metrics.increment(
-                        "http_requests_total", method=method, route=route, status=str(status["code"])
-                    )
-                    self.metrics.observe("http_request_duration_seconds", elapsed, method=method, route=route)
+                    metrics.increment("http_requests_total", method=method, route=route, status=str(status["code"]))
+                    metrics.observe("http_request_duration_seconds", elapsed, method=method, route=route)
                     logger.info(
                         "http.request",
                         extra={

@@ -1,7 +1,321 @@
-"""Routes: analyses (being written)."""
+"""Routes: an analysis from thumbnails to start, and its live status (GET, WebSocket, Server-Sent Events)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
-ROUTES: list[Any] = []
+from litestar import Response, WebSocket, get, post, put, websocket
+from litestar.di import NamedDependency
+from litestar.exceptions import WebSocketDisconnect
+from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.response import ServerSentEvent
+from litestar.response.sse import ServerSentEventMessage
+
+from punch_adapters.http.deps import ApiDeps
+from punch_adapters.http.security import deps_of, user_id_of
+from punch_core.body import BodySpecs
+from punch_core.coaching.model import Language
+from punch_core.errors import ConflictError, NotFoundError, PunchError, ValidationError
+from punch_core.processing import configure_analysis, object_key, read_thumbnails, rerun_coaching, start_analysis
+from punch_core.records import Analysis, AnalysisStatus, Stage
+from punch_core.subject import PersonBox, SubjectChoice
+
+# A follower that hears nothing for this long re-reads the status: covers missed pub/sub messages and a Redis
+# outage (live status then degrades to polling instead of stopping).
+POLL_FALLBACK_S = 2.0
+TERMINAL = (AnalysisStatus.COMPLETED, AnalysisStatus.FAILED)
+
+
+def status_of(analysis: Analysis) -> dict[str, Any]:
+    """The status document (also the first message on the WebSocket and SSE streams)."""
+    return {
+        "analysis_id": analysis.id,
+        "status": analysis.status.value,
+        "stage": analysis.stage.value if analysis.stage else None,
+        "percent": round(analysis.progress, 1),
+        "error": analysis.error,
+        "done_stages": [s.value for s in analysis.done_stages],
+        "video_id": analysis.video_id,
+        "specs": analysis.specs,
+        "subject": analysis.subject,
+        "language": analysis.language,
+        "created_at": analysis.created_at.isoformat(),
+        "updated_at": analysis.updated_at.isoformat(),
+    }
+
+
+async def _owned(deps: ApiDeps, analysis_id: str, user_id: str) -> Analysis:
+    return await asyncio.to_thread(deps.analyses.get, analysis_id, owner_id=user_id)
+
+
+@get("/analyses")
+async def list_analyses(
+    deps: NamedDependency[ApiDeps],
+    user_id: NamedDependency[str],
+    limit: FromQuery[int] = 20,
+    offset: FromQuery[int] = 0,
+) -> dict[str, Any]:
+    """Your analyses, newest first (including those still processing or failed)."""
+    limit, offset = max(1, min(limit, 100)), max(0, offset)
+    items = await asyncio.to_thread(deps.analyses.list_for_owner, user_id, limit=limit, offset=offset)
+    return {"items": [status_of(a) for a in items], "limit": limit, "offset": offset}
+
+
+@get("/analyses/{analysis_id:str}")
+async def get_status(
+    deps: NamedDependency[ApiDeps], user_id: NamedDependency[str], analysis_id: FromPath[str]
+) -> dict[str, Any]:
+    """Where an analysis stands: status, stage, percent, error."""
+    return status_of(await _owned(deps, analysis_id, user_id))
+
+
+@get("/analyses/{analysis_id:str}/thumbnails")
+async def get_thumbnails(
+    deps: NamedDependency[ApiDeps], user_id: NamedDependency[str], analysis_id: FromPath[str]
+) -> dict[str, Any]:
+    """The thumbnails with the box of every person found; 409 while they are being made."""
+    analysis = await _owned(deps, analysis_id, user_id)
+    if Stage.THUMBNAILS not in analysis.done_stages:
+        if analysis.status is AnalysisStatus.FAILED:
+            raise ConflictError(f"this video could not be analysed: {analysis.error}")
+        raise ConflictError("the thumbnails are still being made; try again in a few seconds")
+    index = await asyncio.to_thread(read_thumbnails, deps.store, analysis_id)
+    base = f"/api/v1/analyses/{analysis_id}/thumbnails"
+    thumbs = [
+        {key: t[key] for key in ("index", "t_s", "width", "height", "boxes")} | {"url": f"{base}/{t['index']}"}
+        for t in index["thumbnails"]
+    ]
+    return {"video": index["video"], "thumbnails": thumbs}
+
+
+@get("/analyses/{analysis_id:str}/thumbnails/{index:int}", media_type="image/jpeg")
+async def get_thumbnail_image(
+    deps: NamedDependency[ApiDeps], user_id: NamedDependency[str], analysis_id: FromPath[str], index: FromPath[int]
+) -> Response[bytes]:
+    """One thumbnail as JPEG."""
+    await _owned(deps, analysis_id, user_id)
+    if not 0 <= index < 100:
+        raise NotFoundError(f"no thumbnail {index}")
+    data = await asyncio.to_thread(deps.store.get, object_key(analysis_id, f"thumbnails/{index:02d}.jpg"))
+    return Response(data, media_type="image/jpeg", headers={"cache-control": "private, max-age=3600"})
+
+
+@put("/analyses/{analysis_id:str}/subject")
+async def choose_subject(
+    deps: NamedDependency[ApiDeps],
+    user_id: NamedDependency[str],
+    analysis_id: FromPath[str],
+    data: JSONBody[dict[str, Any]],
+) -> dict[str, Any]:
+    """Pick yourself: ``{"thumbnail": i, "box": j}`` (a detected box) or ``{"x", "y", "w", "h", "t_s"}`` (pixels)."""
+    analysis = await _owned(deps, analysis_id, user_id)
+    if "thumbnail" in data:
+        index = await asyncio.to_thread(read_thumbnails, deps.store, analysis_id)
+        choice = _choice_from_thumbnail(index["thumbnails"], data)
+    else:
+        choice = _choice_from_box(data)
+    updated = await asyncio.to_thread(
+        configure_analysis, deps.processing, analysis.id, owner_id=user_id, subject=choice
+    )
+    return status_of(updated)
+
+
+def _choice_from_thumbnail(thumbs: list[dict[str, Any]], data: Mapping[str, Any]) -> SubjectChoice:
+    t_index, b_index = data.get("thumbnail"), data.get("box", 0)
+    if not isinstance(t_index, int) or not 0 <= t_index < len(thumbs):
+        raise ValidationError("thumbnail", t_index, f"a thumbnail index from 0 to {len(thumbs) - 1}")
+    boxes = thumbs[t_index]["boxes"]
+    if not isinstance(b_index, int) or not 0 <= b_index < len(boxes):
+        allowed = f"a box index from 0 to {len(boxes) - 1}" if boxes else "absent: no one was found on this thumbnail"
+        raise ValidationError("box", b_index, allowed)
+    box = boxes[b_index]
+    return SubjectChoice(box=PersonBox(x=box["x"], y=box["y"], w=box["w"], h=box["h"]), t_s=thumbs[t_index]["t_s"])
+
+
+def _choice_from_box(data: Mapping[str, Any]) -> SubjectChoice:
+    values = {}
+    for field in ("x", "y", "w", "h", "t_s"):
+        value = data.get(field)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise ValidationError(field, value, "a number of 0 or more (pixels on the upright frame; t_s in seconds)")
+        values[field] = float(value)
+    if values["w"] <= 0 or values["h"] <= 0:
+        raise ValidationError("w" if values["w"] <= 0 else "h", 0, "a positive number of pixels")
+    box = PersonBox(x=values["x"], y=values["y"], w=values["w"], h=values["h"])
+    return SubjectChoice(box=box, t_s=values["t_s"])
+
+
+@put("/analyses/{analysis_id:str}/specs")
+async def set_specs(
+    deps: NamedDependency[ApiDeps],
+    user_id: NamedDependency[str],
+    analysis_id: FromPath[str],
+    data: JSONBody[dict[str, Any]],
+) -> dict[str, Any]:
+    """Body specs and coaching language; 422 lists every field that is wrong."""
+    specs, language = parse_specs(data)
+    updated = await asyncio.to_thread(
+        configure_analysis, deps.processing, analysis_id, owner_id=user_id, specs=specs, language=language
+    )
+    return status_of(updated)
+
+
+class SpecsError(ValidationError):
+    """Several body-spec fields are wrong; ``fields`` maps each to its message."""
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        self.fields = fields
+        first = next(iter(fields))
+        super().__init__(first, None, "valid")
+        self.args = ("; ".join(fields.values()),)
+
+    @property
+    def user_message(self) -> str:
+        """Every field's message."""
+        return "; ".join(self.fields.values())
+
+
+def parse_specs(data: Mapping[str, Any]) -> tuple[BodySpecs, str]:
+    """BodySpecs and language from JSON, checking every field before failing.
+
+    Raises:
+        SpecsError: naming each wrong field.
+    """
+    fields: dict[str, str] = {}
+    checks: dict[str, Callable[[object], BodySpecs]] = {
+        "height_cm": lambda v: BodySpecs.parse(height_cm=v),
+        "weight_kg": lambda v: BodySpecs.parse(height_cm=170, weight_kg=v),
+        "stance": lambda v: BodySpecs.parse(height_cm=170, stance=v),
+        "experience": lambda v: BodySpecs.parse(height_cm=170, experience=v),
+    }
+    if "height_cm" not in data:
+        fields["height_cm"] = "height_cm is required (100-250)"
+    for name, check in checks.items():
+        if name in data and not (name == "weight_kg" and data[name] is None):
+            try:
+                check(data[name])
+            except ValidationError as exc:
+                fields[name] = exc.user_message
+    language = data.get("language", "en")
+    if language not in {lang.value for lang in Language}:
+        fields["language"] = f"language must be one of en or ko, got {language!r}"
+    if fields:
+        raise SpecsError(fields)
+    specs = BodySpecs.parse(
+        height_cm=data["height_cm"],
+        weight_kg=data.get("weight_kg"),
+        stance=data.get("stance", "orthodox"),
+        experience=data.get("experience", "intermediate"),
+    )
+    return specs, str(language)
+
+
+@post("/analyses/{analysis_id:str}/start", status_code=202)
+async def start(
+    deps: NamedDependency[ApiDeps], user_id: NamedDependency[str], analysis_id: FromPath[str]
+) -> dict[str, Any]:
+    """Queue the analysis (needs the thumbnails and the body specs)."""
+    stage = await asyncio.to_thread(start_analysis, deps.processing, analysis_id, owner_id=user_id)
+    await deps.queue.enqueue(stage, analysis_id)
+    return status_of(await _owned(deps, analysis_id, user_id))
+
+
+@post("/analyses/{analysis_id:str}/coaching", status_code=202)
+async def redo_coaching(
+    deps: NamedDependency[ApiDeps], user_id: NamedDependency[str], analysis_id: FromPath[str]
+) -> dict[str, Any]:
+    """Write the coaching again (after the LLM was unavailable, say)."""
+    stage = await asyncio.to_thread(rerun_coaching, deps.processing, analysis_id, owner_id=user_id)
+    await deps.queue.enqueue(stage, analysis_id)
+    return status_of(await _owned(deps, analysis_id, user_id))
+
+
+async def status_stream(deps: ApiDeps, analysis_id: FromPath[str], user_id: str) -> AsyncIterator[dict[str, Any]]:
+    """The current status first, then every change until the analysis completes or fails.
+
+    Follows the progress port; when it is silent for ``POLL_FALLBACK_S`` (or fails) the status is re-read, so
+    nothing is missed between the first read and the subscription, and an outage of Redis only slows updates.
+    """
+    events = deps.progress.follow(analysis_id)
+    pending: asyncio.Task[Mapping[str, Any]] | None = None
+    last: dict[str, Any] | None = None
+    try:
+        while True:
+            current = status_of(await _owned(deps, analysis_id, user_id))
+            if pending is not None and pending.done() and not pending.cancelled() and pending.exception() is None:
+                event = pending.result()
+                # A live event can be ahead of the stored status (progress within a stage).
+                if event.get("status") == current["status"] and event.get("stage") == current["stage"]:
+                    current["percent"] = max(current["percent"], float(event.get("percent", 0.0)))
+                pending = None
+            if current != last:
+                yield current
+                last = current
+            if AnalysisStatus(current["status"]) in TERMINAL:
+                return
+            if pending is None:
+                pending = asyncio.ensure_future(anext(events))
+            await asyncio.wait({pending}, timeout=POLL_FALLBACK_S)
+            if pending.done() and pending.exception() is not None:
+                pending = None
+                await asyncio.sleep(POLL_FALLBACK_S)  # the live feed is down: poll
+                events = deps.progress.follow(analysis_id)
+    finally:
+        if pending is not None:
+            pending.cancel()
+        with contextlib.suppress(Exception):
+            await events.aclose()  # type: ignore[attr-defined]
+
+
+@get("/analyses/{analysis_id:str}/events")
+async def status_events(
+    deps: NamedDependency[ApiDeps], user_id: NamedDependency[str], analysis_id: FromPath[str]
+) -> ServerSentEvent:
+    """Server-Sent Events fallback for the WebSocket: ``status`` events, current state first."""
+    await _owned(deps, analysis_id, user_id)  # 404 before the stream starts
+
+    async def messages() -> AsyncIterator[ServerSentEventMessage]:
+        async for status in status_stream(deps, analysis_id, user_id):
+            yield ServerSentEventMessage(data=json.dumps(status), event="status")
+
+    return ServerSentEvent(messages(), retry_duration=2000)
+
+
+@websocket("/analyses/{analysis_id:str}/ws")
+async def status_socket(socket: WebSocket[Any, Any, Any], analysis_id: FromPath[str]) -> None:
+    """Live status over a WebSocket: the current state first (reconnects are seamless), then each change."""
+    deps = deps_of(socket)
+    try:
+        user_id = user_id_of(socket)
+        await asyncio.to_thread(deps.analyses.get, analysis_id, owner_id=user_id)
+    except PunchError as exc:
+        # Close codes in the 4000s are the application's: 4401 not signed in, 4404 not found (or not yours).
+        await socket.close(code=4404 if isinstance(exc, NotFoundError) else 4401, reason=exc.user_message[:120])
+        return
+    await socket.accept()
+    try:
+        async for status in status_stream(deps, analysis_id, user_id):
+            await socket.send_json(status)
+        await socket.close(code=1000)
+    except WebSocketDisconnect:
+        return
+
+
+ROUTES = [
+    list_analyses,
+    get_status,
+    get_thumbnails,
+    get_thumbnail_image,
+    choose_subject,
+    set_specs,
+    start,
+    redo_coaching,
+    status_events,
+    status_socket,
+]
+
+__all__ = ["ROUTES", "SpecsError", "parse_specs", "status_of", "status_stream"]

@@ -1,7 +1,210 @@
-"""Routes: uploads (being written)."""
+"""Routes: resumable video uploads — start, send chunks by byte offset, ask where to resume, complete.
+
+A client declares the file (``POST /uploads``), sends it in chunks (``PUT /uploads/{id}/chunks?offset=N`` with
+the raw bytes as the body; resending is harmless), asks ``GET /uploads/{id}`` where to resume after a dropped
+connection, and completes (``POST /uploads/{id}/complete``), which checks the video and queues its thumbnails.
+
+A chunk's body streams from the socket to the object store: the store is written in a worker thread that pulls
+the body one ASGI message at a time from the event loop, so memory holds one message, not the chunk.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+from collections.abc import AsyncGenerator, Iterator
 from typing import Any
 
-ROUTES: list[Any] = []
+from litestar import Request, get, post, put
+from litestar.di import NamedDependency
+from litestar.exceptions import InternalServerException
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from punch_adapters.http.deps import ApiDeps
+from punch_adapters.http.ratelimit import check_rate
+from punch_core.errors import BadRequestError, PayloadTooLargeError
+from punch_core.records import AnalysisStatus, Stage, Upload
+from punch_core.uploads import (
+    UploadLimits,
+    UploadPorts,
+    check_upload_request,
+    complete_upload,
+    initiate_upload,
+    receive_chunk,
+    upload_status,
+)
+
+MAX_CHUNK_BYTES = 64 * 1024 * 1024
+"""Largest body of one chunk request (Litestar refuses bigger ones with 413 before they are read)."""
+
+CHUNK_SIZE_HINT = 8 * 1024 * 1024
+"""The chunk size we suggest: one S3 part, small enough to resend cheaply on a phone connection."""
+
+STALL_TIMEOUT_S = 120.0
+"""A chunk whose next bytes take longer than this to arrive is abandoned (its thread is not held forever)."""
+
+UPLOAD_WINDOW_S = 3600
+
+
+def _ports(deps: ApiDeps) -> UploadPorts:
+    return UploadPorts(
+        uploads=deps.uploads,
+        videos=deps.videos,
+        analyses=deps.analyses,
+        store=deps.store,
+        source=deps.processing.source,
+        ids=deps.ids,
+        clock=deps.clock,
+    )
+
+
+def _limits(deps: ApiDeps) -> UploadLimits:
+    config = deps.config
+    return UploadLimits(
+        max_upload_bytes=config.max_upload_bytes,
+        min_duration_s=config.min_duration_s,
+        max_duration_s=config.max_duration_s,
+    )
+
+
+def upload_document(upload: Upload) -> dict[str, Any]:
+    """What a client needs to resume or follow an upload."""
+    return {
+        "id": upload.id,
+        "filename": upload.filename,
+        "content_type": upload.content_type,
+        "size_bytes": upload.size_bytes,
+        "received_offset": upload.received_offset,
+        "status": upload.status.value,
+        "error": upload.error,
+        "chunk_size_hint": CHUNK_SIZE_HINT,
+        "max_chunk_bytes": MAX_CHUNK_BYTES,
+    }
+
+
+@post("/uploads")
+async def start_upload(
+    deps: NamedDependency[ApiDeps], user_id: NamedDependency[str], data: JSONBody[dict[str, Any]]
+) -> dict[str, Any]:
+    """Declare a video to upload: ``{"filename", "size_bytes", "content_type"}`` (MP4, MOV or WebM, up to 500 MB).
+
+    Only accepted declarations count against the uploads-per-hour limit.
+    """
+    limits = _limits(deps)
+    # Checked before counting, so that a typo does not use up one of the hour's uploads.
+    check_upload_request(data.get("filename"), data.get("size_bytes"), data.get("content_type"), limits=limits)
+    await check_rate(deps, f"uploads:{user_id}", deps.config.uploads_per_hour, UPLOAD_WINDOW_S, what="uploads")
+    upload = await asyncio.to_thread(
+        initiate_upload,
+        _ports(deps),
+        user_id,
+        data.get("filename"),
+        data.get("size_bytes"),
+        data.get("content_type"),
+        limits=limits,
+    )
+    return upload_document(upload)
+
+
+@get("/uploads/{upload_id:str}")
+async def get_upload(
+    deps: NamedDependency[ApiDeps], user_id: NamedDependency[str], upload_id: FromPath[str]
+) -> dict[str, Any]:
+    """Where an upload stands: ``received_offset`` (where to resume), ``status`` and ``error``."""
+    upload = await asyncio.to_thread(upload_status, _ports(deps), upload_id, user_id)
+    return upload_document(upload)
+
+
+@put("/uploads/{upload_id:str}/chunks", request_max_body_size=MAX_CHUNK_BYTES)
+async def put_chunk(
+    request: Request[Any, Any, Any],
+    deps: NamedDependency[ApiDeps],
+    user_id: NamedDependency[str],
+    upload_id: FromPath[str],
+    offset: FromQuery[int],
+) -> dict[str, Any]:
+    """Send bytes of the file starting at byte ``offset`` (raw body, at most 64 MB).
+
+    Resending bytes that already arrived changes nothing. Starting past ``received_offset`` is a 409 that says
+    where to resume; bytes past the declared size are a 400.
+    """
+    loop = asyncio.get_running_loop()
+    body = request.stream()
+    try:
+        upload = await asyncio.to_thread(receive_chunk, _ports(deps), upload_id, user_id, offset, _pulled(body, loop))
+    finally:
+        await body.aclose()
+    return upload_document(upload)
+
+
+@post("/uploads/{upload_id:str}/complete")
+async def finish_upload(
+    deps: NamedDependency[ApiDeps], user_id: NamedDependency[str], upload_id: FromPath[str]
+) -> dict[str, Any]:
+    """Check the uploaded video (type, integrity, 1-3 minutes) and create its analysis; queues the thumbnails.
+
+    Completing again returns the same video and analysis.
+    """
+    video, analysis = await asyncio.to_thread(complete_upload, _ports(deps), upload_id, user_id, limits=_limits(deps))
+    # Queued on every completion until the thumbnails exist: if queuing failed once, completing again retries it,
+    # and the queue ignores a stage that is already waiting or running.
+    if analysis.status is AnalysisStatus.CREATED and Stage.THUMBNAILS not in analysis.done_stages:
+        await deps.queue.enqueue(Stage.THUMBNAILS, analysis.id)
+    return {
+        "video_id": video.id,
+        "analysis_id": analysis.id,
+        "duration_s": round(video.duration_s, 2),
+        "container": video.container,
+        "width": video.width,
+        "height": video.height,
+    }
+
+
+def _pulled(body: AsyncGenerator[bytes, None], loop: asyncio.AbstractEventLoop) -> Iterator[bytes]:
+    """The request body as a blocking iterator for a worker thread: each piece is fetched from the event loop.
+
+    Nothing is read ahead, so memory holds one ASGI message, and a slow store slows the client (back-pressure).
+    """
+    slot: list[bytes] = []
+    while True:
+        future = asyncio.run_coroutine_threadsafe(_next_piece(body, slot), loop)
+        try:
+            more = future.result(timeout=STALL_TIMEOUT_S)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise BadRequestError(
+                "the upload stalled: no bytes arrived for two minutes; ask where to resume and send the rest"
+            ) from None
+        if not more:
+            return
+        piece = slot.pop()
+        if piece:
+            yield piece
+
+
+async def _next_piece(body: AsyncGenerator[bytes, None], slot: list[bytes]) -> bool:
+    """Put the next piece of the body in ``slot``; False at the end.
+
+    The piece travels in ``slot``, not as the task's result: a finished task and the thread's future refer to
+    each other, so a result would stay in memory until the garbage collector runs (a chunk's worth each time).
+    """
+    try:
+        piece = await anext(body, None)
+    except RequestEntityTooLarge as exc:
+        raise PayloadTooLargeError(
+            f"a chunk can be at most {MAX_CHUNK_BYTES // (1 << 20)} MB; send the file in smaller chunks "
+            f"(we suggest {CHUNK_SIZE_HINT // (1 << 20)} MB)"
+        ) from exc
+    except InternalServerException as exc:
+        # Litestar's word for a client that went away mid-body; nothing of this chunk is kept.
+        raise BadRequestError(
+            "the connection dropped before the chunk arrived; ask where to resume and send the rest"
+        ) from exc
+    if piece is None:
+        return False
+    slot.append(piece)
+    return True
+
+
+ROUTES = [start_upload, get_upload, put_chunk, finish_upload]

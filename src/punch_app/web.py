@@ -1,0 +1,166 @@
+"""The web process: the Litestar app on the composition root's services, served by uvicorn (``punch serve``).
+
+Embedded default (nothing configured): one process on http://127.0.0.1:8000 with SQLite, local files, the
+in-process job runner, the offline coach and the local login. Production settings come from the environment
+(README, "Settings"); with ``PUNCH_ENV=production`` the local login is off and the JWT keys must be given.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar
+
+from punch_adapters.auth.jwt_signer import JwtSigner
+from punch_adapters.http.app import create_app
+from punch_adapters.http.deps import ApiDeps, HttpConfig
+from punch_adapters.memory.ids import SecretIds
+from punch_app.container import Services, build_services
+from punch_app.logs import configure_logging
+from punch_app.report_html import render_report_html
+from punch_app.settings import Settings
+from punch_app.tracing import configure_tracing
+from punch_core.ports import IdentityProvider, TokenSigner
+
+logger = logging.getLogger("punch.app")
+
+
+def jwt_keys(settings: Settings) -> list[str]:
+    """The JWT key ring: ``PUNCH_JWT_KEYS`` (newest first), or a key made once and kept in the data folder.
+
+    The embedded default keeps its key in the data folder so that sign-ins survive restarts.
+
+    Raises:
+        ValueError: in production without keys.
+    """
+    if settings.jwt_keys:
+        return list(settings.jwt_keys)
+    if settings.production:
+        raise ValueError("PUNCH_ENV=production needs PUNCH_JWT_KEYS (at least one key of 32+ bytes)")
+    path = settings.data_dir / "jwt.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        path.chmod(0o600)
+    return [path.read_text(encoding="utf-8").strip()]
+
+
+def identity_providers(settings: Settings) -> dict[str, IdentityProvider]:
+    """The configured sign-in providers (Google, Kakao); none in the embedded default."""
+    from punch_adapters.auth.providers import GoogleOidcProvider, KakaoProvider  # noqa: PLC0415 - Authlib only here
+
+    providers: dict[str, IdentityProvider] = {}
+    if settings.google_client_id and settings.google_client_secret:
+        providers["google"] = GoogleOidcProvider(
+            client_id=settings.google_client_id,
+            client_secret=settings.google_client_secret or "",
+            issuer=settings.google_issuer,
+        )
+    if settings.kakao_client_id and settings.kakao_client_secret:
+        kakao = KakaoProvider(client_id=settings.kakao_client_id, client_secret=settings.kakao_client_secret or "")
+        if settings.kakao_base_url:  # one host serving Kakao's three endpoints (a staging or test server)
+            base = settings.kakao_base_url.rstrip("/")
+            kakao = KakaoProvider(
+                client_id=settings.kakao_client_id,
+                client_secret=settings.kakao_client_secret or "",
+                authorize_url=f"{base}/oauth/authorize",
+                token_url=f"{base}/oauth/token",
+                userinfo_url=f"{base}/v2/user/me",
+            )
+        providers["kakao"] = kakao
+    return providers
+
+
+def api_deps(
+    services: Services,
+    settings: Settings,
+    *,
+    providers: Mapping[str, IdentityProvider] | None = None,
+    signer: TokenSigner | None = None,
+    config: HttpConfig | None = None,
+) -> ApiDeps:
+    """The HTTP adapter's ports from the services."""
+    repos = services.repositories
+    return ApiDeps(
+        users=repos.users,
+        refresh_tokens=repos.refresh_tokens,
+        uploads=repos.uploads,
+        videos=repos.videos,
+        analyses=repos.analyses,
+        stamps=repos.stamps,
+        reports=repos.reports,
+        share_links=repos.share_links,
+        store=services.store,
+        queue=services.queue,
+        progress=services.progress,
+        metrics=services.metrics,
+        clock=services.ports.clock,
+        ids=SecretIds(),
+        signer=signer or JwtSigner(jwt_keys(settings)),
+        processing=services.ports,
+        providers=dict(providers if providers is not None else identity_providers(settings)),
+        rate_limit_store=_rate_limit_store(settings),
+        metrics_exposition=services.metrics.exposition,
+        report_page=lambda report, thumbs: render_report_html(report, thumbnails=thumbs),
+        config=config or http_config(settings),
+    )
+
+
+def http_config(settings: Settings) -> HttpConfig:
+    """The HTTP adapter's settings."""
+    frontend = settings.frontend_dir if settings.frontend_dir and Path(settings.frontend_dir).is_dir() else None
+    return HttpConfig(
+        public_url=settings.public_url.rstrip("/"),
+        local_login=not settings.production,
+        frontend_dir=str(frontend) if frontend else None,
+    )
+
+
+def _rate_limit_store(settings: Settings) -> Any:  # noqa: ANN401 - a litestar Store
+    if not settings.redis_url:
+        return None  # the adapter uses a per-process memory store
+    from litestar.stores.redis import RedisStore  # noqa: PLC0415
+
+    return RedisStore.with_client(url=settings.redis_url, namespace=f"{settings.queue_name}:ratelimit")
+
+
+def _plugins(settings: Settings) -> Sequence[Any]:
+    provider = configure_tracing(settings, service_name="punchanalytics-api")
+    if provider is None:
+        return ()
+    from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin  # noqa: PLC0415
+
+    return (OpenTelemetryPlugin(OpenTelemetryConfig(tracer_provider=provider)),)
+
+
+def build_app(settings: Settings, **overrides: Any) -> Litestar:  # noqa: ANN401 - build_services overrides
+    """The whole web app: services are built on start-up (inside the server's event loop) and closed on shutdown."""
+    holder: dict[str, Services] = {}
+    signer = JwtSigner(jwt_keys(settings))
+    providers = identity_providers(settings)
+
+    async def startup(app: Litestar) -> None:
+        services = await build_services(settings, **overrides)
+        holder["services"] = services
+        app.state["deps"] = api_deps(services, settings, providers=providers, signer=signer)
+        app.state["services"] = services
+        logger.info("web.started", extra={"public_url": settings.public_url, "embedded": not settings.redis_url})
+
+    async def shutdown(_app: Litestar) -> None:
+        if "services" in holder:
+            await holder["services"].close()
+
+    return create_app(None, on_startup=[startup], on_shutdown=[shutdown], plugins=_plugins(settings))
+
+
+def serve(settings: Settings, *, host: str, port: int) -> int:
+    """Run the web app with uvicorn until stopped."""
+    import uvicorn  # noqa: PLC0415
+
+    configure_logging(fmt=settings.log_format, level=settings.log_level)
+    uvicorn.run(build_app(settings), host=host, port=port, log_config=None, access_log=False)
+    return 0

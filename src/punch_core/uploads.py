@@ -1,0 +1,475 @@
+"""The upload use cases: start a resumable upload, receive its chunks, complete it into a checked video.
+
+An upload is untrusted from its first byte. It is declared first (name, size, type), then sent in chunks by
+byte offset, in any size the client likes, resent as often as it likes: each chunk streams into the object store
+as its own object (``uploads/{id}/parts/{offset:015d}``, never held whole in memory), and only then is its byte
+range recorded. The bytes a chunk repeats are dropped before storing, so the parts always chain end to start
+(part at 0, part at its end, ...) and completing walks them by their sizes. Completing assembles the parts into
+``videos/{id}/source.{ext}``, checks what the file really is (its first bytes, never its name or declared type),
+probes it and checks its length; a refused video leaves nothing behind and the upload says why.
+
+One id follows a round from upload to video to analysis: completing twice, even at the same time, finds the same
+records instead of making new ones. The caller queues the thumbnails stage after :func:`complete_upload`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+
+import attrs
+
+from punch_core.errors import (
+    BadRequestError,
+    ConflictError,
+    MediaError,
+    NotFoundError,
+    PayloadTooLargeError,
+    UnsupportedMediaError,
+    ValidationError,
+)
+from punch_core.media import SNIFF_BYTES, SUPPORTED, sniff_container
+from punch_core.ports import (
+    AnalysisRepository,
+    Clock,
+    FrameSource,
+    IdGenerator,
+    ObjectStore,
+    UploadRepository,
+    VideoRepository,
+)
+from punch_core.records import Analysis, Upload, UploadStatus, Video
+
+ACCEPTED_TYPES = ("video/mp4", "video/quicktime", "video/webm")
+"""Declared content types an upload may start with (what the file really is is checked on completion)."""
+
+MAX_FILENAME_CHARS = 120
+_MIB = 1 << 20
+_COPY_CHUNK_BYTES = _MIB
+
+# What a refused file is, told from its first bytes, so the message can say what was sent instead of a video.
+_KNOWN_NON_VIDEO: tuple[tuple[bytes, int, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", 0, "a PNG image"),
+    (b"\xff\xd8\xff", 0, "a JPEG photo"),
+    (b"GIF8", 0, "a GIF image"),
+    (b"%PDF", 0, "a PDF document"),
+    (b"PK\x03\x04", 0, "a ZIP archive"),
+    (b"ID3", 0, "an MP3 audio file"),
+    (b"OggS", 0, "an Ogg audio file"),
+    (b"RIFF", 0, "an AVI or WAV file"),
+    (b"heic", 8, "a HEIC photo"),
+)
+
+
+@attrs.frozen(kw_only=True)
+class UploadPorts:
+    """Everything the upload use cases talk to."""
+
+    uploads: UploadRepository
+    videos: VideoRepository
+    analyses: AnalysisRepository
+    store: ObjectStore
+    source: FrameSource
+    ids: IdGenerator
+    clock: Clock
+
+
+@attrs.frozen(kw_only=True)
+class UploadLimits:
+    """What an upload may be.
+
+    Attributes:
+        max_upload_bytes: Largest accepted file, in bytes.
+        min_duration_s: Shortest accepted video, in seconds.
+        max_duration_s: Longest accepted video, in seconds.
+    """
+
+    max_upload_bytes: int = 500 * _MIB
+    min_duration_s: float = 60.0
+    max_duration_s: float = 180.0
+
+
+@attrs.frozen(kw_only=True)
+class UploadRequest:
+    """A checked upload declaration: the sanitised file name, its size and its normalised content type."""
+
+    filename: str
+    size_bytes: int
+    content_type: str
+
+
+class VideoLengthError(ValidationError):
+    """The video is shorter or longer than a round we analyse."""
+
+    def __init__(self, duration_s: float, min_s: float, max_s: float) -> None:
+        window = duration_window(min_s, max_s)
+        super().__init__("duration_s", round(duration_s, 1), window)
+        # The generic "field must be ..." text reads badly here; say it as a coach would.
+        self.args = (f"the video is {duration_s:.0f} s long; upload a round of {window}",)
+
+
+def duration_window(min_s: float, max_s: float) -> str:
+    """The accepted length in words: ``1 to 3 minutes`` (or seconds when not whole minutes)."""
+    if min_s % 60 == 0 and max_s % 60 == 0:
+        return f"{min_s / 60:g} to {max_s / 60:g} minutes"
+    return f"{min_s:g} to {max_s:g} seconds"
+
+
+def parts_prefix(upload_id: str) -> str:
+    """Where an upload's chunks are stored until it completes."""
+    return f"uploads/{upload_id}/parts"
+
+
+def part_key(upload_id: str, offset: int) -> str:
+    """The object holding the part of an upload that starts at byte ``offset``."""
+    return f"{parts_prefix(upload_id)}/{offset:015d}"
+
+
+def video_key(video_id: str, container: str) -> str:
+    """Where a validated video's file lives."""
+    return f"videos/{video_id}/source.{container}"
+
+
+def sanitise_filename(filename: object) -> str:
+    """A file name safe to store and show: no folders, control characters or runs of spaces, at most 120 chars.
+
+    It is only ever shown back to its owner, never used as a path or key; an empty result becomes ``video``.
+    """
+    text = filename if isinstance(filename, str) else ""
+    text = re.split(r"[/\\]", text)[-1]
+    text = "".join(" " if unicodedata.category(ch).startswith(("C", "Z")) else ch for ch in text)
+    text = " ".join(text.split()).strip(" .")
+    if len(text) > MAX_FILENAME_CHARS:
+        _stem, dot, ext = text.rpartition(".")
+        keep = ext if dot and 0 < len(ext) <= 10 else ""
+        text = text[: MAX_FILENAME_CHARS - len(keep) - 1].rstrip(" .") + (f".{keep}" if keep else "")
+    return text or "video"
+
+
+def check_upload_request(
+    filename: object, size_bytes: object, content_type: object, *, limits: UploadLimits
+) -> UploadRequest:
+    """Check an upload declaration before anything is stored.
+
+    Raises:
+        ValidationError: if ``size_bytes`` is not a whole number of at least 1.
+        PayloadTooLargeError: if the file is larger than ``limits.max_upload_bytes``.
+        UnsupportedMediaError: if the declared type is not MP4, MOV or WebM video.
+    """
+    if isinstance(size_bytes, bool) or not isinstance(size_bytes, int) or size_bytes < 1:
+        raise ValidationError("size_bytes", size_bytes, "the file's size in bytes (1 or more)")
+    if size_bytes > limits.max_upload_bytes:
+        raise PayloadTooLargeError(
+            f"this video is {size_bytes / _MIB:.0f} MB; the most we accept is {limits.max_upload_bytes / _MIB:.0f} MB"
+            " — trim it to the round, or export it at a lower resolution"
+        )
+    declared = content_type.split(";", 1)[0].strip().lower() if isinstance(content_type, str) else ""
+    if declared not in ACCEPTED_TYPES:
+        shown = declared or "a file without a type"
+        raise UnsupportedMediaError(f"{shown} is not a video we accept: upload {SUPPORTED} (as recorded by a phone)")
+    return UploadRequest(filename=sanitise_filename(filename), size_bytes=size_bytes, content_type=declared)
+
+
+def initiate_upload(
+    ports: UploadPorts,
+    owner_id: str,
+    filename: object,
+    size_bytes: object,
+    content_type: object,
+    *,
+    limits: UploadLimits,
+) -> Upload:
+    """Start a resumable upload of a declared file.
+
+    Raises:
+        ValidationError, PayloadTooLargeError, UnsupportedMediaError: see :func:`check_upload_request`.
+    """
+    request = check_upload_request(filename, size_bytes, content_type, limits=limits)
+    upload_id = ports.ids.new_id()
+    upload = Upload(
+        id=upload_id,
+        owner_id=owner_id,
+        filename=request.filename,
+        size_bytes=request.size_bytes,
+        content_type=request.content_type,
+        object_key=parts_prefix(upload_id),
+        created_at=ports.clock.now(),
+    )
+    ports.uploads.add(upload)
+    return upload
+
+
+def upload_status(ports: UploadPorts, upload_id: str, owner_id: str) -> Upload:
+    """An upload of this owner: where to resume (``received_offset``), its status and any error.
+
+    Raises:
+        NotFoundError: for a missing upload or another owner's.
+    """
+    return ports.uploads.get(upload_id, owner_id=owner_id)
+
+
+def _check_receiving(upload: Upload) -> None:
+    if upload.status is UploadStatus.COMPLETE:
+        raise ConflictError("this upload is already complete; its video is being prepared")
+    if upload.status is UploadStatus.REJECTED:
+        raise ConflictError(f"this upload was refused ({upload.error}); start a new upload")
+
+
+def receive_chunk(ports: UploadPorts, upload_id: str, owner_id: str, offset: int, chunks: Iterable[bytes]) -> Upload:
+    """Store one chunk of an upload that starts at byte ``offset``; returns the upload with its range recorded.
+
+    ``chunks`` is consumed once, as it arrives, with bounded memory. Bytes already received are dropped (so
+    resending a chunk, whole or overlapping, changes nothing); only the new bytes are stored, as the part that
+    starts at the current ``received_offset``, and recorded after they are safely stored. If ``chunks`` fails
+    (the connection drops) nothing is recorded and the client resumes from ``received_offset``.
+
+    Raises:
+        NotFoundError: for a missing upload or another owner's.
+        ConflictError: if the upload is complete or refused, or ``offset`` is past ``received_offset`` (a gap:
+            the message says where to resume).
+        BadRequestError: for a negative offset, or a chunk that runs past the declared size.
+    """
+    upload = ports.uploads.get(upload_id, owner_id=owner_id)
+    _check_receiving(upload)
+    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+        raise BadRequestError(f"the chunk offset must be a byte position of 0 or more, got {offset!r}")
+    if offset > upload.size_bytes:
+        raise BadRequestError(
+            f"this chunk starts at byte {offset}, past the end of the {upload.size_bytes}-byte file you declared"
+        )
+    resume = upload.received_offset
+    if offset > resume:
+        raise ConflictError(
+            f"bytes {resume} to {offset} have not arrived yet: send the chunk that starts at byte {resume}"
+        )
+    fresh = _new_bytes(chunks, skip=resume - offset, room=upload.size_bytes - offset, offset=offset, upload=upload)
+    # Peek at the first new byte: a chunk that only repeats what arrived stores nothing (an empty part would
+    # break the chain of parts), and a chunk that fails before any new byte leaves the stored part untouched.
+    first = next(fresh, None)
+    if first is None:
+        return ports.uploads.get(upload_id, owner_id=owner_id)
+    written = ports.store.put_stream(part_key(upload_id, resume), itertools.chain((first,), fresh))
+    return ports.uploads.add_range(upload_id, resume, resume + written)
+
+
+def _new_bytes(chunks: Iterable[bytes], *, skip: int, room: int, offset: int, upload: Upload) -> Iterator[bytes]:
+    """The non-empty pieces of ``chunks`` after its first ``skip`` bytes; raises once more than ``room`` arrive."""
+    seen = 0
+    for chunk in chunks:
+        if not chunk:
+            continue
+        seen += len(chunk)
+        if seen > room:
+            raise BadRequestError(
+                f"this chunk runs past the end of the {upload.size_bytes}-byte file you declared "
+                f"(it starts at byte {offset} and holds more than {room} bytes); start a new upload with the "
+                "file's real size"
+            )
+        if seen <= skip:
+            continue
+        yield chunk[len(chunk) - (seen - skip) :] if seen - len(chunk) < skip else chunk
+
+
+def complete_upload(
+    ports: UploadPorts, upload_id: str, owner_id: str, *, limits: UploadLimits
+) -> tuple[Video, Analysis]:
+    """Turn a fully received upload into a checked video and a new analysis (status ``created``).
+
+    The parts are assembled in order into ``videos/{id}/source.{container}`` (streamed), the container is told
+    from the first bytes, the file is probed and its length checked. A refused file is deleted with its parts
+    and the upload is marked ``rejected`` with the reason, so nothing half-written stays visible. On success
+    the parts are deleted and the upload is marked ``complete``. Completing again returns the same records.
+    The caller queues the thumbnails stage.
+
+    Raises:
+        NotFoundError: for a missing upload or another owner's (or a completed upload whose video was deleted).
+        ConflictError: if bytes are missing (the message says where to resume) or the upload was refused.
+        UnsupportedMediaError: if the file is not MP4, MOV or WebM (the message says what it is).
+        MediaError: if the video is corrupt or cut short.
+        ValidationError: if the video is shorter or longer than allowed (:class:`VideoLengthError`).
+        StorageUnavailableError: if the store is down (nothing is refused; completing later works).
+    """
+    upload = ports.uploads.get(upload_id, owner_id=owner_id)
+    if upload.status is UploadStatus.COMPLETE:
+        return _completed(ports, upload)
+    if upload.status is UploadStatus.REJECTED:
+        raise ConflictError(f"this upload was refused ({upload.error}); start a new upload")
+    if upload.received_offset < upload.size_bytes:
+        raise ConflictError(
+            f"only {upload.received_offset} of {upload.size_bytes} bytes have arrived: "
+            f"send the rest, starting at byte {upload.received_offset}"
+        )
+    try:
+        parts = _walk_parts(ports.store, upload)
+    except _MissingPartError as missing:
+        return _after_missing_part(ports, upload, missing.offset)
+
+    key: str | None = None
+    try:
+        container = _sniff(ports.store, parts)
+        key = video_key(upload.id, container)
+        size_bytes = ports.store.put_stream(key, _assembled(ports.store, parts, upload.size_bytes))
+        with ports.store.local_path(key) as path:
+            info = ports.source.probe(path)
+        if not limits.min_duration_s <= info.duration_s <= limits.max_duration_s:
+            raise VideoLengthError(info.duration_s, limits.min_duration_s, limits.max_duration_s)
+    except NotFoundError:
+        # A completion running beside this one finished first and removed the parts: its records are ours.
+        again = ports.uploads.get(upload_id, owner_id=owner_id)
+        if again.status is UploadStatus.COMPLETE:
+            return _completed(ports, again)
+        _discard(ports.store, key)
+        try:
+            _walk_parts(ports.store, again)
+        except _MissingPartError as missing:
+            return _after_missing_part(ports, again, missing.offset)
+        raise
+    except (MediaError, ValidationError) as exc:
+        _discard(ports.store, key)
+        ports.store.delete_prefix(parts_prefix(upload.id))
+        ports.uploads.set_status(upload.id, UploadStatus.REJECTED, error=exc.user_message)
+        raise
+    except BaseException:
+        # The store or the decoder failed, not the file: keep the parts so that completing again can succeed.
+        _discard(ports.store, key)
+        raise
+
+    now = ports.clock.now()
+    video = Video(
+        id=upload.id,
+        owner_id=owner_id,
+        object_key=key,
+        filename=upload.filename,
+        container=container,
+        duration_s=info.duration_s,
+        fps=info.fps,
+        width=info.width,
+        height=info.height,
+        size_bytes=size_bytes,
+        created_at=now,
+    )
+    try:
+        ports.videos.add(video)
+    except ConflictError:
+        video = ports.videos.get(upload.id, owner_id=owner_id)
+    analysis = Analysis(id=upload.id, owner_id=owner_id, video_id=video.id, created_at=now, updated_at=now)
+    try:
+        ports.analyses.add(analysis)
+    except ConflictError:
+        analysis = ports.analyses.get(upload.id, owner_id=owner_id)
+    # Marked complete before the parts go: a crash in between leaves only garbage, never a completed video
+    # whose upload would ask for its bytes again.
+    ports.uploads.set_status(upload.id, UploadStatus.COMPLETE)
+    ports.store.delete_prefix(parts_prefix(upload.id))
+    return video, analysis
+
+
+def _completed(ports: UploadPorts, upload: Upload) -> tuple[Video, Analysis]:
+    try:
+        video = ports.videos.get(upload.id, owner_id=upload.owner_id)
+        analysis = ports.analyses.get(upload.id, owner_id=upload.owner_id)
+    except NotFoundError as exc:
+        raise NotFoundError("the video of this upload has been deleted; upload it again") from exc
+    # Parts left by a crash after the upload was marked complete.
+    ports.store.delete_prefix(parts_prefix(upload.id))
+    return video, analysis
+
+
+class _MissingPartError(Exception):
+    def __init__(self, offset: int) -> None:
+        self.offset = offset
+        super().__init__(offset)
+
+
+def _walk_parts(store: ObjectStore, upload: Upload) -> list[tuple[str, int]]:
+    """The parts in order with their sizes, following the chain from byte 0 to the declared size."""
+    parts: list[tuple[str, int]] = []
+    position = 0
+    while position < upload.size_bytes:
+        key = part_key(upload.id, position)
+        try:
+            size = store.size(key)
+        except NotFoundError:
+            raise _MissingPartError(position) from None
+        if size <= 0:
+            raise _MissingPartError(position)
+        parts.append((key, size))
+        position += size
+    return parts
+
+
+def _after_missing_part(ports: UploadPorts, upload: Upload, offset: int) -> tuple[Video, Analysis]:
+    """A part is missing although its bytes were recorded (two chunks raced for one offset, or it was lost).
+
+    Unless a completion beside this one has just finished (and removed the parts), the recorded ranges are
+    wound back to the bytes that really are stored, so that the client can resend the rest.
+    """
+    again = ports.uploads.get(upload.id, owner_id=upload.owner_id)
+    if again.status is UploadStatus.COMPLETE:
+        return _completed(ports, again)
+    # The repository cannot forget a range, so the upload is stored again with the ranges that hold.
+    ports.uploads.delete(upload.id)
+    ports.uploads.add(attrs.evolve(again, received=((0, offset),) if offset else ()))
+    raise ConflictError(f"part of your upload was lost on our side; send the rest again, starting at byte {offset}")
+
+
+def _sniff(store: ObjectStore, parts: list[tuple[str, int]]) -> str:
+    """The container, from the first bytes of the file; what the file is instead when it is not a video."""
+    head = b""
+    for key, _size in parts:
+        reader = store.open_read(key, chunk_size=SNIFF_BYTES)
+        try:
+            for chunk in reader:
+                head += chunk
+                if len(head) >= SNIFF_BYTES:
+                    break
+        finally:
+            _close(reader)
+        if len(head) >= SNIFF_BYTES:
+            break
+    try:
+        return sniff_container(head)
+    except MediaError as exc:
+        found = _describe(head)
+        message = exc.user_message if found is None else f"this is {found}, not a video: upload {SUPPORTED}"
+        raise UnsupportedMediaError(message) from exc
+
+
+def _describe(head: bytes) -> str | None:
+    for magic, at, what in _KNOWN_NON_VIDEO:
+        if head[at : at + len(magic)] == magic:
+            return what
+    return None
+
+
+def _assembled(store: ObjectStore, parts: list[tuple[str, int]], size_bytes: int) -> Iterator[bytes]:
+    """The bytes of the parts in order, one chunk in memory at a time, cut at the declared size."""
+    remaining = size_bytes
+    for key, _size in parts:
+        reader = store.open_read(key, chunk_size=_COPY_CHUNK_BYTES)
+        try:
+            for chunk in reader:
+                if remaining <= 0:
+                    break
+                piece = chunk[:remaining]
+                remaining -= len(piece)
+                yield piece
+        finally:
+            _close(reader)
+
+
+def _close(reader: Iterator[bytes]) -> None:
+    # A generator holds a file or connection open until it is closed; other iterators need nothing.
+    close = getattr(reader, "close", None)
+    if callable(close):
+        close()
+
+
+def _discard(store: ObjectStore, key: str | None) -> None:
+    if key is not None:
+        with contextlib.suppress(Exception):
+            # Best effort while another error is on its way to the user; a leftover file is only garbage.
+            store.delete(key)

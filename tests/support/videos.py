@@ -1,0 +1,47 @@
+"""Realistic-length test videos made from the ../shared clips (every clip there is shorter than a round)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+
+def concat_clips(
+    clips: Sequence[Path], out: Path, *, seconds: float, fps: int = 15, size: tuple[int, int] = (360, 640)
+) -> Path:
+    """Concatenate clips (resampled to ``fps``, scaled to ``size`` = width, height) until ``seconds`` long; H.264."""
+    import av  # noqa: PLC0415
+    import cv2  # noqa: PLC0415
+
+    target = round(seconds * fps)
+    written = 0
+    with av.open(str(out), "w") as box:
+        stream = box.add_stream("libx264", rate=Fraction(fps, 1))
+        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
+        stream.options = {"preset": "veryfast", "crf": "26"}
+        while written < target:
+            for clip in clips:
+                cap = cv2.VideoCapture(str(clip))
+                clip_fps = cap.get(cv2.CAP_PROP_FPS) or fps
+                i = 0
+                while written < target:
+                    ok, bgr = cap.read()
+                    if not ok:
+                        break
+                    # Keep the frames nearest to the output's own frame times.
+                    if int(i * fps / clip_fps) != int((i - 1) * fps / clip_fps) or i == 0:
+                        rgb = cv2.cvtColor(cv2.resize(bgr, size, interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2RGB)
+                        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb, dtype=np.uint8), format="rgb24")
+                        for packet in stream.encode(frame):
+                            box.mux(packet)
+                        written += 1
+                    i += 1
+                cap.release()
+                if written >= target:
+                    break
+        for packet in stream.encode():
+            box.mux(packet)
+    return out

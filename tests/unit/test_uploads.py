@@ -1,0 +1,423 @@
+"""The upload use cases on the shipped memory repositories and memory object store, with a fake frame source."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from punch_adapters.memory.repositories import MemoryRepositories
+from punch_adapters.storage import memory_store
+from punch_core.errors import (
+    BadRequestError,
+    ConflictError,
+    MediaError,
+    NotFoundError,
+    PayloadTooLargeError,
+    StorageUnavailableError,
+    UnsupportedMediaError,
+    ValidationError,
+)
+from punch_core.ports import Frame, ObjectStore, VideoInfo
+from punch_core.records import AnalysisStatus, UploadStatus
+from punch_core.uploads import (
+    UploadLimits,
+    UploadPorts,
+    VideoLengthError,
+    complete_upload,
+    initiate_upload,
+    part_key,
+    parts_prefix,
+    receive_chunk,
+    sanitise_filename,
+    upload_status,
+)
+
+MP4_HEAD = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
+LIMITS = UploadLimits()
+
+
+class FakeFrameSource:
+    """Reads the duration written into the fake file (``DUR=90;``); ``BROKEN`` makes it corrupt."""
+
+    def __init__(self) -> None:
+        self.probed: list[bytes] = []
+
+    def probe(self, path: str) -> VideoInfo:
+        data = Path(path).read_bytes()
+        self.probed.append(data)
+        if b"BROKEN" in data:
+            raise MediaError("the video is damaged or incomplete and cannot be read; re-export it")
+        duration = float(data.split(b"DUR=", 1)[1].split(b";", 1)[0])
+        return VideoInfo(
+            container="mp4", duration_s=duration, fps=30.0, width=64, height=48, rotation_deg=0, n_frames=30
+        )
+
+    def frames(self, path: str, *, start_s: float = 0.0, end_s: float | None = None) -> Iterator[Frame]:
+        raise NotImplementedError
+
+    def frame_at(self, path: str, t_s: float) -> Frame:
+        raise NotImplementedError
+
+
+class CountingIds:
+    def __init__(self) -> None:
+        self._n = itertools.count(1)
+
+    def new_id(self) -> str:
+        return f"id{next(self._n):04d}"
+
+    def new_secret(self) -> str:
+        return "secret"
+
+    def new_share_hash(self) -> str:
+        return "abcdefgh"
+
+
+class FixedClock:
+    def now(self) -> datetime:
+        return datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+def make_ports(store: ObjectStore | None = None) -> tuple[UploadPorts, MemoryRepositories, FakeFrameSource]:
+    repos = MemoryRepositories.create()
+    source = FakeFrameSource()
+    ports = UploadPorts(
+        uploads=repos.uploads,
+        videos=repos.videos,
+        analyses=repos.analyses,
+        store=store or memory_store(),
+        source=source,
+        ids=CountingIds(),
+        clock=FixedClock(),
+    )
+    return ports, repos, source
+
+
+def video_bytes(duration_s: float = 90.0, *, size: int = 1000, extra: bytes = b"") -> bytes:
+    body = MP4_HEAD + f"DUR={duration_s};".encode() + extra
+    filler = bytes(i % 251 for i in range(size - len(body)))
+    return body + filler
+
+
+def send(ports: UploadPorts, upload_id: str, data: bytes, offset: int, end: int, *, piece: int = 7) -> int:
+    chunk = data[offset:end]
+    pieces = [chunk[i : i + piece] for i in range(0, len(chunk), piece)]
+    return receive_chunk(ports, upload_id, "u1", offset, pieces).received_offset
+
+
+def upload_all(ports: UploadPorts, data: bytes, *, chunk: int = 300) -> str:
+    upload = initiate_upload(ports, "u1", "round1.mp4", len(data), "video/mp4", limits=LIMITS)
+    for offset in range(0, len(data), chunk):
+        send(ports, upload.id, data, offset, min(offset + chunk, len(data)))
+    return upload.id
+
+
+# --- initiate ---------------------------------------------------------------------------------------------------
+
+
+def test_initiate_records_the_declared_file() -> None:
+    ports, _, _ = make_ports()
+    upload = initiate_upload(ports, "u1", "Round 1.MOV", 1234, "video/quicktime", limits=LIMITS)
+    assert (upload.filename, upload.size_bytes, upload.content_type) == ("Round 1.MOV", 1234, "video/quicktime")
+    assert upload.status is UploadStatus.RECEIVING
+    assert upload.received_offset == 0
+    assert upload_status(ports, upload.id, "u1") == upload
+
+
+def test_initiate_refuses_files_over_500_mb_with_the_limit() -> None:
+    ports, _, _ = make_ports()
+    with pytest.raises(PayloadTooLargeError, match="500 MB"):
+        initiate_upload(ports, "u1", "big.mp4", 500 * 2**20 + 1, "video/mp4", limits=LIMITS)
+    initiate_upload(ports, "u1", "edge.mp4", 500 * 2**20, "video/mp4", limits=LIMITS)
+
+
+@pytest.mark.parametrize("size", [0, -5, "12", None, True, 1.5])
+def test_initiate_refuses_sizes_that_are_not_byte_counts(size: object) -> None:
+    ports, _, _ = make_ports()
+    with pytest.raises(ValidationError, match="size_bytes"):
+        initiate_upload(ports, "u1", "a.mp4", size, "video/mp4", limits=LIMITS)
+
+
+@pytest.mark.parametrize("content_type", ["image/png", "video/x-matroska", "", None, "application/octet-stream"])
+def test_initiate_refuses_other_types(content_type: object) -> None:
+    ports, _, _ = make_ports()
+    with pytest.raises(UnsupportedMediaError, match="MP4, MOV or WebM"):
+        initiate_upload(ports, "u1", "a.mp4", 10, content_type, limits=LIMITS)
+
+
+def test_initiate_accepts_a_browser_recording_type_with_codecs() -> None:
+    ports, _, _ = make_ports()
+    upload = initiate_upload(ports, "u1", "rec.webm", 10, "Video/WebM; codecs=vp9", limits=LIMITS)
+    assert upload.content_type == "video/webm"
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("../../etc/passwd", "passwd"),
+        ("C:\\Users\\me\\round.mp4", "round.mp4"),
+        ("bad\x00name\u202e.mp4", "bad name .mp4"),
+        ("   ", "video"),
+        ("..", "video"),
+        (None, "video"),
+        ("스파링 1라운드.mp4", "스파링 1라운드.mp4"),
+    ],
+)
+def test_filenames_are_sanitised(given: object, expected: str) -> None:
+    assert sanitise_filename(given) == expected
+
+
+def test_long_filenames_keep_their_extension() -> None:
+    name = sanitise_filename("x" * 500 + ".mp4")
+    assert len(name) <= 120
+    assert name.endswith(".mp4")
+
+
+# --- chunks -----------------------------------------------------------------------------------------------------
+
+
+def test_chunks_in_order_reach_the_end_and_each_is_a_part() -> None:
+    ports, _, _ = make_ports()
+    data = video_bytes(size=1000)
+    upload_id = upload_all(ports, data, chunk=300)
+    upload = upload_status(ports, upload_id, "u1")
+    assert upload.received_offset == 1000
+    assert [ports.store.size(part_key(upload_id, o)) for o in (0, 300, 600, 900)] == [300, 300, 300, 100]
+
+
+def test_resending_a_chunk_changes_nothing() -> None:
+    ports, _, _ = make_ports()
+    data = video_bytes(size=1000)
+    upload = initiate_upload(ports, "u1", "a.mp4", 1000, "video/mp4", limits=LIMITS)
+    assert send(ports, upload.id, data, 0, 400) == 400
+    assert send(ports, upload.id, data, 0, 400) == 400  # the same chunk again
+    assert send(ports, upload.id, data, 100, 300) == 400  # a smaller chunk inside what arrived
+    assert not ports.store.exists(part_key(upload.id, 100))
+    assert ports.store.size(part_key(upload.id, 0)) == 400
+
+
+def test_overlapping_chunk_stores_only_its_new_bytes() -> None:
+    ports, _, _ = make_ports()
+    data = video_bytes(size=1000)
+    upload = initiate_upload(ports, "u1", "a.mp4", 1000, "video/mp4", limits=LIMITS)
+    send(ports, upload.id, data, 0, 400)
+    assert send(ports, upload.id, data, 250, 700, piece=100) == 700
+    assert ports.store.get(part_key(upload.id, 400)) == data[400:700]
+    assert send(ports, upload.id, data, 700, 1000) == 1000
+
+
+def test_a_gap_is_refused_with_the_offset_to_resume_from() -> None:
+    ports, _, _ = make_ports()
+    data = video_bytes(size=1000)
+    upload = initiate_upload(ports, "u1", "a.mp4", 1000, "video/mp4", limits=LIMITS)
+    send(ports, upload.id, data, 0, 300)
+    with pytest.raises(ConflictError, match="starts at byte 300"):
+        send(ports, upload.id, data, 600, 900)
+    assert not ports.store.exists(part_key(upload.id, 600))
+
+
+def test_a_chunk_past_the_declared_size_is_refused_and_nothing_is_kept() -> None:
+    ports, _, _ = make_ports()
+    upload = initiate_upload(ports, "u1", "a.mp4", 100, "video/mp4", limits=LIMITS)
+    with pytest.raises(BadRequestError, match="100-byte file"):
+        receive_chunk(ports, upload.id, "u1", 0, [b"x" * 60, b"x" * 60])
+    with pytest.raises(BadRequestError, match="past the end"):
+        receive_chunk(ports, upload.id, "u1", 101, [b"x"])
+    with pytest.raises(BadRequestError, match="0 or more"):
+        receive_chunk(ports, upload.id, "u1", -1, [b"x"])
+    assert upload_status(ports, upload.id, "u1").received_offset == 0
+    assert not ports.store.exists(part_key(upload.id, 0))
+
+
+def test_a_dropped_connection_records_nothing_and_the_client_resumes() -> None:
+    ports, _, _ = make_ports()
+    data = video_bytes(size=1000)
+    upload = initiate_upload(ports, "u1", "a.mp4", 1000, "video/mp4", limits=LIMITS)
+    send(ports, upload.id, data, 0, 500)
+
+    def dropped() -> Iterable[bytes]:
+        yield data[500:600]
+        raise ConnectionResetError("client went away")
+
+    with pytest.raises(ConnectionResetError):
+        receive_chunk(ports, upload.id, "u1", 500, dropped())
+    assert upload_status(ports, upload.id, "u1").received_offset == 500
+    assert not ports.store.exists(part_key(upload.id, 500))
+    assert send(ports, upload.id, data, 500, 1000) == 1000
+
+
+def test_empty_pieces_and_empty_chunks_are_harmless() -> None:
+    ports, _, _ = make_ports()
+    upload = initiate_upload(ports, "u1", "a.mp4", 10, "video/mp4", limits=LIMITS)
+    assert receive_chunk(ports, upload.id, "u1", 0, []).received_offset == 0
+    assert receive_chunk(ports, upload.id, "u1", 0, [b"", b"abc", b""]).received_offset == 3
+    assert not ports.store.exists(part_key(upload.id, 3))
+
+
+def test_another_owners_upload_is_not_found() -> None:
+    ports, _, _ = make_ports()
+    upload = initiate_upload(ports, "u1", "a.mp4", 10, "video/mp4", limits=LIMITS)
+    with pytest.raises(NotFoundError):
+        receive_chunk(ports, upload.id, "u2", 0, [b"abc"])
+    with pytest.raises(NotFoundError):
+        upload_status(ports, upload.id, "u2")
+    with pytest.raises(NotFoundError):
+        complete_upload(ports, upload.id, "u2", limits=LIMITS)
+
+
+# --- complete ---------------------------------------------------------------------------------------------------
+
+
+def test_complete_assembles_the_video_and_creates_the_analysis() -> None:
+    ports, repos, _ = make_ports()
+    data = video_bytes(90.0, size=1000)
+    upload_id = upload_all(ports, data, chunk=300)
+    video, analysis = complete_upload(ports, upload_id, "u1", limits=LIMITS)
+    assert video.object_key == f"videos/{video.id}/source.mp4"
+    assert ports.store.get(video.object_key) == data
+    assert (video.container, video.duration_s, video.size_bytes, video.filename) == ("mp4", 90.0, 1000, "round1.mp4")
+    assert analysis.video_id == video.id
+    assert analysis.status is AnalysisStatus.CREATED
+    assert repos.analyses.get(analysis.id, owner_id="u1") == analysis
+    assert upload_status(ports, upload_id, "u1").status is UploadStatus.COMPLETE
+    assert ports.store.delete_prefix(parts_prefix(upload_id)) == 0  # the parts are gone
+
+
+def test_completing_twice_returns_the_same_records() -> None:
+    ports, repos, source = make_ports()
+    upload_id = upload_all(ports, video_bytes(size=700))
+    first = complete_upload(ports, upload_id, "u1", limits=LIMITS)
+    second = complete_upload(ports, upload_id, "u1", limits=LIMITS)
+    assert first == second
+    assert len(source.probed) == 1
+    assert len(repos.analyses.list_for_owner("u1", limit=10, offset=0)) == 1
+
+
+def test_chunks_after_completion_are_refused() -> None:
+    ports, _, _ = make_ports()
+    upload_id = upload_all(ports, video_bytes(size=700))
+    complete_upload(ports, upload_id, "u1", limits=LIMITS)
+    with pytest.raises(ConflictError, match="already complete"):
+        receive_chunk(ports, upload_id, "u1", 0, [b"x"])
+
+
+def test_complete_before_every_byte_arrived_says_where_to_resume() -> None:
+    ports, _, _ = make_ports()
+    data = video_bytes(size=1000)
+    upload = initiate_upload(ports, "u1", "a.mp4", 1000, "video/mp4", limits=LIMITS)
+    send(ports, upload.id, data, 0, 600)
+    with pytest.raises(ConflictError, match="starting at byte 600"):
+        complete_upload(ports, upload.id, "u1", limits=LIMITS)
+    assert upload_status(ports, upload.id, "u1").status is UploadStatus.RECEIVING
+
+
+def _nothing_stays(ports: UploadPorts, upload_id: str) -> None:
+    assert ports.store.delete_prefix(f"videos/{upload_id}") == 0
+    assert ports.store.delete_prefix(parts_prefix(upload_id)) == 0
+
+
+def test_a_png_renamed_to_mp4_is_refused_with_what_it_is_and_nothing_stays() -> None:
+    ports, repos, _ = make_ports()
+    png = b"\x89PNG\r\n\x1a\n" + bytes(500)
+    upload_id = upload_all(ports, png, chunk=200)
+    with pytest.raises(UnsupportedMediaError, match="PNG image"):
+        complete_upload(ports, upload_id, "u1", limits=LIMITS)
+    _nothing_stays(ports, upload_id)
+    upload = upload_status(ports, upload_id, "u1")
+    assert upload.status is UploadStatus.REJECTED
+    assert upload.error is not None
+    assert "PNG" in upload.error
+    assert repos.analyses.list_for_owner("u1", limit=10, offset=0) == []
+    with pytest.raises(ConflictError, match="refused"):
+        complete_upload(ports, upload_id, "u1", limits=LIMITS)
+
+
+def test_an_unknown_file_is_refused_as_unsupported() -> None:
+    ports, _, _ = make_ports()
+    upload_id = upload_all(ports, b"hello, this is text " * 10)
+    with pytest.raises(UnsupportedMediaError, match="MP4, MOV or WebM"):
+        complete_upload(ports, upload_id, "u1", limits=LIMITS)
+
+
+def test_a_tiny_first_part_still_gives_enough_bytes_to_sniff() -> None:
+    ports, _, _ = make_ports()
+    data = video_bytes(size=500)
+    upload = initiate_upload(ports, "u1", "a.mp4", len(data), "video/mp4", limits=LIMITS)
+    for offset in range(0, len(data), 5):
+        send(ports, upload.id, data, offset, min(offset + 5, len(data)))
+    video, _ = complete_upload(ports, upload.id, "u1", limits=LIMITS)
+    assert ports.store.get(video.object_key) == data
+
+
+def test_a_corrupt_video_is_refused_and_nothing_stays() -> None:
+    ports, _, _ = make_ports()
+    upload_id = upload_all(ports, video_bytes(size=700, extra=b"BROKEN"))
+    with pytest.raises(MediaError, match="damaged"):
+        complete_upload(ports, upload_id, "u1", limits=LIMITS)
+    _nothing_stays(ports, upload_id)
+    assert upload_status(ports, upload_id, "u1").status is UploadStatus.REJECTED
+
+
+@pytest.mark.parametrize("duration", [45.0, 181.0])
+def test_a_video_outside_one_to_three_minutes_is_refused_in_words(duration: float) -> None:
+    ports, _, _ = make_ports()
+    upload_id = upload_all(ports, video_bytes(duration, size=700))
+    with pytest.raises(VideoLengthError) as caught:
+        complete_upload(ports, upload_id, "u1", limits=LIMITS)
+    assert str(caught.value) == f"the video is {duration:.0f} s long; upload a round of 1 to 3 minutes"
+    assert caught.value.field == "duration_s"
+    _nothing_stays(ports, upload_id)
+    assert upload_status(ports, upload_id, "u1").error == str(caught.value)
+
+
+def test_the_window_edges_are_accepted() -> None:
+    for duration in (60.0, 180.0):
+        ports, _, _ = make_ports()
+        complete_upload(ports, upload_all(ports, video_bytes(duration, size=400)), "u1", limits=LIMITS)
+
+
+class FailingVideoWrites:
+    """A store whose video writes fail (the store is down) while everything else works."""
+
+    def __init__(self, inner: ObjectStore) -> None:
+        self.inner = inner
+        self.failing = True
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+    def put_stream(self, key: str, chunks: Iterable[bytes]) -> int:
+        if self.failing and key.startswith("videos/"):
+            for _ in itertools.islice(chunks, 1):
+                pass
+            raise StorageUnavailableError("the video store is down; try again in a few minutes")
+        return self.inner.put_stream(key, chunks)
+
+
+def test_a_store_outage_refuses_nothing_and_completing_later_works() -> None:
+    store = FailingVideoWrites(memory_store())
+    ports, _, _ = make_ports(store)  # type: ignore[arg-type]
+    upload_id = upload_all(ports, video_bytes(size=700))
+    with pytest.raises(StorageUnavailableError):
+        complete_upload(ports, upload_id, "u1", limits=LIMITS)
+    assert upload_status(ports, upload_id, "u1").status is UploadStatus.RECEIVING
+    store.failing = False
+    video, _ = complete_upload(ports, upload_id, "u1", limits=LIMITS)
+    assert video.size_bytes == 700
+
+
+def test_a_lost_part_winds_the_upload_back_to_what_is_stored() -> None:
+    ports, _, _ = make_ports()
+    data = video_bytes(size=1000)
+    upload_id = upload_all(ports, data, chunk=300)
+    ports.store.delete(part_key(upload_id, 600))
+    with pytest.raises(ConflictError, match="starting at byte 600"):
+        complete_upload(ports, upload_id, "u1", limits=LIMITS)
+    assert upload_status(ports, upload_id, "u1").received_offset == 600
+    assert send(ports, upload_id, data, 600, 1000) == 1000
+    video, _ = complete_upload(ports, upload_id, "u1", limits=LIMITS)
+    assert ports.store.get(video.object_key) == data
