@@ -63,4 +63,5 @@ def create_app(
         on_startup=list(on_startup),
         on_shutdown=list(on_shutdown),
         debug=debug,
+        logging_config=None,  # the composition root configures logging (JSON lines); Litestar must not replace it
     )
