@@ -154,7 +154,13 @@ def build_app(settings: Settings, **overrides: Any) -> Litestar:  # noqa: ANN401
         if "services" in holder:
             await holder["services"].close()
 
-    return create_app(None, on_startup=[startup], on_shutdown=[shutdown], plugins=_plugins(settings))
+    return create_app(
+        None,
+        on_startup=[startup],
+        on_shutdown=[shutdown],
+        plugins=_plugins(settings),
+        frontend_dir=http_config(settings).frontend_dir,
+    )
 
 
 def serve(settings: Settings, *, host: str, port: int) -> int:

@@ -123,6 +123,10 @@ class ObjectStore(Protocol):
         """The object's size in bytes. Raises ``NotFoundError``."""
         ...
 
+    def read_range(self, key: str, start: int, end: int) -> bytes:
+        """Bytes ``[start, end)`` of an object (fewer past its end; video seeking). Raises ``NotFoundError``."""
+        ...
+
     def exists(self, key: str) -> bool:
         """Whether the key exists."""
         ...

@@ -106,6 +106,19 @@ class ObjectStoreContract:
         assert store.size("videos/abc123/source.mp4") == 18
         assert store.exists("videos/abc123/source.mp4")
 
+    def test_read_range_returns_the_bytes_asked_for_and_fewer_past_the_end(self, store: ObjectStore) -> None:
+        data = bytes(range(256)) * 40
+        store.put("videos/r/source.mp4", data)
+
+        assert store.read_range("videos/r/source.mp4", 0, 10) == data[:10]
+        assert store.read_range("videos/r/source.mp4", 5000, 6000) == data[5000:6000]
+        assert store.read_range("videos/r/source.mp4", 10_000, 20_000) == data[10_000:]
+        assert store.read_range("videos/r/source.mp4", 20_000, 30_000) == b""
+        with pytest.raises(NotFoundError):
+            store.read_range("videos/r/missing.mp4", 0, 10)
+        with pytest.raises(ValidationError):
+            store.read_range("videos/r/source.mp4", 10, 5)
+
     def test_put_replaces_an_object(self, store: ObjectStore) -> None:
         store.put("reports/r1.json", b"first version, longer")
         store.put("reports/r1.json", b"second")

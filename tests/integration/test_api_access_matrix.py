@@ -9,14 +9,17 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import numpy as np
 import pytest
 from litestar.exceptions import WebSocketDisconnect
 from litestar.testing import TestClient
 
 from punch_adapters.http.app import create_app
 from punch_adapters.http.deps import HttpConfig
+from punch_core.formats import track_to_npz_bytes
 from punch_core.processing import object_key
 from punch_core.records import Analysis, AnalysisStatus, ShareLink, Stage, Upload, Video
+from punch_core.track import PoseTrack
 from tests.support.api import access_cookie, add_user, make_deps
 
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
@@ -36,6 +39,8 @@ MATRIX: list[tuple[str, str, object, int, bool]] = [
     ("GET", "/api/v1/analyses/{a}", None, 200, False),
     ("GET", "/api/v1/analyses/{a}/thumbnails", None, 200, False),
     ("GET", "/api/v1/analyses/{a}/thumbnails/0", None, 200, False),
+    ("GET", "/api/v1/analyses/{a}/video", None, 200, False),
+    ("GET", "/api/v1/analyses/{a}/pose", None, 200, False),
     ("PUT", "/api/v1/analyses/{a}/subject", {"thumbnail": 0, "box": 0}, 409, False),  # started: too late
     ("PUT", "/api/v1/analyses/{a}/specs", {"height_cm": 175}, 409, False),
     ("POST", "/api/v1/analyses/{a}/start", None, 409, False),
@@ -123,6 +128,8 @@ def seed(repos, deps):
         ).encode(),
     )
     deps.store.put(object_key("a1", "thumbnails/00.jpg"), b"\xff\xd8jpeg")
+    track = PoseTrack(t_s=np.array([0.0, 0.1]), landmarks=np.full((2, 33, 4), 0.5, np.float32), width=640, height=360)
+    deps.store.put(object_key("a1", "pose_track.npz"), track_to_npz_bytes(track))
     repos.reports.save("a1", "owner", REPORT, created_at=NOW)
     repos.share_links.add(ShareLink(hash="Abc12345", analysis_id="a1", owner_id="owner", created_at=NOW))
     repos.uploads.add(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, Router
@@ -16,7 +17,8 @@ from punch_adapters.http.deps import ApiDeps
 from punch_adapters.http.errors import http_error_handler, punch_error_handler, unexpected_error_handler
 from punch_adapters.http.middleware import RequestContextMiddleware
 from punch_adapters.http.ratelimit import ApiRateLimitMiddleware
-from punch_adapters.http.routes import analyses, auth, health, reports, shares, uploads
+from punch_adapters.http.routes import analyses, auth, health, media, reports, shares, uploads
+from punch_adapters.http.routes.frontend import frontend_routes
 from punch_adapters.http.security import provide_deps, provide_user_id
 from punch_core.errors import PunchError
 
@@ -31,21 +33,31 @@ def create_app(
     on_startup: Sequence[Any] = (),
     on_shutdown: Sequence[Any] = (),
     debug: bool = False,
+    frontend_dir: str | None = None,
 ) -> Litestar:
     """The API for these ports. ``plugins`` (OpenTelemetry, say) and lifecycle hooks come from the composition root.
 
     ``deps`` may be None when an ``on_startup`` hook puts them in ``app.state["deps"]`` (services that need the
-    server's event loop); no request is served before start-up ends.
+    server's event loop); no request is served before start-up ends. ``frontend_dir`` (a built web app with an
+    ``index.html``) is served at ``/``, with the app's ``index.html`` for every other non-API path.
     """
+    frontend = frontend_routes(frontend_dir) if frontend_dir and Path(frontend_dir, "index.html").is_file() else []
     api = Router(
         path=API_PREFIX,
-        route_handlers=[*auth.ROUTES, *uploads.ROUTES, *analyses.ROUTES, *reports.ROUTES, *shares.API_ROUTES],
+        route_handlers=[
+            *auth.ROUTES,
+            *uploads.ROUTES,
+            *analyses.ROUTES,
+            *media.ROUTES,
+            *reports.ROUTES,
+            *shares.API_ROUTES,
+        ],
         dependencies={"user_id": Provide(provide_user_id)},
     )
     return Litestar(
-        route_handlers=[api, *health.ROUTES, *shares.PAGE_ROUTES],
+        route_handlers=[api, *health.ROUTES, *shares.PAGE_ROUTES, *frontend],
         dependencies={"deps": Provide(provide_deps)},
-        state=State({"deps": deps}),
+        state=State({"deps": deps, "frontend_dir": frontend_dir}),
         # The rate limiter runs inside the request context, so a 429 carries the request id and security headers.
         middleware=[RequestContextMiddleware(), ApiRateLimitMiddleware(), *extra_middleware],
         exception_handlers={

@@ -105,18 +105,29 @@ async def revoke_share(
     await asyncio.to_thread(_revoke, deps, user_id, analysis_id, share_hash)
 
 
-async def _shared_report(
-    request: Request[Any, Any, Any], share_hash: FromPath[str]
-) -> tuple[ApiDeps, ShareLink, dict[str, Any]]:
+async def shared_link(request: Request[Any, Any, Any], share_hash: str) -> tuple[ApiDeps, ShareLink]:
+    """The active link with this hash.
+
+    Share hashes can only be found by guessing, so failed lookups are limited per address (a viewer of a real
+    link, whose player makes many requests, is never slowed down).
+
+    Raises:
+        NotFoundError: for an unknown, expired or revoked link.
+        RateLimitedError: after too many failed lookups from one address.
+    """
     deps = deps_of(request)
-    address = request.client.host if request.client else "unknown"
-    # Share hashes are guessable only by brute force: anonymous lookups are limited per address.
-    await check_rate(deps, f"share:{address}", deps.config.share_lookups_per_minute, 60)
-    if not (len(share_hash) == 8 and share_hash.isalnum() and share_hash.isascii()):
-        raise NotFoundError(GONE)
-    link = await asyncio.to_thread(deps.share_links.get, share_hash)
+    link = None
+    if len(share_hash) == 8 and share_hash.isalnum() and share_hash.isascii():
+        link = await asyncio.to_thread(deps.share_links.get, share_hash)
     if link is None or not link.is_active(deps.clock.now()):
+        address = request.client.host if request.client else "unknown"
+        await check_rate(deps, f"share-miss:{address}", deps.config.share_lookups_per_minute, 60, what="share links")
         raise NotFoundError(GONE)
+    return deps, link
+
+
+async def _shared_report(request: Request[Any, Any, Any], share_hash: str) -> tuple[ApiDeps, ShareLink, dict[str, Any]]:
+    deps, link = await shared_link(request, share_hash)
     report = await asyncio.to_thread(deps.reports.get, link.analysis_id)
     return deps, link, report
 
@@ -189,7 +200,8 @@ async def share_page(request: Request[Any, Any, Any], share_hash: FromPath[str])
         return Response(page, status_code=404, media_type="text/html")
     og = open_graph(deps, share_hash, report)
     meta = _meta_tags(og)
-    index = Path(deps.config.frontend_dir, "index.html") if deps.config.frontend_dir else None
+    frontend_dir = request.app.state.get("frontend_dir") or deps.config.frontend_dir
+    index = Path(frontend_dir, "index.html") if frontend_dir else None
     if index is not None and index.is_file():
         page = index.read_text(encoding="utf-8").replace("<head>", f"<head>{meta}", 1)
     elif deps.report_page is not None:

@@ -1,0 +1,123 @@
+"""Routes: the analysed video (HTTP range requests, for seeking) and its pose track, for the report's player.
+
+Owners read them by analysis id; anyone with an active share link reads them by its hash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import re
+from typing import Any
+
+from litestar import Request, Response, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+
+from punch_adapters.http.deps import ApiDeps
+from punch_adapters.http.routes.shares import shared_link
+from punch_core.errors import BadRequestError, NotFoundError
+from punch_core.formats import track_from_npz_bytes
+from punch_core.processing import object_key
+
+# One response carries at most this much: a player asks again from where it needs (``bytes=N-``).
+MAX_RANGE_BYTES = 2 * 1024 * 1024
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+CONTENT_TYPES = {"mp4": "video/mp4", "mov": "video/quicktime", "webm": "video/webm"}
+
+
+def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """``[start, end)`` of a ``Range: bytes=…`` header (one range), capped to ``MAX_RANGE_BYTES``; None for none.
+
+    Raises:
+        BadRequestError: for a malformed or unsatisfiable range.
+    """
+    if not header:
+        return None
+    match = _RANGE.match(header.strip())
+    if match is None or match.group(1) == match.group(2) == "":
+        raise BadRequestError(f"unsupported Range header {header[:60]!r}: use one range, bytes=START-END")
+    first, last = match.groups()
+    if first == "":  # the last N bytes
+        start = max(0, size - int(last))
+        end = size
+    else:
+        start = int(first)
+        end = min(size, int(last) + 1) if last else size
+    if start >= size or end <= start:
+        raise BadRequestError(f"the range {header[:60]!r} is outside the video's {size} bytes")
+    return start, min(end, start + MAX_RANGE_BYTES)
+
+
+def _video_response(deps: ApiDeps, video_id: str, range_header: str | None) -> Response[bytes]:
+    video = deps.videos.get(video_id)
+    size = deps.store.size(video.object_key)
+    media_type = CONTENT_TYPES.get(video.container, "application/octet-stream")
+    span = parse_range(range_header, size)
+    start, end = span if span is not None else (0, min(size, MAX_RANGE_BYTES))
+    data = deps.store.read_range(video.object_key, start, end)
+    headers = {"accept-ranges": "bytes", "cache-control": "private, max-age=3600"}
+    if span is None and end == size:
+        return Response(data, media_type=media_type, headers=headers)
+    headers["content-range"] = f"bytes {start}-{start + len(data) - 1}/{size}"
+    return Response(data, status_code=206, media_type=media_type, headers=headers)
+
+
+def pose_document(deps: ApiDeps, analysis_id: str) -> dict[str, Any]:
+    """The subject's pose track for drawing: normalised ``[x, y, visibility]`` per landmark, None where lost."""
+    try:
+        track = track_from_npz_bytes(deps.store.get(object_key(analysis_id, "pose_track.npz")))
+    except NotFoundError:
+        raise NotFoundError("the pose track is not ready yet; it is made during the analysis") from None
+    frames: list[list[list[float]] | None] = []
+    for frame in track.landmarks:
+        if not all(math.isfinite(float(v)) for v in frame[:, :2].ravel()):
+            frames.append(None)
+            continue
+        frames.append([[round(float(x), 4), round(float(y), 4), round(float(vis), 2)] for x, y, _z, vis in frame])
+    return {
+        "fps": round(track.fps, 3),
+        "width": track.width,
+        "height": track.height,
+        "t_s": [round(float(t), 4) for t in track.t_s],
+        "landmarks": frames,
+    }
+
+
+@get("/analyses/{analysis_id:str}/video", media_type="video/mp4")
+async def analysis_video(
+    request: Request[Any, Any, Any],
+    deps: NamedDependency[ApiDeps],
+    user_id: NamedDependency[str],
+    analysis_id: FromPath[str],
+) -> Response[bytes]:
+    """Your uploaded video, with HTTP range requests (206) for seeking."""
+    analysis = await asyncio.to_thread(deps.analyses.get, analysis_id, owner_id=user_id)
+    return await asyncio.to_thread(_video_response, deps, analysis.video_id, request.headers.get("range"))
+
+
+@get("/analyses/{analysis_id:str}/pose")
+async def analysis_pose(
+    deps: NamedDependency[ApiDeps], user_id: NamedDependency[str], analysis_id: FromPath[str]
+) -> dict[str, Any]:
+    """Your pose track, for drawing the skeleton over the video."""
+    await asyncio.to_thread(deps.analyses.get, analysis_id, owner_id=user_id)
+    return await asyncio.to_thread(pose_document, deps, analysis_id)
+
+
+@get("/shared/{share_hash:str}/video", media_type="video/mp4")
+async def shared_video(request: Request[Any, Any, Any], share_hash: FromPath[str]) -> Response[bytes]:
+    """The shared report's video (read-only, range requests)."""
+    deps, link = await shared_link(request, share_hash)
+    analysis = await asyncio.to_thread(deps.analyses.get, link.analysis_id)
+    return await asyncio.to_thread(_video_response, deps, analysis.video_id, request.headers.get("range"))
+
+
+@get("/shared/{share_hash:str}/pose")
+async def shared_pose(request: Request[Any, Any, Any], share_hash: FromPath[str]) -> dict[str, Any]:
+    """The shared report's pose track."""
+    deps, link = await shared_link(request, share_hash)
+    return await asyncio.to_thread(pose_document, deps, link.analysis_id)
+
+
+ROUTES = [analysis_video, analysis_pose, shared_video, shared_pose]

@@ -1,0 +1,113 @@
+"""The report player's feeds (video with range requests, pose track) and the built web app's fallback routes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+from litestar.testing import TestClient
+
+from punch_adapters.http.app import create_app
+from punch_adapters.http.routes.media import MAX_RANGE_BYTES, parse_range
+from punch_core.errors import BadRequestError
+from punch_core.formats import track_to_npz_bytes
+from punch_core.processing import object_key
+from punch_core.records import Analysis, AnalysisStatus, ShareLink, Stage, Video
+from punch_core.track import PoseTrack
+from tests.support.api import access_cookie, add_user, make_deps
+
+NOW = datetime(2026, 11, 25, tzinfo=UTC)
+VIDEO = bytes(range(256)) * 20_000  # 5 MB: more than one range response
+
+
+@pytest.fixture
+def client(tmp_path):
+    dist = tmp_path / "dist"
+    (dist / "assets").mkdir(parents=True)
+    (dist / "index.html").write_text("<!doctype html><html><head><title>app</title></head><body>APP</body></html>")
+    (dist / "assets" / "app-123.js").write_text("console.log('hi')")
+    deps, repos = make_deps()
+    add_user(repos, "owner")
+    deps.store.put("videos/v1/source.mp4", VIDEO)
+    repos.videos.add(
+        Video(
+            id="v1",
+            owner_id="owner",
+            object_key="videos/v1/source.mp4",
+            filename="r.mp4",
+            container="mp4",
+            duration_s=60,
+            fps=30,
+            width=640,
+            height=360,
+            size_bytes=len(VIDEO),
+            created_at=NOW,
+        )
+    )
+    repos.analyses.add(
+        Analysis(
+            id="a1",
+            owner_id="owner",
+            video_id="v1",
+            created_at=NOW,
+            updated_at=NOW,
+            status=AnalysisStatus.COMPLETED,
+            done_stages=tuple(Stage),
+        )
+    )
+    landmarks = np.full((3, 33, 4), 0.25, np.float32)
+    landmarks[1] = np.nan  # the boxer was lost on the middle frame
+    track = PoseTrack(t_s=np.array([0.0, 0.5, 1.0]), landmarks=landmarks, width=640, height=360)
+    deps.store.put(object_key("a1", "pose_track.npz"), track_to_npz_bytes(track))
+    repos.reports.save("a1", "owner", {"metrics": {}, "video": {}}, created_at=NOW)
+    repos.share_links.add(ShareLink(hash="Zz123456", analysis_id="a1", owner_id="owner", created_at=NOW))
+    with TestClient(create_app(deps, frontend_dir=str(dist))) as test_client:
+        test_client.cookies.update(access_cookie(deps, "owner"))
+        yield test_client
+
+
+def test_video_answers_range_requests_for_seeking(client):
+    first = client.get("/api/v1/analyses/a1/video", headers={"range": "bytes=0-"})
+    assert first.status_code == 206
+    assert first.headers["content-range"] == f"bytes 0-{MAX_RANGE_BYTES - 1}/{len(VIDEO)}"
+    assert first.content == VIDEO[:MAX_RANGE_BYTES]
+    middle = client.get("/api/v1/analyses/a1/video", headers={"range": "bytes=3000000-3000099"})
+    assert middle.content == VIDEO[3_000_000:3_000_100]
+    tail = client.get("/api/v1/analyses/a1/video", headers={"range": "bytes=-10"})
+    assert tail.content == VIDEO[-10:]
+    assert client.get("/api/v1/analyses/a1/video", headers={"range": "bytes=9999999-"}).status_code == 400
+    assert client.get("/api/v1/shared/Zz123456/video", headers={"range": "bytes=0-9"}).content == VIDEO[:10]
+
+
+def test_pose_track_for_the_skeleton(client):
+    pose = client.get("/api/v1/analyses/a1/pose").json()
+    assert pose["t_s"] == [0.0, 0.5, 1.0]
+    assert pose["landmarks"][1] is None
+    assert pose["landmarks"][0][0] == [0.25, 0.25, 0.25]
+    assert len(pose["landmarks"][2]) == 33
+    assert client.get("/api/v1/shared/Zz123456/pose").json() == pose
+
+
+def test_parse_range_edges():
+    assert parse_range(None, 100) is None
+    assert parse_range("bytes=10-19", 100) == (10, 20)
+    assert parse_range("bytes=90-", 100) == (90, 100)
+    for bad in ("bytes=5-2", "items=0-1", "bytes=-", "bytes=0-1,5-6", "bytes=100-"):
+        with pytest.raises(BadRequestError):
+            parse_range(bad, 100)
+
+
+def test_every_app_route_loads_the_app_and_assets_are_cached(client):
+    for path in ("/", "/upload", "/report/a1", "/dashboard", "/configure/a1", "/processing/a1"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert "APP" in response.text
+    asset = client.get("/assets/app-123.js")
+    assert asset.text == "console.log('hi')"
+    assert "immutable" in asset.headers["cache-control"]
+    assert client.get("/api/v1/nothing-here").status_code == 404
+    assert client.get("/../../etc/passwd").text.count("APP") == 1  # never a file outside the build
+    page = client.get("/share/Zz123456")
+    assert 'property="og:title"' in page.text
+    assert "APP" in page.text  # the app, with the preview tags in its head
