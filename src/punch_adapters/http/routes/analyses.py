@@ -16,6 +16,7 @@ from litestar.response import ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
 
 from punch_adapters.http.deps import ApiDeps
+from punch_adapters.http.schemas import StatusDoc, StatusList, ThumbnailDoc, ThumbnailsDoc
 from punch_adapters.http.security import deps_of, user_id_of
 from punch_core.body import BodySpecs
 from punch_core.coaching.model import Language
@@ -30,7 +31,7 @@ POLL_FALLBACK_S = 2.0
 TERMINAL = (AnalysisStatus.COMPLETED, AnalysisStatus.FAILED)
 
 
-def status_of(analysis: Analysis) -> dict[str, Any]:
+def status_of(analysis: Analysis) -> StatusDoc:
     """The status document (also the first message on the WebSocket and SSE streams)."""
     return {
         "analysis_id": analysis.id,
@@ -58,7 +59,7 @@ async def list_analyses(
     user_id: NamedDependency[str],
     limit: FromQuery[int] = 20,
     offset: FromQuery[int] = 0,
-) -> dict[str, Any]:
+) -> StatusList:
     """Your analyses, newest first (including those still processing or failed)."""
     limit, offset = max(1, min(limit, 100)), max(0, offset)
     items = await asyncio.to_thread(deps.analyses.list_for_owner, user_id, limit=limit, offset=offset)
@@ -68,7 +69,7 @@ async def list_analyses(
 @get("/analyses/{analysis_id:str}")
 async def get_status(
     deps: NamedDependency[ApiDeps], user_id: NamedDependency[str], analysis_id: FromPath[str]
-) -> dict[str, Any]:
+) -> StatusDoc:
     """Where an analysis stands: status, stage, percent, error."""
     return status_of(await _owned(deps, analysis_id, user_id))
 
@@ -76,7 +77,7 @@ async def get_status(
 @get("/analyses/{analysis_id:str}/thumbnails")
 async def get_thumbnails(
     deps: NamedDependency[ApiDeps], user_id: NamedDependency[str], analysis_id: FromPath[str]
-) -> dict[str, Any]:
+) -> ThumbnailsDoc:
     """The thumbnails with the box of every person found; 409 while they are being made."""
     analysis = await _owned(deps, analysis_id, user_id)
     if Stage.THUMBNAILS not in analysis.done_stages:
@@ -86,7 +87,14 @@ async def get_thumbnails(
     index = await asyncio.to_thread(read_thumbnails, deps.store, analysis_id)
     base = f"/api/v1/analyses/{analysis_id}/thumbnails"
     thumbs = [
-        {key: t[key] for key in ("index", "t_s", "width", "height", "boxes")} | {"url": f"{base}/{t['index']}"}
+        ThumbnailDoc(
+            index=t["index"],
+            t_s=t["t_s"],
+            width=t["width"],
+            height=t["height"],
+            boxes=t["boxes"],
+            url=f"{base}/{t['index']}",
+        )
         for t in index["thumbnails"]
     ]
     return {"video": index["video"], "thumbnails": thumbs}
@@ -110,7 +118,7 @@ async def choose_subject(
     user_id: NamedDependency[str],
     analysis_id: FromPath[str],
     data: JSONBody[dict[str, Any]],
-) -> dict[str, Any]:
+) -> StatusDoc:
     """Pick yourself: ``{"thumbnail": i, "box": j}`` (a detected box) or ``{"x", "y", "w", "h", "t_s"}`` (pixels)."""
     analysis = await _owned(deps, analysis_id, user_id)
     if "thumbnail" in data:
@@ -155,7 +163,7 @@ async def set_specs(
     user_id: NamedDependency[str],
     analysis_id: FromPath[str],
     data: JSONBody[dict[str, Any]],
-) -> dict[str, Any]:
+) -> StatusDoc:
     """Body specs and coaching language; 422 lists every field that is wrong."""
     specs, language = parse_specs(data)
     updated = await asyncio.to_thread(
@@ -215,9 +223,7 @@ def parse_specs(data: Mapping[str, Any]) -> tuple[BodySpecs, str]:
 
 
 @post("/analyses/{analysis_id:str}/start", status_code=202)
-async def start(
-    deps: NamedDependency[ApiDeps], user_id: NamedDependency[str], analysis_id: FromPath[str]
-) -> dict[str, Any]:
+async def start(deps: NamedDependency[ApiDeps], user_id: NamedDependency[str], analysis_id: FromPath[str]) -> StatusDoc:
     """Queue the analysis (needs the thumbnails and the body specs)."""
     stage = await asyncio.to_thread(start_analysis, deps.processing, analysis_id, owner_id=user_id)
     await deps.queue.enqueue(stage, analysis_id)
@@ -227,14 +233,14 @@ async def start(
 @post("/analyses/{analysis_id:str}/coaching", status_code=202)
 async def redo_coaching(
     deps: NamedDependency[ApiDeps], user_id: NamedDependency[str], analysis_id: FromPath[str]
-) -> dict[str, Any]:
+) -> StatusDoc:
     """Write the coaching again (after the LLM was unavailable, say)."""
     stage = await asyncio.to_thread(rerun_coaching, deps.processing, analysis_id, owner_id=user_id)
     await deps.queue.enqueue(stage, analysis_id)
     return status_of(await _owned(deps, analysis_id, user_id))
 
 
-async def status_stream(deps: ApiDeps, analysis_id: FromPath[str], user_id: str) -> AsyncIterator[dict[str, Any]]:
+async def status_stream(deps: ApiDeps, analysis_id: str, user_id: str) -> AsyncIterator[StatusDoc]:
     """The current status first, then every change until the analysis completes or fails.
 
     Follows the progress port; when it is silent for ``POLL_FALLBACK_S`` (or fails) the status is re-read, so
@@ -242,7 +248,7 @@ async def status_stream(deps: ApiDeps, analysis_id: FromPath[str], user_id: str)
     """
     events = deps.progress.follow(analysis_id)
     pending: asyncio.Task[Mapping[str, Any]] | None = None
-    last: dict[str, Any] | None = None
+    last: StatusDoc | None = None
     try:
         while True:
             current = status_of(await _owned(deps, analysis_id, user_id))

@@ -16,6 +16,7 @@ from litestar.params import FromPath
 
 from punch_adapters.http.deps import ApiDeps
 from punch_adapters.http.routes.shares import shared_link
+from punch_adapters.http.schemas import PoseDoc
 from punch_core.errors import BadRequestError, NotFoundError
 from punch_core.formats import track_from_npz_bytes
 from punch_core.processing import object_key
@@ -63,7 +64,7 @@ def _video_response(deps: ApiDeps, video_id: str, range_header: str | None) -> R
     return Response(data, status_code=206, media_type=media_type, headers=headers)
 
 
-def pose_document(deps: ApiDeps, analysis_id: str) -> dict[str, Any]:
+def pose_document(deps: ApiDeps, analysis_id: str) -> PoseDoc:
     """The subject's pose track for drawing: normalised ``[x, y, visibility]`` per landmark, None where lost."""
     try:
         track = track_from_npz_bytes(deps.store.get(object_key(analysis_id, "pose_track.npz")))
@@ -99,7 +100,7 @@ async def analysis_video(
 @get("/analyses/{analysis_id:str}/pose")
 async def analysis_pose(
     deps: NamedDependency[ApiDeps], user_id: NamedDependency[str], analysis_id: FromPath[str]
-) -> dict[str, Any]:
+) -> PoseDoc:
     """Your pose track, for drawing the skeleton over the video."""
     await asyncio.to_thread(deps.analyses.get, analysis_id, owner_id=user_id)
     return await asyncio.to_thread(pose_document, deps, analysis_id)
@@ -114,7 +115,7 @@ async def shared_video(request: Request[Any, Any, Any], share_hash: FromPath[str
 
 
 @get("/shared/{share_hash:str}/pose")
-async def shared_pose(request: Request[Any, Any, Any], share_hash: FromPath[str]) -> dict[str, Any]:
+async def shared_pose(request: Request[Any, Any, Any], share_hash: FromPath[str]) -> PoseDoc:
     """The shared report's pose track."""
     deps, link = await shared_link(request, share_hash)
     return await asyncio.to_thread(pose_document, deps, link.analysis_id)

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import cast
 
 from litestar import delete, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
 from punch_adapters.http.deps import ApiDeps
+from punch_adapters.http.schemas import ReportDoc, ReportList, ReportSummaryDoc
 from punch_core.records import ReportSummary
 
 
-def summary_of(summary: ReportSummary) -> dict[str, Any]:
+def summary_of(summary: ReportSummary) -> ReportSummaryDoc:
     """One dashboard row."""
     return {
         "analysis_id": summary.analysis_id,
@@ -32,7 +33,7 @@ async def list_reports(
     user_id: NamedDependency[str],
     limit: FromQuery[int] = 20,
     offset: FromQuery[int] = 0,
-) -> dict[str, Any]:
+) -> ReportList:
     """Your reports for the dashboard, newest first, ``limit`` (1-100) at a time from ``offset``."""
     limit, offset = max(1, min(limit, 100)), max(0, offset)
     items = await asyncio.to_thread(deps.reports.list_for_owner, user_id, limit=limit, offset=offset)
@@ -43,10 +44,10 @@ async def list_reports(
 @get("/reports/{analysis_id:str}")
 async def get_report(
     deps: NamedDependency[ApiDeps], user_id: NamedDependency[str], analysis_id: FromPath[str]
-) -> dict[str, Any]:
+) -> ReportDoc:
     """One of your reports (docs/formats.md)."""
     report = await asyncio.to_thread(deps.reports.get, analysis_id, owner_id=user_id)
-    return {**report, "analysis_id": analysis_id}
+    return cast(ReportDoc, {**report, "analysis_id": analysis_id})
 
 
 def delete_everything(deps: ApiDeps, analysis_id: FromPath[str], user_id: str) -> None:

@@ -6,7 +6,7 @@ import asyncio
 import html
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from litestar import Request, Response, delete, get, post
 from litestar.di import NamedDependency
@@ -14,6 +14,7 @@ from litestar.params import FromPath, JSONBody
 
 from punch_adapters.http.deps import ApiDeps
 from punch_adapters.http.ratelimit import check_rate
+from punch_adapters.http.schemas import ReportDoc, ShareLinkDoc, ShareLinkList
 from punch_adapters.http.security import deps_of
 from punch_core.errors import ConflictError, NotFoundError, ValidationError
 from punch_core.processing import object_key, read_thumbnails
@@ -24,7 +25,7 @@ HASH_ATTEMPTS = 5
 GONE = "this share link does not exist, has expired or was turned off; ask the boxer for a new one"
 
 
-def link_of(deps: ApiDeps, link: ShareLink) -> dict[str, Any]:
+def link_of(deps: ApiDeps, link: ShareLink) -> ShareLinkDoc:
     """A share link as the API shows it."""
     return {
         "hash": link.hash,
@@ -73,7 +74,7 @@ async def create_share(
     user_id: NamedDependency[str],
     analysis_id: FromPath[str],
     data: JSONBody[dict[str, Any] | None] = None,
-) -> dict[str, Any]:
+) -> ShareLinkDoc:
     """Create a read-only link to your report, optionally expiring after ``expires_in_days``."""
     link = await asyncio.to_thread(_create, deps, user_id, analysis_id, (data or {}).get("expires_in_days"))
     return link_of(deps, link)
@@ -82,7 +83,7 @@ async def create_share(
 @get("/reports/{analysis_id:str}/shares")
 async def list_shares(
     deps: NamedDependency[ApiDeps], user_id: NamedDependency[str], analysis_id: FromPath[str]
-) -> dict[str, Any]:
+) -> ShareLinkList:
     """Every link to your report, active or not, newest first."""
     await asyncio.to_thread(deps.analyses.get, analysis_id, owner_id=user_id)
     links = await asyncio.to_thread(deps.share_links.list_for_analysis, analysis_id)
@@ -139,10 +140,10 @@ def public_report(report: dict[str, Any]) -> dict[str, Any]:
 
 
 @get("/shared/{share_hash:str}")
-async def read_shared(request: Request[Any, Any, Any], share_hash: FromPath[str]) -> dict[str, Any]:
+async def read_shared(request: Request[Any, Any, Any], share_hash: FromPath[str]) -> ReportDoc:
     """A shared report, read-only, without signing in."""
-    _deps, _link, report = await _shared_report(request, share_hash)
-    return public_report(report)
+    _deps, link, report = await _shared_report(request, share_hash)
+    return cast(ReportDoc, {**public_report(report), "analysis_id": link.analysis_id})
 
 
 @get("/shared/{share_hash:str}/thumbnail.jpg", media_type="image/jpeg")
@@ -161,7 +162,7 @@ def _first_thumbnail(deps: ApiDeps, analysis_id: str) -> bytes:
     raise NotFoundError("this report has no preview image")
 
 
-def open_graph(deps: ApiDeps, share_hash: FromPath[str], report: dict[str, Any]) -> dict[str, str]:
+def open_graph(deps: ApiDeps, share_hash: str, report: dict[str, Any]) -> dict[str, str]:
     """Title, description and image of a shared report, for chat-app previews."""
     metrics = report.get("metrics", {})
     minutes, seconds = divmod(round(float(report.get("video", {}).get("duration_s", 0))), 60)

@@ -1,0 +1,166 @@
+"""The shapes of the API's JSON answers, as TypedDicts.
+
+They document the OpenAPI schema (and so the web app's generated client) while the handlers return plain dicts.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+
+class StatusDoc(TypedDict):
+    """Where an analysis stands (also each message of the live status streams)."""
+
+    analysis_id: str
+    status: str
+    stage: str | None
+    percent: float
+    error: str | None
+    done_stages: list[str]
+    video_id: str
+    specs: dict[str, Any] | None
+    subject: dict[str, float] | None
+    language: str
+    created_at: str
+    updated_at: str
+
+
+class StatusList(TypedDict):
+    """A page of analyses."""
+
+    items: list[StatusDoc]
+    limit: int
+    offset: int
+
+
+class BoxDoc(TypedDict):
+    """A person's box on a thumbnail, in pixels of the upright frame."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+    score: float
+
+
+class ThumbnailDoc(TypedDict):
+    """One thumbnail and the people on it."""
+
+    index: int
+    t_s: float
+    width: int
+    height: int
+    boxes: list[BoxDoc]
+    url: str
+
+
+class ThumbnailsDoc(TypedDict):
+    """The thumbnails of an analysis and the video's facts."""
+
+    video: dict[str, Any]
+    thumbnails: list[ThumbnailDoc]
+
+
+class StampDoc(TypedDict):
+    """A punch, defensive move or guard fault (docs/formats.md)."""
+
+    kind: str
+    category: str
+    hand: str
+    side: str | None
+    t_start_s: float
+    t_peak_s: float
+    t_end_s: float
+    confidence: float
+    peak_speed_mps: float | None
+    features: dict[str, float | None]
+
+
+class CoachingPointDoc(TypedDict):
+    """A strength or improvement with the times that show it."""
+
+    text: str
+    evidence_t_s: list[float]
+
+
+class DrillDoc(TypedDict):
+    """A drill to practise."""
+
+    name: str
+    description: str
+
+
+class CoachingDoc(TypedDict):
+    """The coach's written advice."""
+
+    source: str
+    language: str
+    model: str | None
+    fallback_reason: str | None
+    summary: str
+    strengths: list[CoachingPointDoc]
+    improvements: list[CoachingPointDoc]
+    drills: list[DrillDoc]
+    next_session_goal: str
+
+
+class ReportDoc(TypedDict):
+    """A report (docs/formats.md); ``metrics`` is documented there field by field."""
+
+    schema_version: str
+    analysis_id: str
+    video: dict[str, Any]
+    quality: dict[str, Any]
+    body: dict[str, Any]
+    stamps: list[StampDoc]
+    metrics: dict[str, Any]
+    coaching: CoachingDoc
+
+
+class ReportSummaryDoc(TypedDict):
+    """One dashboard row."""
+
+    analysis_id: str
+    created_at: str
+    duration_s: float
+    strikes_total: int
+    strikes_per_minute: float | None
+    mean_hand_speed_mps: float | None
+    guard_discipline: float | None
+
+
+class ReportList(TypedDict):
+    """A page of report summaries and how many there are."""
+
+    items: list[ReportSummaryDoc]
+    total: int
+    limit: int
+    offset: int
+
+
+class ShareLinkDoc(TypedDict):
+    """A share link."""
+
+    hash: str
+    url: str
+    analysis_id: str
+    created_at: str
+    expires_at: str | None
+    revoked_at: str | None
+    active: bool
+
+
+class ShareLinkList(TypedDict):
+    """Every link of a report."""
+
+    items: list[ShareLinkDoc]
+
+
+class PoseDoc(TypedDict):
+    """The subject's pose track: per frame, 33 ``[x, y, visibility]`` (normalised 0-1), or null where lost."""
+
+    fps: float
+    width: int
+    height: int
+    t_s: list[float]
+    landmarks: list[list[list[float]] | None]
