@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck imports unit bench clean
+.PHONY: run run-prod-local test lint typecheck imports unit bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,6 +14,10 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/punch serve --host 127.0.0.1 --port 8000
+
+# The production topology on this machine: API processes, ARQ workers, PostgreSQL, Redis and an S3 server.
+run-prod-local: $(STAMP)
+	$(BIN)/python scripts/run_prod_local.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -107,6 +107,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--workers", type=int, default=1, help="API processes (more than 1 needs PUNCH_REDIS_URL)")
+    serve.add_argument(
+        "--proxy-headers", action="store_true", help="trust X-Forwarded-For/-Proto (behind a reverse proxy only)"
+    )
     sub.add_parser(
         "worker",
         help="run processing jobs from Redis (ARQ) until stopped; settings from PUNCH_* environment variables",
@@ -211,7 +215,16 @@ def _analyze(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from punch_app.web import serve  # noqa: PLC0415 - the web stack loads only for this command
 
-    return serve(Settings.from_env(), host=args.host, port=args.port)
+    if args.workers < 1:
+        sys.stderr.write("punch: --workers must be at least 1\n")
+        return EXIT_USAGE
+    try:
+        return serve(
+            Settings.from_env(), host=args.host, port=args.port, workers=args.workers, proxy_headers=args.proxy_headers
+        )
+    except ValueError as exc:
+        sys.stderr.write(f"punch: {exc}\n")
+        return EXIT_USAGE
 
 
 def _worker(_args: argparse.Namespace) -> int:

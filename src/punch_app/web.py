@@ -163,10 +163,29 @@ def build_app(settings: Settings, **overrides: Any) -> Litestar:  # noqa: ANN401
     )
 
 
-def serve(settings: Settings, *, host: str, port: int) -> int:
-    """Run the web app with uvicorn until stopped."""
+def app_from_env() -> Litestar:
+    """The app from the environment's settings (what each uvicorn worker process imports)."""
+    settings = Settings.from_env()
+    configure_logging(fmt=settings.log_format, level=settings.log_level)
+    return build_app(settings)
+
+
+def serve(settings: Settings, *, host: str, port: int, workers: int = 1, proxy_headers: bool = False) -> int:
+    """Run the web app with uvicorn until stopped; several worker processes need Redis (jobs run elsewhere).
+
+    Raises:
+        ValueError: for more than one worker without ``PUNCH_REDIS_URL`` (each process would run its own jobs).
+    """
     import uvicorn  # noqa: PLC0415
 
+    if workers > 1 and not settings.redis_url:
+        raise ValueError("several API processes need PUNCH_REDIS_URL: jobs must run in `punch worker` processes")
     configure_logging(fmt=settings.log_format, level=settings.log_level)
-    uvicorn.run(build_app(settings), host=host, port=port, log_config=None, access_log=False)
+    common: dict[str, Any] = {"host": host, "port": port, "log_config": None, "access_log": False}
+    if proxy_headers:
+        common.update(proxy_headers=True, forwarded_allow_ips="*")
+    if workers > 1:
+        uvicorn.run("punch_app.web:app_from_env", factory=True, workers=workers, **common)
+    else:
+        uvicorn.run(build_app(settings), **common)
     return 0

@@ -1,5 +1,5 @@
 import type { ApiErrorBody } from "./types";
-import type { TFunction } from "../i18n/strings";
+import type { MessageKey, TFunction } from "../i18n/strings";
 
 /** An API call that failed: the server's error document, or a network failure (status 0). */
 export class ApiError extends Error {
@@ -45,7 +45,7 @@ export function apiErrorFrom(status: number, body: unknown, retryAfter?: string 
   return new ApiError(status, `http_${status}`, typeof body === "string" ? body.slice(0, 200) : "", { retryAfterS });
 }
 
-const BY_STATUS: Record<number, string> = {
+const BY_STATUS: Record<number, MessageKey> = {
   0: "error.network",
   400: "error.badRequest",
   401: "error.unauthorized",

@@ -170,7 +170,15 @@ export async function uploadResumable(file: FileLike, options: UploadOptions): P
       onProgress?.(offset, file.size);
     }
   }
-  const done = await call<CompleteDoc>(`/api/v1/uploads/${encodeURIComponent(uploadId)}/complete`, { method: "POST" });
-  store.remove(fp);
-  return done;
+  try {
+    const done = await call<CompleteDoc>(`/api/v1/uploads/${encodeURIComponent(uploadId)}/complete`, {
+      method: "POST",
+    });
+    store.remove(fp);
+    return done;
+  } catch (error) {
+    // The video itself was refused (not a video, wrong length): resuming it again would only fail again.
+    if (error instanceof ApiError && [400, 404, 413, 415, 422].includes(error.status)) store.remove(fp);
+    throw error;
+  }
 }

@@ -1,0 +1,125 @@
+import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
+import { Alert, Box, Card, CardContent, FormControlLabel, Stack, Switch, Typography } from "@mui/material";
+import type { PoseDoc, Report } from "../api/types";
+import { useI18n } from "../i18n/I18n";
+import { SkeletonPlayer } from "./SkeletonPlayer";
+import { StampTimeline } from "./StampTimeline";
+import { MetricCards } from "./MetricCards";
+import { ReportCharts } from "./Charts";
+import { CoachingView } from "./CoachingView";
+
+interface Props {
+  title: string;
+  subtitle?: ReactNode;
+  report: Report;
+  videoUrl: string;
+  pose?: PoseDoc | null;
+  poseError?: unknown;
+  /** Share controls and other owner-only parts, shown at the end. */
+  footer?: ReactNode;
+  actions?: ReactNode;
+}
+
+function Section({ id, title, children }: { id: string; title: string; children: ReactNode }) {
+  return (
+    <Card component="section" aria-labelledby={id}>
+      <CardContent>
+        <Typography id={id} variant="h2" sx={{ mb: 2 }}>
+          {title}
+        </Typography>
+        {children}
+      </CardContent>
+    </Card>
+  );
+}
+
+/** The report, for its owner and for a share link alike: player, timeline, metrics, charts, coaching. */
+export function ReportView({ title, subtitle, report, videoUrl, pose, poseError, footer, actions }: Props) {
+  const { t } = useI18n();
+  const videoRef = useRef<HTMLVideoElement>(null);
+  const [currentTime, setCurrentTime] = useState(0);
+  const [showSkeleton, setShowSkeleton] = useState(true);
+  const [videoFailed, setVideoFailed] = useState(false);
+
+  useEffect(() => {
+    const video = videoRef.current;
+    if (!video) return;
+    const update = () => setCurrentTime(video.currentTime);
+    video.addEventListener("timeupdate", update);
+    video.addEventListener("seeked", update);
+    return () => {
+      video.removeEventListener("timeupdate", update);
+      video.removeEventListener("seeked", update);
+    };
+  }, []);
+
+  const seek = useCallback((seconds: number) => {
+    const video = videoRef.current;
+    if (!video) return;
+    video.currentTime = seconds;
+    setCurrentTime(seconds);
+    video.scrollIntoView?.({ block: "nearest", behavior: "smooth" });
+  }, []);
+
+  const stance = report.body.stance === "southpaw" ? t("specs.southpaw") : t("specs.orthodox");
+  const experience = t(
+    report.body.experience === "beginner" ? "specs.beginner" : report.body.experience === "advanced" ? "specs.advanced" : "specs.intermediate",
+  );
+
+  return (
+    <Stack spacing={3}>
+      <Stack direction={{ xs: "column", sm: "row" }} spacing={2} sx={{ justifyContent: "space-between", alignItems: { sm: "flex-end" } }}>
+        <div>
+          <Typography variant="h1">{title}</Typography>
+          <Typography sx={{ color: "text.secondary", mt: 0.5 }}>
+            {t("report.body", { height: report.body.height_cm, stance: stance.split(" (")[0], experience })}
+          </Typography>
+          {subtitle}
+        </div>
+        {actions}
+      </Stack>
+      {report.quality.warnings.length > 0 && (
+        <Alert severity="warning">
+          <strong>{t("report.warnings")}: </strong>
+          {report.quality.warnings.join(" ")}
+        </Alert>
+      )}
+      <Box sx={{ display: "grid", gridTemplateColumns: { xs: "1fr", md: "minmax(0, 5fr) minmax(0, 7fr)" }, gap: 3, alignItems: "start" }}>
+        <Card component="section" aria-label={t("report.video")}>
+          <CardContent>
+            <SkeletonPlayer
+              src={videoUrl}
+              pose={pose}
+              showSkeleton={showSkeleton}
+              videoRef={videoRef}
+              label={t("report.video")}
+              onError={() => setVideoFailed(true)}
+            />
+            <FormControlLabel
+              sx={{ mt: 1 }}
+              control={<Switch checked={showSkeleton} onChange={(e) => setShowSkeleton(e.target.checked)} />}
+              label={t("report.skeleton")}
+            />
+            {videoFailed && <Alert severity="error">{t("report.noVideo")}</Alert>}
+            {Boolean(poseError) && <Alert severity="info">{t("report.noPose")}</Alert>}
+          </CardContent>
+        </Card>
+        <Section id="metrics-title" title={t("report.metrics")}>
+          <MetricCards report={report} />
+        </Section>
+      </Box>
+      <Section id="timeline-title" title={t("report.timeline")}>
+        <StampTimeline stamps={report.stamps} duration={report.video.duration_s} currentTime={currentTime} onSeek={seek} />
+      </Section>
+      <Section id="charts-title" title={t("report.charts")}>
+        <ReportCharts report={report} onSeek={seek} />
+      </Section>
+      <Section id="coaching-title" title={t("report.coaching")}>
+        <CoachingView coaching={report.coaching} onSeek={seek} />
+      </Section>
+      {footer}
+    </Stack>
+  );
+}
+
+export { Section };

@@ -1,0 +1,102 @@
+import { useEffect, useRef, type RefObject } from "react";
+import { Box } from "@mui/material";
+import type { PoseDoc } from "../api/types";
+import { contentRect, drawSkeleton, nearestFrame } from "../lib/skeleton";
+
+interface Props {
+  src: string;
+  pose?: PoseDoc | null;
+  showSkeleton: boolean;
+  videoRef: RefObject<HTMLVideoElement | null>;
+  label: string;
+  onError?: () => void;
+}
+
+/**
+ * The video with a canvas over it, drawing the skeleton of the frame nearest the playback time: every animation
+ * frame while playing, and after each seek, load or resize.
+ */
+export function SkeletonPlayer({ src, pose, showSkeleton, videoRef, label, onError }: Props) {
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    const video = videoRef.current;
+    const canvas = canvasRef.current;
+    if (!video || !canvas) return;
+    let frame = 0;
+    const draw = () => {
+      const ctx = canvas.getContext("2d");
+      if (!ctx) return;
+      const w = video.clientWidth;
+      const h = video.clientHeight;
+      const dpr = window.devicePixelRatio || 1;
+      if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
+        canvas.width = Math.round(w * dpr);
+        canvas.height = Math.round(h * dpr);
+      }
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      ctx.clearRect(0, 0, w, h);
+      if (!showSkeleton || !pose || pose.t_s.length === 0) return;
+      const rect = contentRect(w, h, video.videoWidth || pose.width, video.videoHeight || pose.height);
+      const index = nearestFrame(pose.t_s, video.currentTime);
+      const tolerance = pose.fps > 0 ? 1.5 / pose.fps : 0.2;
+      if (Math.abs(pose.t_s[index] - video.currentTime) > Math.max(tolerance, 0.1)) return;
+      drawSkeleton(ctx, pose.landmarks[index], rect);
+    };
+    const loop = () => {
+      draw();
+      if (!video.paused && !video.ended) frame = requestAnimationFrame(loop);
+    };
+    const onPlay = () => {
+      cancelAnimationFrame(frame);
+      frame = requestAnimationFrame(loop);
+    };
+    const events = ["seeked", "loadeddata", "pause", "timeupdate"] as const;
+    events.forEach((name) => video.addEventListener(name, draw));
+    video.addEventListener("play", onPlay);
+    const observer = typeof ResizeObserver !== "undefined" ? new ResizeObserver(draw) : null;
+    observer?.observe(video);
+    draw();
+    if (!video.paused) onPlay();
+    return () => {
+      cancelAnimationFrame(frame);
+      events.forEach((name) => video.removeEventListener(name, draw));
+      video.removeEventListener("play", onPlay);
+      observer?.disconnect();
+    };
+  }, [pose, showSkeleton, videoRef]);
+
+  const ratio = pose ? `${pose.width} / ${pose.height}` : "9 / 16";
+  return (
+    <Box
+      sx={{
+        position: "relative",
+        width: "100%",
+        maxWidth: pose ? `calc(70vh * ${pose.width / pose.height})` : "calc(70vh * 0.5625)",
+        mx: "auto",
+        aspectRatio: ratio,
+        bgcolor: "#000",
+        borderRadius: 4,
+        overflow: "hidden",
+      }}
+    >
+      <Box
+        component="video"
+        ref={videoRef}
+        src={src}
+        controls
+        playsInline
+        preload="auto"
+        aria-label={label}
+        onError={onError}
+        sx={{ position: "absolute", inset: 0, width: "100%", height: "100%", objectFit: "contain", display: "block" }}
+      />
+      <Box
+        component="canvas"
+        ref={canvasRef}
+        aria-hidden
+        data-testid="skeleton-canvas"
+        sx={{ position: "absolute", inset: 0, width: "100%", height: "100%", pointerEvents: "none" }}
+      />
+    </Box>
+  );
+}

@@ -1,0 +1,30 @@
+/** 75.3 → "1:15.3"; with decimals 0 → "1:15". */
+export function formatTime(seconds: number, decimals = 1): string {
+  const safe = Math.max(0, seconds);
+  const minutes = Math.floor(safe / 60);
+  const rest = safe - minutes * 60;
+  const text = rest.toFixed(decimals);
+  const padded = rest < 10 ? `0${text}` : text;
+  return `${minutes}:${padded}`;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(0)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+export function formatPercent(share: number | null | undefined): string {
+  return share == null ? "–" : `${Math.round(share * 100)}%`;
+}
+
+export function formatNumber(value: number | null | undefined, digits = 1): string {
+  return value == null || !Number.isFinite(value) ? "–" : value.toFixed(digits);
+}
+
+export function formatDate(iso: string, lang: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime())
+    ? iso
+    : date.toLocaleString(lang === "ko" ? "ko-KR" : "en-GB", { dateStyle: "medium", timeStyle: "short" });
+}

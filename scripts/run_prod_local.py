@@ -1,0 +1,131 @@
+"""The production topology on one machine, for testing: `make run-prod-local`.
+
+Starts, with configuration only through environment variables (as in production):
+  - an S3 server on 127.0.0.1:9000 (moto's server; any S3-compatible server works the same way),
+  - 2 ARQ workers (`punch worker`),
+  - the API with 2 processes (`punch serve --workers 2`) on http://127.0.0.1:8000,
+against PostgreSQL (database `punch_local`, created if missing) and Redis (db 1) on 127.0.0.1.
+The local login stays on (PUNCH_ENV is not "production") so that load tests can sign in without a provider.
+Ctrl-C stops everything. Options: --api-workers N --workers N --port P.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+POSTGRES = os.environ.get("PUNCH_LOCAL_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432")
+REDIS = os.environ.get("PUNCH_LOCAL_REDIS", "redis://127.0.0.1:6379/1")
+S3_PORT = 9000
+BUCKET = "punch-local"
+
+
+def ensure_database(name: str) -> str:
+    """Create the database if it is missing; returns its URL."""
+    import psycopg  # noqa: PLC0415
+
+    plain = POSTGRES.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(f"{plain}/postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    return f"{POSTGRES}/{name}"
+
+
+def wait_for(url: str, timeout_s: float = 60.0) -> None:
+    """Wait until ``url`` answers (any status)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)  # noqa: S310 - our own loopback URL
+            return
+        except OSError as exc:
+            if getattr(exc, "code", None):  # an HTTP error status: the server answers
+                return
+            time.sleep(0.3)
+    raise SystemExit(f"{url} did not answer within {timeout_s:.0f} s")
+
+
+def ensure_bucket(endpoint: str) -> None:
+    """Create the bucket on the S3 server."""
+    import boto3  # noqa: PLC0415
+
+    s3 = boto3.client(
+        "s3", endpoint_url=endpoint, region_name="eu-west-1", aws_access_key_id="local", aws_secret_access_key="local"
+    )  # noqa: S106 - a local test server
+    names = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+    if BUCKET not in names:
+        s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+
+
+def main() -> int:
+    """Start the topology and wait for Ctrl-C."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--api-workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args()
+    # Stopped by a supervisor (SIGTERM) as by Ctrl-C: the finally block below stops every child.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+
+    endpoint = f"http://127.0.0.1:{S3_PORT}"
+    env = {
+        **os.environ,
+        "PUNCH_DATA_DIR": str(ROOT / ".local-prod"),
+        "PUNCH_DATABASE_URL": ensure_database("punch_local"),
+        "PUNCH_REDIS_URL": REDIS,
+        "PUNCH_QUEUE_NAME": "punch:local",
+        "PUNCH_STORAGE_URL": f"s3://{BUCKET}/objects",
+        "PUNCH_S3_ENDPOINT_URL": endpoint,
+        "PUNCH_S3_REGION": "eu-west-1",
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "PUNCH_PUBLIC_URL": f"http://127.0.0.1:{args.port}",
+        "PUNCH_JWT_KEYS": os.environ.get("PUNCH_JWT_KEYS", "local-prod-key-" + "k" * 40),
+        "PUNCH_POSE_WORKERS": "1",  # one pose process per worker: the workers share the cores
+    }
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def start(*command: str) -> None:
+        procs.append(subprocess.Popen(list(command), env=env, start_new_session=True))  # noqa: S603 - our own tools
+
+    try:
+        start(str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(S3_PORT))
+        wait_for(endpoint)
+        ensure_bucket(endpoint)
+        subprocess.run([str(BIN / "punch"), "db", "upgrade"], env=env, check=True)  # noqa: S603
+        for _ in range(args.workers):
+            start(str(BIN / "punch"), "worker")
+        start(str(BIN / "punch"), "serve", "--port", str(args.port), "--workers", str(args.api_workers))
+        wait_for(f"http://127.0.0.1:{args.port}/healthz")
+        sys.stderr.write(
+            f"\nproduction topology up: API http://127.0.0.1:{args.port} ({args.api_workers} processes), "
+            f"{args.workers} workers, PostgreSQL punch_local, Redis {REDIS}, S3 {endpoint}. Ctrl-C stops.\n"
+        )
+        while all(p.poll() is None for p in procs):
+            time.sleep(1)
+        sys.stderr.write("a process stopped; stopping the others\n")
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in procs:
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
