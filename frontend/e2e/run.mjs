@@ -88,12 +88,17 @@ async function main() {
       PUNCH_FRONTEND_DIR: path.join(frontend, "dist"),
       PUNCH_PUBLIC_URL: base,
       PUNCH_LOG_FORMAT: "text",
-      PUNCH_LOG_LEVEL: "WARNING",
+      PUNCH_LOG_LEVEL: process.env.PUNCH_LOG_LEVEL ?? "WARNING",
     },
     stdio: ["ignore", "inherit", "inherit"],
     detached: true,
   });
+  let stopping = false;
+  backend.on("exit", (code, signal) => {
+    if (!stopping) log(`the backend exited unexpectedly (code ${code}, signal ${signal})`);
+  });
   const stopBackend = () => {
+    stopping = true;
     if (backend.exitCode === null) {
       try {
         process.kill(-backend.pid, "SIGTERM");
