@@ -4,7 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run run-prod-local test lint typecheck imports unit bench clean
+NPM := cd frontend && npm
+FRONTEND_STAMP := frontend/node_modules/.installed
+
+.PHONY: run run-prod-local test lint typecheck imports unit bench clean frontend frontend-test gen-api check-api e2e chromium
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,7 +15,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[all,dev]'
 	@touch $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) frontend
 	$(BIN)/punch serve --host 127.0.0.1 --port 8000
 
 # The production topology on this machine: API processes, ARQ workers, PostgreSQL, Redis and an S3 server.
@@ -32,7 +35,37 @@ imports: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest
 
-test: lint typecheck imports unit
+$(FRONTEND_STAMP): frontend/package-lock.json
+	$(NPM) ci --no-audit --no-fund
+	@touch $(FRONTEND_STAMP)
+
+# The web app `make run` serves (frontend/dist).
+frontend: $(FRONTEND_STAMP)
+	$(NPM) run build
+
+frontend-test: $(FRONTEND_STAMP)
+	$(NPM) run typecheck
+	$(NPM) test
+	$(NPM) run build
+
+# The typed API client: the OpenAPI schema from the Python app, and the TypeScript types made from it.
+gen-api: $(STAMP) $(FRONTEND_STAMP)
+	$(BIN)/python -m punch_app.openapi > frontend/src/api/openapi.json
+	$(NPM) run gen:api
+
+# CI: the checked-in schema and types must match the API (regenerate with `make gen-api`).
+check-api: gen-api
+	git diff --exit-code -- frontend/src/api/openapi.json frontend/src/api/schema.d.ts
+
+# Debian's Chromium for the browser tests (and CJK fonts for the Korean pages).
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk)
+
+# The boxer's whole journey in a real browser against the real backend (embedded); screenshots in frontend/e2e/.
+e2e: $(STAMP) $(FRONTEND_STAMP) chromium
+	$(NPM) run e2e
+
+test: lint typecheck imports unit frontend-test check-api e2e
 
 bench: $(STAMP)
 	$(BIN)/python bench/detect.py

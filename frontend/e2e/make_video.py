@@ -14,7 +14,11 @@ CLIPS = ROOT.parent / "shared" / "media" / "shadowcoach" / "jab"
 
 
 def main() -> int:
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("/tmp/punch-e2e-round.mp4")
+    """Write the video (once; an existing file is reused); 3 when the clips are absent."""
+    if len(sys.argv) != 2:
+        sys.stderr.write("usage: make_video.py OUT.mp4\n")
+        return 2
+    out = Path(sys.argv[1])
     clips = sorted(CLIPS.glob("*.mp4"))
     if not clips:
         sys.stderr.write(f"skipping: no test clips at {CLIPS} (../shared is absent)\n")

@@ -125,6 +125,7 @@ async function main() {
     });
   };
   const shot = async (page, name) => {
+    await page.evaluate(() => window.scrollTo(0, 0));
     await page.waitForTimeout(300);
     const file = path.join(shots, `${name}.png`);
     await page.screenshot({ path: file, fullPage: true });

@@ -33,7 +33,8 @@ export const theme = createTheme({
     text: { primary: tones.onSurface, secondary: tones.onSurfaceVariant },
     divider: tones.outlineVariant,
   },
-  shape: { borderRadius: 16 },
+  // sx borderRadius numbers multiply this (2 → 8px); components below set their own M3 radii.
+  shape: { borderRadius: 4 },
   typography: {
     fontFamily:
       'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans KR", "Apple SD Gothic Neo", "Malgun Gothic", sans-serif',
@@ -57,6 +58,9 @@ export const theme = createTheme({
       styleOverrides: { root: { backgroundColor: tones.surfaceContainer } },
     },
     MuiChip: { styleOverrides: { root: { borderRadius: 8 } } },
+    MuiAlert: { styleOverrides: { root: { borderRadius: 12 } } },
+    MuiDialog: { styleOverrides: { paper: { borderRadius: 28 } } },
+    MuiMenu: { styleOverrides: { paper: { borderRadius: 8 } } },
     MuiLinearProgress: { styleOverrides: { root: { height: 8, borderRadius: 4 } } },
     MuiButtonBase: {
       styleOverrides: {

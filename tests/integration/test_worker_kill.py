@@ -76,6 +76,8 @@ def test_a_worker_killed_during_pose_is_resumed_by_another_and_completes_once(sh
     # A 2.6 s phone clip (60 fps) whose jab is found: the stamps to compare after the resume are not empty.
     clip = shared_dir / "media/shadowcoach/jab/8da046a4-deae-45ee-8c6e-721d813a05df.mp4"
     queue_name = f"punch:test:{uuid.uuid4().hex[:8]}"
+    # ARQ's job keys are global to the Redis database: a fresh analysis id per run keeps runs apart.
+    aid = f"a-{uuid.uuid4().hex[:10]}"
     env = {
         **os.environ,
         "PUNCH_DATA_DIR": str(tmp_path / "data"),
@@ -110,12 +112,12 @@ def test_a_worker_killed_during_pose_is_resumed_by_another_and_completes_once(sh
             created_at=now,
         )
     )
-    repos.analyses.add(Analysis(id="a1", owner_id="u1", video_id="v1", created_at=now, updated_at=now))
+    repos.analyses.add(Analysis(id=aid, owner_id="u1", video_id="v1", created_at=now, updated_at=now))
 
     async def enqueue(stage: Stage) -> None:
         queue = await ArqJobQueue.connect(redis_url, queue_name=queue_name)
         try:
-            await queue.enqueue(stage, "a1")
+            await queue.enqueue(stage, aid)
         finally:
             await queue.close()
 
@@ -124,7 +126,7 @@ def test_a_worker_killed_during_pose_is_resumed_by_another_and_completes_once(sh
     first = _start_worker(env, logs[0])
     second = None
     try:
-        _wait(lambda: Stage.THUMBNAILS in repos.analyses.get("a1").done_stages, 60, "the thumbnails", logs)
+        _wait(lambda: Stage.THUMBNAILS in repos.analyses.get(aid).done_stages, 60, "the thumbnails", logs)
         ports = ProcessingPorts(
             source=OpenCvFrameSource(),
             pose=MediaPipePoseEstimator(),
@@ -137,48 +139,60 @@ def test_a_worker_killed_during_pose_is_resumed_by_another_and_completes_once(sh
             clock=_Clock(),
             encode_jpeg=lambda f: b"",
         )
-        configure_analysis(ports, "a1", owner_id="u1", specs=BodySpecs(height_cm=175, weight_kg=70))
-        asyncio.run(enqueue(start_analysis(ports, "a1", owner_id="u1")))
+        configure_analysis(ports, aid, owner_id="u1", specs=BodySpecs(height_cm=175, weight_kg=70))
+        asyncio.run(enqueue(start_analysis(ports, aid, owner_id="u1")))
 
         def pose_running() -> bool:
-            a = repos.analyses.get("a1")
+            a = repos.analyses.get(aid)
             return a.stage is Stage.POSE and a.status is AnalysisStatus.RUNNING
 
         _wait(pose_running, 60, "the pose stage to start", logs)
         time.sleep(0.5)  # well inside pose estimation: the pose processes are running
-        assert Stage.POSE not in repos.analyses.get("a1").done_stages
+        assert Stage.POSE not in repos.analyses.get(aid).done_stages
         os.killpg(first.pid, signal.SIGKILL)
         first.wait(10)
 
         second = _start_worker(env, logs[1])
         _wait(
-            lambda: repos.analyses.get("a1").status is AnalysisStatus.COMPLETED,
+            lambda: repos.analyses.get(aid).status is AnalysisStatus.COMPLETED,
             STAGE_TIMEOUT_S + 90,
             "the second worker to finish the analysis",
             logs,
         )
+        # Let the last job end before the workers are stopped (an interrupted job would stay queued in Redis).
+        _wait(lambda: asyncio.run(_queue_size(redis_url, queue_name)) == 0, 30, "the queue to empty", logs)
     finally:
         for proc in (first, second):
             if proc is not None and proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)
                 proc.wait(20)
 
-    analysis = repos.analyses.get("a1")
+    analysis = repos.analyses.get(aid)
     assert analysis.done_stages == tuple(Stage)
-    report = repos.reports.get("a1", owner_id="u1")
-    stamps = repos.stamps.list("a1")
+    report = repos.reports.get(aid, owner_id="u1")
+    stamps = repos.stamps.list(aid)
     assert stamps == report["stamps"]
     assert len({(s["kind"], s["t_peak_s"]) for s in stamps}) == len(stamps), "duplicated stamps"
     assert [s["kind"] for s in stamps if s["category"] == "strike"] == ["jab"]
     events = [json.loads(line) for p in logs for line in p.read_text().splitlines() if line.startswith("{")]
-    completed = [e for e in events if e.get("event") == "processing.completed" and e.get("analysis_id") == "a1"]
+    completed = [e for e in events if e.get("event") == "processing.completed" and e.get("analysis_id") == aid]
     assert len(completed) == 1
     pose_runs = [e for e in events if e.get("event") == "processing.stage" and e.get("stage") == "pose"]
     assert len(pose_runs) == 2, "pose ran once in the killed worker and once in the second"
     with engine.connect() as conn:
-        reports = conn.execute(sa.text("SELECT count(*) FROM reports WHERE analysis_id = 'a1'")).scalar_one()
+        reports = conn.execute(
+            sa.text("SELECT count(*) FROM reports WHERE analysis_id = :aid"), {"aid": aid}
+        ).scalar_one()
     assert reports == 1
     engine.dispose()
+
+
+async def _queue_size(redis_url: str, queue_name: str) -> int:
+    queue = await ArqJobQueue.connect(redis_url, queue_name=queue_name)
+    try:
+        return await queue.size()
+    finally:
+        await queue.close()
 
 
 class _Clock:

@@ -519,7 +519,152 @@ export interface paths {
 }
 export type webhooks = Record<string, never>;
 export interface components {
-    schemas: never;
+    schemas: {
+        /** BoxDoc */
+        BoxDoc: {
+            h: number;
+            score: number;
+            w: number;
+            x: number;
+            y: number;
+        };
+        /** CoachingDoc */
+        CoachingDoc: {
+            drills: components["schemas"]["DrillDoc"][];
+            fallback_reason: string | null;
+            improvements: components["schemas"]["CoachingPointDoc"][];
+            language: string;
+            model: string | null;
+            next_session_goal: string;
+            source: string;
+            strengths: components["schemas"]["CoachingPointDoc"][];
+            summary: string;
+        };
+        /** CoachingPointDoc */
+        CoachingPointDoc: {
+            evidence_t_s: number[];
+            text: string;
+        };
+        /** DrillDoc */
+        DrillDoc: {
+            description: string;
+            name: string;
+        };
+        /** PoseDoc */
+        PoseDoc: {
+            fps: number;
+            height: number;
+            landmarks: (number[][] | null)[];
+            t_s: number[];
+            width: number;
+        };
+        /** ReportDoc */
+        ReportDoc: {
+            analysis_id: string;
+            body: {
+                [key: string]: unknown;
+            };
+            coaching: components["schemas"]["CoachingDoc"];
+            metrics: {
+                [key: string]: unknown;
+            };
+            quality: {
+                [key: string]: unknown;
+            };
+            schema_version: string;
+            stamps: components["schemas"]["StampDoc"][];
+            video: {
+                [key: string]: unknown;
+            };
+        };
+        /** ReportList */
+        ReportList: {
+            items: components["schemas"]["ReportSummaryDoc"][];
+            limit: number;
+            offset: number;
+            total: number;
+        };
+        /** ReportSummaryDoc */
+        ReportSummaryDoc: {
+            analysis_id: string;
+            created_at: string;
+            duration_s: number;
+            guard_discipline: number | null;
+            mean_hand_speed_mps: number | null;
+            strikes_per_minute: number | null;
+            strikes_total: number;
+        };
+        /** ShareLinkDoc */
+        ShareLinkDoc: {
+            active: boolean;
+            analysis_id: string;
+            created_at: string;
+            expires_at: string | null;
+            hash: string;
+            revoked_at: string | null;
+            url: string;
+        };
+        /** ShareLinkList */
+        ShareLinkList: {
+            items: components["schemas"]["ShareLinkDoc"][];
+        };
+        /** StampDoc */
+        StampDoc: {
+            category: string;
+            confidence: number;
+            features: {
+                [key: string]: number | null;
+            };
+            hand: string;
+            kind: string;
+            peak_speed_mps: number | null;
+            side: string | null;
+            t_end_s: number;
+            t_peak_s: number;
+            t_start_s: number;
+        };
+        /** StatusDoc */
+        StatusDoc: {
+            analysis_id: string;
+            created_at: string;
+            done_stages: string[];
+            error: string | null;
+            language: string;
+            percent: number;
+            specs: {
+                [key: string]: unknown;
+            } | null;
+            stage: string | null;
+            status: string;
+            subject: {
+                [key: string]: number;
+            } | null;
+            updated_at: string;
+            video_id: string;
+        };
+        /** StatusList */
+        StatusList: {
+            items: components["schemas"]["StatusDoc"][];
+            limit: number;
+            offset: number;
+        };
+        /** ThumbnailDoc */
+        ThumbnailDoc: {
+            boxes: components["schemas"]["BoxDoc"][];
+            height: number;
+            index: number;
+            t_s: number;
+            url: string;
+            width: number;
+        };
+        /** ThumbnailsDoc */
+        ThumbnailsDoc: {
+            thumbnails: components["schemas"]["ThumbnailDoc"][];
+            video: {
+                [key: string]: unknown;
+            };
+        };
+    };
     responses: never;
     parameters: never;
     requestBodies: never;
@@ -546,9 +691,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["StatusList"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -585,9 +728,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["StatusDoc"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -624,9 +765,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["StatusDoc"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -700,9 +839,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PoseDoc"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -745,9 +882,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["StatusDoc"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -784,9 +919,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["StatusDoc"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -829,9 +962,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["StatusDoc"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -868,9 +999,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ThumbnailsDoc"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -1161,9 +1290,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ReportList"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -1200,9 +1327,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ReportDoc"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -1274,9 +1399,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ShareLinkList"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -1319,9 +1442,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ShareLinkDoc"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -1394,9 +1515,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ReportDoc"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -1433,9 +1552,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["PoseDoc"];
                 };
             };
             /** @description Bad request syntax or unsupported method */

@@ -33,8 +33,8 @@ const KIND_COLOURS: Record<string, string> = {
 
 function ChartCard({ title, summary, children }: { title: string; summary: string; children: ReactNode }) {
   return (
-    <Card component="figure" sx={{ m: 0, minWidth: 0 }}>
-      <CardContent>
+    <Card component="figure" sx={{ m: 0, minWidth: 0, bgcolor: "background.paper" }}>
+      <CardContent sx={{ p: { xs: 1.5, sm: 2 } }}>
         <Typography component="figcaption" variant="h3" sx={{ mb: 1 }}>
           {title}
         </Typography>

@@ -17,7 +17,7 @@ export function MetricCards({ report }: { report: Report }) {
     ["metric.head", formatNumber(m.head_movements_per_minute), t("unit.perMin")],
     ["metric.return", formatNumber(m.mean_return_to_guard_s, 2), t("unit.s")],
     ["metric.combos", String(m.combinations?.total ?? 0)],
-    ["metric.leadRear", m.lead_share == null ? "–" : `${formatPercent(m.lead_share)} / ${formatPercent(m.rear_share)}`],
+    ["metric.leadRear", m.lead_share == null ? "–" : `${formatPercent(m.lead_share)}/${formatPercent(m.rear_share)}`],
     ["metric.coverage", formatPercent(report.quality.pose_coverage)],
     ["metric.duration", formatTime(m.duration_s, 0)],
   ];
@@ -27,12 +27,12 @@ export function MetricCards({ report }: { report: Report }) {
       sx={{ display: "grid", gridTemplateColumns: { xs: "repeat(2, 1fr)", sm: "repeat(3, 1fr)", lg: "repeat(4, 1fr)" }, gap: 1.5, m: 0 }}
     >
       {items.map(([key, value, unit]) => (
-        <Card key={key} sx={{ minWidth: 0 }}>
+        <Card key={key} sx={{ minWidth: 0, bgcolor: "background.paper" }}>
           <CardContent sx={{ p: 1.75, "&:last-child": { pb: 1.75 } }}>
             <Typography component="dt" variant="body2" sx={{ color: "text.secondary", minHeight: "2.5em", lineHeight: 1.25 }}>
               {t(key)}
             </Typography>
-            <Typography component="dd" sx={{ m: 0, fontSize: "1.5rem", fontWeight: 700 }}>
+            <Typography component="dd" sx={{ m: 0, fontSize: { xs: "1.3rem", sm: "1.5rem" }, fontWeight: 700, whiteSpace: "nowrap" }}>
               {value}
               {unit && value !== "–" && (
                 <Typography component="span" sx={{ ml: 0.5, fontSize: "0.9rem", color: "text.secondary" }}>

@@ -63,7 +63,7 @@ export function PersonPicker({ thumbnails, value, onChange }: Props) {
                 height: `${(box.h / thumb.height) * 100}%`,
                 border: selected ? "4px solid #4caf50" : "3px solid rgba(255,255,255,0.9)",
                 boxShadow: "0 0 0 2px rgba(0,0,0,0.5)",
-                borderRadius: 2,
+                borderRadius: 1,
                 bgcolor: selected ? "rgba(76,175,80,0.18)" : "transparent",
                 alignItems: "flex-start",
                 justifyContent: "flex-start",

@@ -23,7 +23,7 @@ interface Props {
 function Section({ id, title, children }: { id: string; title: string; children: ReactNode }) {
   return (
     <Card component="section" aria-labelledby={id}>
-      <CardContent>
+      <CardContent sx={{ p: { xs: 1.5, sm: 2 } }}>
         <Typography id={id} variant="h2" sx={{ mb: 2 }}>
           {title}
         </Typography>

@@ -84,7 +84,13 @@ export function StampTimeline({ stamps, duration, currentTime, onSeek }: Props) 
               key={s}
               aria-hidden
               variant="caption"
-              sx={{ position: "absolute", bottom: 2, left: `${(s / span) * 100}%`, transform: "translateX(-50%)", color: "text.secondary" }}
+              sx={{
+                position: "absolute",
+                bottom: 2,
+                left: s === 0 ? 4 : `${(s / span) * 100}%`,
+                transform: s === 0 ? "none" : "translateX(-50%)",
+                color: "text.secondary",
+              }}
             >
               {formatTime(s, 0)}
             </Typography>

@@ -194,15 +194,18 @@ def _meta_tags(og: dict[str, str]) -> str:
 @get("/share/{share_hash:str}", media_type="text/html", include_in_schema=False)
 async def share_page(request: Request[Any, Any, Any], share_hash: FromPath[str]) -> Response[str]:
     """The shared report as HTML with Open Graph tags rendered by the server (the web app when it is built)."""
+    frontend_dir = request.app.state.get("frontend_dir") or deps_of(request).config.frontend_dir
+    index = Path(frontend_dir, "index.html") if frontend_dir else None
     try:
         deps, link, report = await _shared_report(request, share_hash)
     except NotFoundError as exc:
+        # The web app, when built, shows its own translated "link unavailable" page; the status stays 404.
+        if index is not None and index.is_file():
+            return Response(index.read_text(encoding="utf-8"), status_code=404, media_type="text/html")
         page = _simple_page("Link unavailable", exc.user_message, meta="")
         return Response(page, status_code=404, media_type="text/html")
     og = open_graph(deps, share_hash, report)
     meta = _meta_tags(og)
-    frontend_dir = request.app.state.get("frontend_dir") or deps.config.frontend_dir
-    index = Path(frontend_dir, "index.html") if frontend_dir else None
     if index is not None and index.is_file():
         page = index.read_text(encoding="utf-8").replace("<head>", f"<head>{meta}", 1)
     elif deps.report_page is not None:
