@@ -76,16 +76,32 @@ class StageRunner:
         loop = asyncio.get_running_loop()
         started = time.monotonic()
         on_progress = self._progress_callback(loop, stage, analysis_id, started)
-        await self._publish(analysis_id, stage, share=0.0)
         try:
-            next_stage = await asyncio.wait_for(
-                asyncio.to_thread(run_stage, self.ports, analysis_id, stage, progress=on_progress),
-                # The progress callback enforces the limit during pose; this catches stages without progress.
-                self.stage_timeout_s + TIMEOUT_GRACE_S,
+            await self._publish(analysis_id, stage, share=0.0)
+            work = asyncio.ensure_future(
+                asyncio.to_thread(run_stage, self.ports, analysis_id, stage, progress=on_progress)
             )
-        except TimeoutError:
-            message = f"the {stage.value} stage took longer than {self.stage_timeout_s:.0f} s; try again later"
-            return await self._fail(stage, analysis_id, message, started, extra)
+            # The progress callback enforces the limit during pose; this catches stages without progress. A
+            # TimeoutError raised inside the stage (a network timeout) is not this: it is retried below.
+            finished, _ = await asyncio.wait({work}, timeout=self.stage_timeout_s + TIMEOUT_GRACE_S)
+            if not finished:
+                message = f"the {stage.value} stage took longer than {self.stage_timeout_s:.0f} s; try again later"
+                return await self._fail(stage, analysis_id, message, started, extra)
+            next_stage = work.result()
+            elapsed = time.monotonic() - started
+            self.metrics.increment("processing_jobs_total", stage=stage.value, outcome="ok")
+            self.metrics.observe("processing_duration_seconds", elapsed, stage=stage.value)
+            # Everything after the stage is inside the try too: if it fails, running the stage again is a no-op
+            # that only repeats these steps (queueing the next stage), so nothing is left stuck.
+            analysis = await asyncio.to_thread(self.ports.analyses.get, analysis_id)
+            await self._publish(analysis_id, stage, share=1.0)
+            if next_stage is not None:
+                await self.queue.enqueue(next_stage, analysis_id)
+            elif analysis.status is AnalysisStatus.COMPLETED and stage is Stage.REPORT:
+                for stamp in await asyncio.to_thread(self.ports.stamps.list, analysis_id):
+                    self.metrics.increment("stamps_detected_total", kind=str(stamp["kind"]))
+                logger.info("processing.completed", extra={**extra, "seconds": round(elapsed, 3)})
+            return Outcome.DONE
         except USER_ERRORS as exc:
             return await self._fail(stage, analysis_id, exc.user_message, started, extra)
         except Exception as exc:
@@ -100,19 +116,11 @@ class StageRunner:
             message = (
                 f"the {stage.value} stage failed {attempt} times because of a problem on our side; try again later"
             )
-            return await self._fail(stage, analysis_id, message, started, extra)
-        elapsed = time.monotonic() - started
-        self.metrics.increment("processing_jobs_total", stage=stage.value, outcome="ok")
-        self.metrics.observe("processing_duration_seconds", elapsed, stage=stage.value)
-        analysis = self.ports.analyses.get(analysis_id)
-        await self._publish(analysis_id, stage, share=1.0)
-        if next_stage is not None:
-            await self.queue.enqueue(next_stage, analysis_id)
-        elif analysis.status is AnalysisStatus.COMPLETED and stage is Stage.REPORT:
-            for stamp in self.ports.stamps.list(analysis_id):
-                self.metrics.increment("stamps_detected_total", kind=str(stamp["kind"]))
-            logger.info("processing.completed", extra={**extra, "seconds": round(elapsed, 3)})
-        return Outcome.DONE
+            try:
+                return await self._fail(stage, analysis_id, message, started, extra)
+            except Exception:
+                logger.exception("processing.fail_unrecorded", extra=extra)  # the database is down too
+                return Outcome.FAILED
 
     async def _fail(
         self, stage: Stage, analysis_id: str, message: str, started: float, extra: dict[str, Any]

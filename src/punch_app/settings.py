@@ -62,6 +62,8 @@ class Settings:
         kakao_base_url: Kakao's OAuth host override (``PUNCH_KAKAO_BASE_URL``, tests).
         frontend_dir: The built web app to serve (``PUNCH_FRONTEND_DIR``; default ``frontend/dist`` if built).
         otlp_endpoint: OpenTelemetry traces go here over OTLP/HTTP (``OTEL_EXPORTER_OTLP_TRACES_ENDPOINT``).
+        trusted_proxies: Addresses whose ``X-Forwarded-For`` is believed with ``--proxy-headers``
+            (``PUNCH_TRUSTED_PROXIES``, comma-separated; never everyone: clients would pick their own address).
     """
 
     data_dir: Path
@@ -93,6 +95,7 @@ class Settings:
     kakao_base_url: str | None = None
     frontend_dir: str | None = None
     otlp_endpoint: str | None = None
+    trusted_proxies: str = "127.0.0.1"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -137,4 +140,5 @@ class Settings:
             kakao_base_url=env.get("PUNCH_KAKAO_BASE_URL") or None,
             frontend_dir=env.get("PUNCH_FRONTEND_DIR") or str(Path(__file__).resolve().parents[2] / "frontend/dist"),
             otlp_endpoint=env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") or None,
+            trusted_proxies=env.get("PUNCH_TRUSTED_PROXIES") or "127.0.0.1",
         )

@@ -183,7 +183,7 @@ def serve(settings: Settings, *, host: str, port: int, workers: int = 1, proxy_h
     configure_logging(fmt=settings.log_format, level=settings.log_level)
     common: dict[str, Any] = {"host": host, "port": port, "log_config": None, "access_log": False}
     if proxy_headers:
-        common.update(proxy_headers=True, forwarded_allow_ips="*")
+        common.update(proxy_headers=True, forwarded_allow_ips=settings.trusted_proxies)
     if workers > 1:
         uvicorn.run("punch_app.web:app_from_env", factory=True, workers=workers, **common)
     else:

@@ -42,11 +42,18 @@ HEIGHT_CM_RANGE = (100.0, 250.0)
 WEIGHT_KG_RANGE = (30.0, 200.0)
 
 
+def _finite(value: float) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int beyond float range
+        return False
+
+
 def _in_range(field: str, value: float | None, bounds: tuple[float, float]) -> None:
     if value is None:
         return
     low, high = bounds
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, int | float) or not _finite(value):
         raise ValidationError(field, value, f"a number from {low:g} to {high:g}")
     if not low <= value <= high:
         raise ValidationError(field, value, f"from {low:g} to {high:g}")

@@ -7,6 +7,17 @@ codes in one table.
 
 from __future__ import annotations
 
+MAX_SHOWN_VALUE = 60
+
+
+def _short_repr(value: object) -> str:
+    """``repr`` of a user's value, cut so that a huge input does not come back in every message."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int too long to print
+        return "a number with too many digits"
+    return text if len(text) <= MAX_SHOWN_VALUE else text[: MAX_SHOWN_VALUE - 1] + "…"
+
 
 class PunchError(Exception):
     """Base class of every error the domain raises on purpose."""
@@ -30,7 +41,8 @@ class ValidationError(PunchError, ValueError):
         self.field = field
         self.value = value
         self.allowed = allowed
-        super().__init__(f"{field} must be {allowed}, got {value!r}")
+        shown = _short_repr(value)
+        super().__init__(f"{field} must be {allowed}, got {shown}")
 
 
 class TrackFormatError(PunchError, ValueError):

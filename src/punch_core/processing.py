@@ -142,6 +142,9 @@ def start_analysis(ports: ProcessingPorts, analysis_id: str, *, owner_id: str) -
     """
     analysis = ports.analyses.get(analysis_id, owner_id=owner_id)
     _specs(analysis)
+    if analysis.status is AnalysisStatus.QUEUED and not analysis.done_stages[1:]:
+        # Queued before, but the job may never have reached the queue (it was down): queue it again, harmlessly.
+        return next((s for s in Stage if s not in analysis.done_stages), Stage.POSE)
     if analysis.status is not AnalysisStatus.CREATED:
         raise ConflictError(f"this analysis has already started (it is {analysis.status.value})")
     if Stage.THUMBNAILS not in analysis.done_stages:
@@ -158,7 +161,12 @@ def rerun_coaching(ports: ProcessingPorts, analysis_id: str, *, owner_id: str) -
         ConflictError: unless the analysis has completed.
     """
     analysis = ports.analyses.get(analysis_id, owner_id=owner_id)
-    if analysis.status is not AnalysisStatus.COMPLETED:
+    # A failure after the stamps (the coaching or report stage), or a re-run that never reached the queue, may
+    # be tried again; anything earlier needs a new analysis.
+    retryable = (
+        analysis.status in (AnalysisStatus.FAILED, AnalysisStatus.QUEUED) and Stage.STAMPS in analysis.done_stages
+    )
+    if analysis.status is not AnalysisStatus.COMPLETED and not retryable:
         raise ConflictError("coaching can be written again only for a completed analysis")
     done = tuple(s for s in analysis.done_stages if s not in (Stage.COACHING, Stage.REPORT))
     ports.analyses.save(
@@ -167,6 +175,8 @@ def rerun_coaching(ports: ProcessingPorts, analysis_id: str, *, owner_id: str) -
             status=AnalysisStatus.QUEUED,
             done_stages=done,
             progress=STAGE_PERCENT[Stage.COACHING][0],
+            error=None,
+            finished_at=None,
             updated_at=ports.clock.now(),
         )
     )

@@ -163,7 +163,7 @@ def check_upload_request(
         raise ValidationError("size_bytes", size_bytes, "the file's size in bytes (1 or more)")
     if size_bytes > limits.max_upload_bytes:
         raise PayloadTooLargeError(
-            f"this video is {size_bytes / _MIB:.0f} MB; the most we accept is {limits.max_upload_bytes / _MIB:.0f} MB"
+            f"this video is {size_bytes // _MIB} MB; the most we accept is {limits.max_upload_bytes // _MIB} MB"
             " — trim it to the round, or export it at a lower resolution"
         )
     declared = content_type.split(";", 1)[0].strip().lower() if isinstance(content_type, str) else ""

@@ -14,7 +14,12 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 
 from punch_adapters.http.deps import ApiDeps
-from punch_adapters.http.errors import http_error_handler, punch_error_handler, unexpected_error_handler
+from punch_adapters.http.errors import (
+    http_error_handler,
+    punch_error_handler,
+    undecodable_body_handler,
+    unexpected_error_handler,
+)
 from punch_adapters.http.middleware import RequestContextMiddleware
 from punch_adapters.http.ratelimit import ApiRateLimitMiddleware
 from punch_adapters.http.routes import analyses, auth, health, media, reports, shares, uploads
@@ -62,6 +67,7 @@ def create_app(
         middleware=[RequestContextMiddleware(), ApiRateLimitMiddleware(), *extra_middleware],
         exception_handlers={
             PunchError: punch_error_handler,
+            UnicodeDecodeError: undecodable_body_handler,
             HTTPException: http_error_handler,
             Exception: unexpected_error_handler,
         },

@@ -111,6 +111,12 @@ def http_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Respo
     )
 
 
+def undecodable_body_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A request body that is not UTF-8 text where JSON was expected."""
+    message = "the request body is not valid UTF-8 JSON"
+    return Response(error_body("bad_request", message, request_id_of(request)), status_code=400)
+
+
 def unexpected_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """Anything else: logged with its traceback, answered without internals."""
     logger.error("http.error", exc_info=exc)

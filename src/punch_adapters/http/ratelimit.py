@@ -84,6 +84,27 @@ async def _increment(store: Store, key: str, expires_in_s: int) -> int:
     return count
 
 
+async def ensure_under(deps: ApiDeps, key: str, limit: int, window_s: int, *, what: str = "requests") -> None:
+    """Refuse if ``key`` has already used its ``limit`` in this window, without counting this call.
+
+    Raises:
+        RateLimitedError: when the counter is at or over the limit.
+    """
+    now_s = deps.clock.now().timestamp()
+    window = int(now_s // window_s)
+    try:
+        raw = await store_of(deps).get(f"ratelimit:{key}:{window}")
+    except (RedisError, OSError) as exc:
+        logger.warning("ratelimit.store_unavailable", extra={"error": repr(exc)})
+        return
+    if raw is not None and int(raw) >= limit:
+        retry_after_s = max(1, math.ceil((window + 1) * window_s - now_s))
+        raise RateLimitedError(
+            f"too many {what}: at most {limit} {_per(window_s)}; try again in {_in_words(retry_after_s)}",
+            retry_after_s=retry_after_s,
+        )
+
+
 async def check_rate(deps: ApiDeps, key: str, limit: int, window_s: int, *, what: str = "requests") -> int:
     """Count one call against ``limit`` calls per ``window_s`` seconds for ``key``; returns the calls left.
 

@@ -29,6 +29,8 @@ from punch_core.subject import PersonBox, SubjectChoice
 # outage (live status then degrades to polling instead of stopping).
 POLL_FALLBACK_S = 2.0
 TERMINAL = (AnalysisStatus.COMPLETED, AnalysisStatus.FAILED)
+# A live-status connection ends after this long at most; the client reconnects and gets the current state first.
+MAX_SOCKET_S = 30 * 60
 
 
 def status_of(analysis: Analysis) -> StatusDoc:
@@ -61,7 +63,7 @@ async def list_analyses(
     offset: FromQuery[int] = 0,
 ) -> StatusList:
     """Your analyses, newest first (including those still processing or failed)."""
-    limit, offset = max(1, min(limit, 100)), max(0, offset)
+    limit, offset = max(1, min(limit, 100)), max(0, min(offset, MAX_OFFSET))
     items = await asyncio.to_thread(deps.analyses.list_for_owner, user_id, limit=limit, offset=offset)
     return {"items": [status_of(a) for a in items], "limit": limit, "offset": offset}
 
@@ -132,12 +134,16 @@ async def choose_subject(
     return status_of(updated)
 
 
+MAX_PIXELS_OR_SECONDS = 100_000  # larger than any frame side (4K is 3840) or round (3 minutes)
+MAX_OFFSET = 1_000_000
+
+
 def _choice_from_thumbnail(thumbs: list[dict[str, Any]], data: Mapping[str, Any]) -> SubjectChoice:
     t_index, b_index = data.get("thumbnail"), data.get("box", 0)
-    if not isinstance(t_index, int) or not 0 <= t_index < len(thumbs):
+    if isinstance(t_index, bool) or not isinstance(t_index, int) or not 0 <= t_index < len(thumbs):
         raise ValidationError("thumbnail", t_index, f"a thumbnail index from 0 to {len(thumbs) - 1}")
     boxes = thumbs[t_index]["boxes"]
-    if not isinstance(b_index, int) or not 0 <= b_index < len(boxes):
+    if isinstance(b_index, bool) or not isinstance(b_index, int) or not 0 <= b_index < len(boxes):
         allowed = f"a box index from 0 to {len(boxes) - 1}" if boxes else "absent: no one was found on this thumbnail"
         raise ValidationError("box", b_index, allowed)
     box = boxes[b_index]
@@ -148,7 +154,7 @@ def _choice_from_box(data: Mapping[str, Any]) -> SubjectChoice:
     values = {}
     for field in ("x", "y", "w", "h", "t_s"):
         value = data.get(field)
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= MAX_PIXELS_OR_SECONDS:
             raise ValidationError(field, value, "a number of 0 or more (pixels on the upright frame; t_s in seconds)")
         values[field] = float(value)
     if values["w"] <= 0 or values["h"] <= 0:
@@ -209,8 +215,8 @@ def parse_specs(data: Mapping[str, Any]) -> tuple[BodySpecs, str]:
             except ValidationError as exc:
                 fields[name] = exc.user_message
     language = data.get("language", "en")
-    if language not in {lang.value for lang in Language}:
-        fields["language"] = f"language must be one of en or ko, got {language!r}"
+    if not isinstance(language, str) or language not in {lang.value for lang in Language}:
+        fields["language"] = "language must be en or ko"
     if fields:
         raise SpecsError(fields)
     specs = BodySpecs.parse(
@@ -303,12 +309,32 @@ async def status_socket(socket: WebSocket[Any, Any, Any], analysis_id: FromPath[
         await socket.close(code=4404 if isinstance(exc, NotFoundError) else 4401, reason=exc.user_message[:120])
         return
     await socket.accept()
-    try:
+
+    async def push() -> None:
         async for status in status_stream(deps, analysis_id, user_id):
             await socket.send_json(status)
         await socket.close(code=1000)
-    except WebSocketDisconnect:
-        return
+
+    async def until_client_leaves() -> None:
+        # The stream only writes when the status changes; reading notices a closed socket at once, so a
+        # follower of a waiting analysis does not poll the database forever after its client has gone.
+        while True:
+            await socket.receive_data(mode="text")
+
+    tasks = {asyncio.ensure_future(push()), asyncio.ensure_future(until_client_leaves())}
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED, timeout=MAX_SOCKET_S)
+        for task in done:
+            if (
+                not task.cancelled()
+                and task.exception() is not None
+                and not isinstance(task.exception(), WebSocketDisconnect)
+            ):
+                raise task.exception()  # type: ignore[misc]
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 ROUTES = [

@@ -23,7 +23,7 @@ from punch_core.processing import object_key
 
 # One response carries at most this much: a player asks again from where it needs (``bytes=N-``).
 MAX_RANGE_BYTES = 2 * 1024 * 1024
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_RANGE = re.compile(r"^bytes=(\d{0,18})-(\d{0,18})$")
 CONTENT_TYPES = {"mp4": "video/mp4", "mov": "video/quicktime", "webm": "video/webm"}
 
 

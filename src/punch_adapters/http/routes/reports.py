@@ -35,7 +35,7 @@ async def list_reports(
     offset: FromQuery[int] = 0,
 ) -> ReportList:
     """Your reports for the dashboard, newest first, ``limit`` (1-100) at a time from ``offset``."""
-    limit, offset = max(1, min(limit, 100)), max(0, offset)
+    limit, offset = max(1, min(limit, 100)), max(0, min(offset, 1_000_000))
     items = await asyncio.to_thread(deps.reports.list_for_owner, user_id, limit=limit, offset=offset)
     total = await asyncio.to_thread(deps.reports.count_for_owner, user_id)
     return {"items": [summary_of(s) for s in items], "total": total, "limit": limit, "offset": offset}

@@ -13,7 +13,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
 from punch_adapters.http.deps import ApiDeps
-from punch_adapters.http.ratelimit import check_rate
+from punch_adapters.http.ratelimit import check_rate, ensure_under
 from punch_adapters.http.schemas import ReportDoc, ShareLinkDoc, ShareLinkList
 from punch_adapters.http.security import deps_of
 from punch_core.errors import ConflictError, NotFoundError, ValidationError
@@ -117,12 +117,15 @@ async def shared_link(request: Request[Any, Any, Any], share_hash: str) -> tuple
         RateLimitedError: after too many failed lookups from one address.
     """
     deps = deps_of(request)
+    address = request.client.host if request.client else "unknown"
+    misses = f"share-miss:{address}"
+    # Over the budget, every lookup is refused, hit or miss: a guesser learns nothing more until the window ends.
+    await ensure_under(deps, misses, deps.config.share_lookups_per_minute, 60, what="share links")
     link = None
     if len(share_hash) == 8 and share_hash.isalnum() and share_hash.isascii():
         link = await asyncio.to_thread(deps.share_links.get, share_hash)
     if link is None or not link.is_active(deps.clock.now()):
-        address = request.client.host if request.client else "unknown"
-        await check_rate(deps, f"share-miss:{address}", deps.config.share_lookups_per_minute, 60, what="share links")
+        await check_rate(deps, misses, deps.config.share_lookups_per_minute, 60, what="share links")
         raise NotFoundError(GONE)
     return deps, link
 
@@ -134,9 +137,10 @@ async def _shared_report(request: Request[Any, Any, Any], share_hash: str) -> tu
 
 
 def public_report(report: dict[str, Any]) -> dict[str, Any]:
-    """What an anonymous viewer sees: the report without the boxer's weight."""
+    """What an anonymous viewer sees: the report without the boxer's weight or the video's file name."""
     body = {k: v for k, v in report.get("body", {}).items() if k != "weight_kg"}
-    return {**report, "body": body}
+    video = {k: v for k, v in report.get("video", {}).items() if k != "source"}
+    return {**report, "body": body, "video": video}
 
 
 @get("/shared/{share_hash:str}")
