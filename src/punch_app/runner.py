@@ -94,13 +94,14 @@ class StageRunner:
             # Everything after the stage is inside the try too: if it fails, running the stage again is a no-op
             # that only repeats these steps (queueing the next stage), so nothing is left stuck.
             analysis = await asyncio.to_thread(self.ports.analyses.get, analysis_id)
-            await self._publish(analysis_id, stage, share=1.0)
-            if next_stage is not None:
-                await self.queue.enqueue(next_stage, analysis_id)
-            elif analysis.status is AnalysisStatus.COMPLETED and stage is Stage.REPORT:
+            if next_stage is None and analysis.status is AnalysisStatus.COMPLETED and stage is Stage.REPORT:
+                # Counted and logged before the final event, so whoever follows it sees the finished numbers.
                 for stamp in await asyncio.to_thread(self.ports.stamps.list, analysis_id):
                     self.metrics.increment("stamps_detected_total", kind=str(stamp["kind"]))
                 logger.info("processing.completed", extra={**extra, "seconds": round(elapsed, 3)})
+            await self._publish(analysis_id, stage, share=1.0)
+            if next_stage is not None:
+                await self.queue.enqueue(next_stage, analysis_id)
             return Outcome.DONE
         except USER_ERRORS as exc:
             return await self._fail(stage, analysis_id, exc.user_message, started, extra)
@@ -164,8 +165,7 @@ class StageRunner:
                 last[0] = now
                 # Stored from the stage's own thread, between its other writes, so a reconnecting client and a
                 # poller see it; then announced on the event loop.
-                analysis = self.ports.analyses.get(analysis_id)
-                self.ports.analyses.save(attrs.evolve(analysis, progress=percent(stage, share)))
+                self.ports.analyses.patch(analysis_id, progress=percent(stage, share))
                 _submit(loop, self._publish(analysis_id, stage, share=share))
 
         return on_progress

@@ -258,6 +258,14 @@ class AnalysisRepository(Protocol):
         """Replace an analysis's fields. Raises ``NotFoundError``."""
         ...
 
+    def patch(self, analysis_id: str, **fields: Any) -> Analysis:  # noqa: ANN401 - record fields of any type
+        """Change only these fields, atomically (read and write in one locked step); returns the result.
+
+        Two writers changing different fields (the stage thread and a request) never undo each other.
+        Raises ``NotFoundError``.
+        """
+        ...
+
     def list_for_owner(self, owner_id: str, *, limit: int, offset: int) -> list[Analysis]:
         """This owner's analyses, newest first."""
         ...

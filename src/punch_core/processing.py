@@ -128,9 +128,8 @@ def configure_analysis(
         changes["subject"] = {**subject.box.to_dict(), "t_s": round(subject.t_s, 3)}
     if language is not None:
         changes["language"] = language
-    analysis = attrs.evolve(analysis, **changes)
-    ports.analyses.save(analysis)
-    return analysis
+    # Only these fields: a stage finishing at the same moment keeps its own (done stages, progress).
+    return ports.analyses.patch(analysis_id, **changes)
 
 
 def start_analysis(ports: ProcessingPorts, analysis_id: str, *, owner_id: str) -> Stage:
@@ -149,7 +148,7 @@ def start_analysis(ports: ProcessingPorts, analysis_id: str, *, owner_id: str) -
         raise ConflictError(f"this analysis has already started (it is {analysis.status.value})")
     if Stage.THUMBNAILS not in analysis.done_stages:
         raise ConflictError("the thumbnails are still being made; start the analysis when they are shown")
-    ports.analyses.save(attrs.evolve(analysis, status=AnalysisStatus.QUEUED, updated_at=ports.clock.now()))
+    ports.analyses.patch(analysis_id, status=AnalysisStatus.QUEUED, updated_at=ports.clock.now())
     return Stage.POSE
 
 
@@ -169,27 +168,24 @@ def rerun_coaching(ports: ProcessingPorts, analysis_id: str, *, owner_id: str) -
     if analysis.status is not AnalysisStatus.COMPLETED and not retryable:
         raise ConflictError("coaching can be written again only for a completed analysis")
     done = tuple(s for s in analysis.done_stages if s not in (Stage.COACHING, Stage.REPORT))
-    ports.analyses.save(
-        attrs.evolve(
-            analysis,
-            status=AnalysisStatus.QUEUED,
-            done_stages=done,
-            progress=STAGE_PERCENT[Stage.COACHING][0],
-            error=None,
-            finished_at=None,
-            updated_at=ports.clock.now(),
-        )
+    ports.analyses.patch(
+        analysis_id,
+        status=AnalysisStatus.QUEUED,
+        done_stages=done,
+        progress=STAGE_PERCENT[Stage.COACHING][0],
+        error=None,
+        finished_at=None,
+        updated_at=ports.clock.now(),
     )
     return Stage.COACHING
 
 
 def fail_analysis(ports: ProcessingPorts, analysis_id: str, message: str) -> Analysis:
     """Mark an analysis failed with a message for the user."""
-    analysis = ports.analyses.get(analysis_id)
     now = ports.clock.now()
-    analysis = attrs.evolve(analysis, status=AnalysisStatus.FAILED, error=message, updated_at=now, finished_at=now)
-    ports.analyses.save(analysis)
-    return analysis
+    return ports.analyses.patch(
+        analysis_id, status=AnalysisStatus.FAILED, error=message, updated_at=now, finished_at=now
+    )
 
 
 def _next_after(stage: Stage) -> Stage | None:
@@ -224,15 +220,14 @@ def run_stage(
     if missing:
         raise ConflictError(f"the {stage.value} stage needs the {missing[0].value} stage's output first")
     status = AnalysisStatus.CREATED if stage is Stage.THUMBNAILS else AnalysisStatus.RUNNING
-    analysis = attrs.evolve(
-        analysis,
+    analysis = ports.analyses.patch(
+        analysis_id,
         status=status,
         stage=stage,
         attempts=analysis.attempts + 1,
         progress=percent(stage, 0.0) if stage is not Stage.THUMBNAILS else 0.0,
         updated_at=ports.clock.now(),
     )
-    ports.analyses.save(analysis)
     report_progress = progress or (lambda _share: None)
     _STAGES[stage](ports, analysis, report_progress)
     now = ports.clock.now()
@@ -240,16 +235,14 @@ def run_stage(
     current = ports.analyses.get(analysis_id)
     if current.status is AnalysisStatus.FAILED:
         return None  # failed meanwhile (its time limit passed): the failure stands
-    ports.analyses.save(
-        attrs.evolve(
-            current,
-            done_stages=(*analysis.done_stages, stage),
-            # The analysis's percent starts with pose; thumbnails announce their own 0-100 in progress events.
-            progress=0.0 if stage is Stage.THUMBNAILS else percent(stage, 1.0),
-            status=AnalysisStatus.COMPLETED if finished else status,
-            updated_at=now,
-            finished_at=now if finished else None,
-        )
+    ports.analyses.patch(
+        analysis_id,
+        done_stages=(*current.done_stages, stage),
+        # The analysis's percent starts with pose; thumbnails announce their own 0-100 in progress events.
+        progress=0.0 if stage is Stage.THUMBNAILS else percent(stage, 1.0),
+        status=AnalysisStatus.COMPLETED if finished else status,
+        updated_at=now,
+        finished_at=now if finished else None,
     )
     return _next_after(stage)
 

@@ -401,6 +401,35 @@ class AnalysisRepositoryContract:
         got.specs["height_cm"] = 1.0
         assert repos.analyses.get("a1").specs == make.full_analysis("a1").specs
 
+    def test_patch_changes_only_the_given_fields(self, repos):
+        repos.analyses.add(make.full_analysis("a1"))
+        before = repos.analyses.get("a1")
+        after = repos.analyses.patch("a1", progress=42.0, language="ko")
+        assert after == attrs.evolve(before, progress=42.0, language="ko")
+        assert repos.analyses.get("a1") == after
+        with pytest.raises(NotFoundError):
+            repos.analyses.patch("missing", progress=1.0)
+
+    def test_concurrent_patches_of_different_fields_never_undo_each_other(self, repos):
+        repos.analyses.add(make.analysis("a1"))
+
+        def progress_writer():
+            for k in range(1, 41):
+                repos.analyses.patch("a1", progress=float(k))
+
+        def specs_writer():
+            for k in range(1, 41):
+                repos.analyses.patch("a1", specs={"height_cm": 100 + k})
+
+        threads = [threading.Thread(target=progress_writer), threading.Thread(target=specs_writer)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        final = repos.analyses.get("a1")
+        assert final.progress == 40.0
+        assert final.specs == {"height_cm": 140}
+
     def test_list_unfinished_is_created_queued_or_running_oldest_first(self, repos):
         statuses = [
             AnalysisStatus.COMPLETED,

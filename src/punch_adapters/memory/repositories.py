@@ -297,6 +297,17 @@ class MemoryAnalysisRepository(AnalysisRepository):
             mine.sort(key=lambda a: _newest_first(a.created_at, a.id), reverse=True)
             return [_copy_analysis(a) for a in mine[offset : offset + limit]]
 
+    def patch(self, analysis_id: str, **fields: Any) -> Analysis:  # noqa: ANN401 - record fields of any type
+        """Change only these fields under the store's lock."""
+        s = self._store
+        with s.lock:
+            current = s.analyses.get(analysis_id)
+            if current is None:
+                raise NotFoundError(f"no analysis with id {analysis_id!r}")
+            updated = attrs.evolve(current, **fields)
+            s.analyses[analysis_id] = _copy_analysis(updated)
+            return _copy_analysis(updated)
+
     def list_unfinished(self, *, limit: int = 1000) -> list[Analysis]:
         """Analyses that are created, queued or running, oldest first."""
         unfinished = (AnalysisStatus.CREATED, AnalysisStatus.QUEUED, AnalysisStatus.RUNNING)

@@ -292,6 +292,20 @@ class SqlAnalysisRepository(_SqlRepository, AnalysisRepository):
         with self._reading() as session:
             return [_analysis(row) for row in session.scalars(query)]
 
+    def patch(self, analysis_id: str, **fields: Any) -> Analysis:  # noqa: ANN401 - record fields of any type
+        """Change only these fields in one locked read-modify-write (FOR UPDATE; BEGIN IMMEDIATE on SQLite)."""
+        with self._writing() as session:
+            row = session.scalars(
+                select(AnalysisRow).where(AnalysisRow.id == analysis_id).with_for_update()
+            ).one_or_none()
+            if row is None:
+                raise NotFoundError(f"no analysis with id {analysis_id!r}")
+            updated = attrs.evolve(_analysis(row), **fields)
+            values = _analysis_values(updated)
+            values.pop("id")
+            session.execute(update(AnalysisRow).where(AnalysisRow.id == analysis_id).values(**values))
+            return updated
+
     def list_unfinished(self, *, limit: int = 1000) -> list[Analysis]:
         """Analyses that are created, queued or running, oldest first."""
         unfinished = [s.value for s in (AnalysisStatus.CREATED, AnalysisStatus.QUEUED, AnalysisStatus.RUNNING)]
