@@ -19,7 +19,14 @@ import attrs
 from opentelemetry import trace
 
 from punch_app.logs import log_context
-from punch_core.errors import ConflictError, MediaError, PoseQualityError, TrackFormatError, ValidationError
+from punch_core.errors import (
+    ConflictError,
+    MediaError,
+    NotFoundError,
+    PoseQualityError,
+    TrackFormatError,
+    ValidationError,
+)
 from punch_core.ports import JobQueue, Metrics, ProgressSink
 from punch_core.processing import ProcessingPorts, ProcessingTimeoutError, fail_analysis, percent, run_stage
 from punch_core.records import AnalysisStatus, Stage
@@ -106,22 +113,38 @@ class StageRunner:
         except USER_ERRORS as exc:
             return await self._fail(stage, analysis_id, exc.user_message, started, extra)
         except Exception as exc:
-            if attempt < self.max_attempts:
-                logger.warning(
-                    "processing.retry",
-                    extra={**extra, "error": f"{type(exc).__name__}: {exc}", "retry_in_s": self.retry_delay_s(attempt)},
-                )
-                self.metrics.increment("processing_jobs_total", stage=stage.value, outcome="retry")
-                return Outcome.RETRY
-            logger.exception("processing.error", extra=extra)
-            message = (
-                f"the {stage.value} stage failed {attempt} times because of a problem on our side; try again later"
+            return await self._unexpected(exc, stage, analysis_id, attempt=attempt, started=started, extra=extra)
+
+    async def _unexpected(
+        self, exc: Exception, stage: Stage, analysis_id: str, *, attempt: int, started: float, extra: dict[str, Any]
+    ) -> Outcome:
+        """Deleted meanwhile, retry later, or fail for good."""
+        if isinstance(exc, NotFoundError) and await self._deleted(analysis_id):
+            # The user deleted the analysis while this stage ran: remove what the stage wrote after the delete.
+            await asyncio.to_thread(self.ports.store.delete_prefix, f"analyses/{analysis_id}")
+            logger.info("processing.deleted", extra=extra)
+            return Outcome.DONE
+        if attempt < self.max_attempts:
+            logger.warning(
+                "processing.retry",
+                extra={**extra, "error": f"{type(exc).__name__}: {exc}", "retry_in_s": self.retry_delay_s(attempt)},
             )
-            try:
-                return await self._fail(stage, analysis_id, message, started, extra)
-            except Exception:
-                logger.exception("processing.fail_unrecorded", extra=extra)  # the database is down too
-                return Outcome.FAILED
+            self.metrics.increment("processing_jobs_total", stage=stage.value, outcome="retry")
+            return Outcome.RETRY
+        logger.error("processing.error", extra=extra, exc_info=exc)
+        message = f"the {stage.value} stage failed {attempt} times because of a problem on our side; try again later"
+        try:
+            return await self._fail(stage, analysis_id, message, started, extra)
+        except Exception:
+            logger.exception("processing.fail_unrecorded", extra=extra)  # the database is down too
+            return Outcome.FAILED
+
+    async def _deleted(self, analysis_id: str) -> bool:
+        try:
+            await asyncio.to_thread(self.ports.analyses.get, analysis_id)
+        except NotFoundError:
+            return True
+        return False
 
     async def _fail(
         self, stage: Stage, analysis_id: str, message: str, started: float, extra: dict[str, Any]

@@ -17,7 +17,7 @@ from litestar import Litestar
 
 from punch_adapters.auth.jwt_signer import JwtSigner
 from punch_adapters.http.app import create_app
-from punch_adapters.http.deps import ApiDeps, HttpConfig
+from punch_adapters.http.deps import ApiDeps, HttpConfig, is_loopback_url
 from punch_adapters.memory.ids import SecretIds
 from punch_app.container import Services, build_services
 from punch_app.logs import configure_logging
@@ -115,7 +115,9 @@ def http_config(settings: Settings) -> HttpConfig:
     frontend = settings.frontend_dir if settings.frontend_dir and Path(settings.frontend_dir).is_dir() else None
     return HttpConfig(
         public_url=settings.public_url.rstrip("/"),
-        local_login=not settings.production,
+        # The one-account local login is for a machine's own user: never in production, and never when the app is
+        # reachable under another address than loopback (anyone could sign in as that account).
+        local_login=not settings.production and is_loopback_url(settings.public_url),
         frontend_dir=str(frontend) if frontend else None,
     )
 

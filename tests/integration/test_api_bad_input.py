@@ -76,3 +76,21 @@ def test_a_shared_report_hides_the_file_name_and_weight(owner_client):
     report = owner_client.get("/api/v1/shared/Abc12345").json()
     assert "source" not in report["video"]
     assert "weight_kg" not in report["body"]
+
+
+def test_local_login_and_cookie_security_follow_the_public_address_exactly(tmp_path):
+    from punch_app.settings import Settings  # noqa: PLC0415
+    from punch_app.web import http_config  # noqa: PLC0415
+
+    def config(url: str, env: str = "") -> HttpConfig:
+        return http_config(
+            Settings.from_env({"PUNCH_PUBLIC_URL": url, "PUNCH_ENV": env, "PUNCH_DATA_DIR": str(tmp_path)})
+        )
+
+    assert config("http://127.0.0.1:8000").local_login
+    assert not config("http://127.0.0.1:8000").secure_cookies
+    assert not config("http://127.0.0.1:8000", "production").local_login
+    assert not config("http://192.168.1.20:8000").local_login  # reachable by others: no shared local account
+    assert not config("http://localhost.evil.com").local_login
+    assert config("http://localhost.evil.com").secure_cookies
+    assert config("https://punch.example.com").secure_cookies

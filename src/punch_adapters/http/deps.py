@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 import attrs
 
@@ -30,6 +31,14 @@ from punch_core.processing import ProcessingPorts
 ACCESS_TOKEN_TTL_S = 15 * 60
 REFRESH_TOKEN_TTL_S = 7 * 24 * 3600
 MAX_UPLOAD_BYTES = 500 * 1024 * 1024
+
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def is_loopback_url(url: str) -> bool:
+    """Whether the URL's host is this machine's loopback (exactly; ``localhost.example.com`` is not)."""
+    return (urlsplit(url).hostname or "") in LOOPBACK_HOSTS
 
 
 @attrs.frozen(kw_only=True)
@@ -62,8 +71,7 @@ class HttpConfig:
     @property
     def secure_cookies(self) -> bool:
         """``Secure`` cookies everywhere except plain http on the local machine."""
-        local = self.public_url.startswith(("http://127.0.0.1", "http://localhost", "http://[::1]"))
-        return not local
+        return not (urlsplit(self.public_url).scheme == "http" and is_loopback_url(self.public_url))
 
 
 @attrs.frozen(kw_only=True)

@@ -63,6 +63,8 @@ def delete_everything(deps: ApiDeps, analysis_id: FromPath[str], user_id: str) -
     deps.store.delete_prefix(video.object_key.rsplit("/", 1)[0])
     deps.analyses.delete(analysis_id)
     deps.videos.delete(analysis.video_id)
+    # The upload record (its file name) goes too; it shares the video's id when the video came from an upload.
+    deps.uploads.delete(analysis.video_id)
 
 
 @delete("/reports/{analysis_id:str}", status_code=204)

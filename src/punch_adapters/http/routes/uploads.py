@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
+import time
 from collections.abc import AsyncGenerator, Iterator
 from typing import Any
 
@@ -23,7 +25,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from punch_adapters.http.deps import ApiDeps
 from punch_adapters.http.ratelimit import check_rate
-from punch_core.errors import BadRequestError, PayloadTooLargeError
+from punch_core.errors import BadRequestError, ConflictError, PayloadTooLargeError, RateLimitedError
 from punch_core.records import AnalysisStatus, Stage, Upload
 from punch_core.uploads import (
     UploadLimits,
@@ -42,6 +44,21 @@ CHUNK_SIZE_HINT = 8 * 1024 * 1024
 """The chunk size we suggest: one S3 part, small enough to resend cheaply on a phone connection."""
 
 STALL_TIMEOUT_S = 120.0
+# A chunk must arrive within this long in all (a client trickling bytes would otherwise hold a thread forever).
+CHUNK_DEADLINE_S = 600.0
+# Chunks stream on their own threads, never the shared pool the database calls and stages use, so slow
+# uploads cannot starve the rest of the API; past this many at once, a new chunk is told to retry.
+CHUNK_THREADS = 8
+_chunk_pool: list[concurrent.futures.ThreadPoolExecutor] = []
+_chunks_in_flight: set[str] = set()
+
+
+def _pool() -> concurrent.futures.ThreadPoolExecutor:
+    if not _chunk_pool:  # made on first use, not at import
+        _chunk_pool.append(concurrent.futures.ThreadPoolExecutor(CHUNK_THREADS, thread_name_prefix="upload-chunk"))
+    return _chunk_pool[0]
+
+
 """A chunk whose next bytes take longer than this to arrive is abandoned (its thread is not held forever)."""
 
 UPLOAD_WINDOW_S = 3600
@@ -129,11 +146,20 @@ async def put_chunk(
     Resending bytes that already arrived changes nothing. Starting past ``received_offset`` is a 409 that says
     where to resume; bytes past the declared size are a 400.
     """
+    if upload_id in _chunks_in_flight:
+        raise ConflictError("another chunk of this upload is still arriving; send one chunk at a time")
+    if len(_chunks_in_flight) >= CHUNK_THREADS:
+        raise RateLimitedError("the server is receiving many uploads right now; try this chunk again", retry_after_s=5)
     loop = asyncio.get_running_loop()
     body = request.stream()
+    _chunks_in_flight.add(upload_id)
     try:
-        upload = await asyncio.to_thread(receive_chunk, _ports(deps), upload_id, user_id, offset, _pulled(body, loop))
+        upload = await loop.run_in_executor(
+            _pool(),
+            functools.partial(receive_chunk, _ports(deps), upload_id, user_id, offset, _pulled(body, loop)),
+        )
     finally:
+        _chunks_in_flight.discard(upload_id)
         await body.aclose()
     return upload_document(upload)
 
@@ -167,7 +193,12 @@ def _pulled(body: AsyncGenerator[bytes, None], loop: asyncio.AbstractEventLoop) 
     Nothing is read ahead, so memory holds one ASGI message, and a slow store slows the client (back-pressure).
     """
     slot: list[bytes] = []
+    deadline = time.monotonic() + CHUNK_DEADLINE_S
     while True:
+        if time.monotonic() > deadline:
+            raise BadRequestError(
+                f"this chunk took longer than {CHUNK_DEADLINE_S / 60:.0f} minutes to arrive; send smaller chunks"
+            )
         future = asyncio.run_coroutine_threadsafe(_next_piece(body, slot), loop)
         try:
             more = future.result(timeout=STALL_TIMEOUT_S)
