@@ -20,7 +20,7 @@ from punch_adapters.http.errors import (
     undecodable_body_handler,
     unexpected_error_handler,
 )
-from punch_adapters.http.middleware import RequestContextMiddleware
+from punch_adapters.http.middleware import RequestContextMiddleware, headers_on_every_response
 from punch_adapters.http.ratelimit import ApiRateLimitMiddleware
 from punch_adapters.http.routes import analyses, auth, health, media, reports, shares, uploads
 from punch_adapters.http.routes.frontend import frontend_routes
@@ -81,5 +81,6 @@ def create_app(
         on_startup=list(on_startup),
         on_shutdown=list(on_shutdown),
         debug=debug,
+        before_send=[headers_on_every_response],
         logging_config=None,  # the composition root configures logging (JSON lines); Litestar must not replace it
     )

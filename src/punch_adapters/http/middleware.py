@@ -85,3 +85,18 @@ class RequestContextMiddleware(ASGIMiddleware):
                             "ms": round(elapsed * 1000, 1),
                         },
                     )
+
+
+async def headers_on_every_response(message: Message, scope: Scope) -> None:
+    """``before_send`` hook: the request id and security headers also on answers no route handled (404, 405).
+
+    Those answers are made before the middleware runs; everything else already has them.
+    """
+    if message["type"] != "http.response.start":
+        return
+    headers = MutableScopeHeaders.from_message(message)
+    if REQUEST_ID_HEADER not in headers:
+        state = scope.get("state", {})
+        headers[REQUEST_ID_HEADER] = str(state.get("request_id") or uuid.uuid4().hex)
+    for name, value in SECURITY_HEADERS.items():
+        headers.setdefault(name, value)

@@ -58,7 +58,7 @@ class ArqJobQueue(JobQueue):
         try:
             pool = await create_pool(redis_settings(url), default_queue_name=queue_name)
         except (RedisError, OSError) as exc:
-            raise StorageUnavailableError(f"the job queue (Redis at {url}) cannot be reached: {exc}") from exc
+            raise StorageUnavailableError("the job queue cannot be reached right now; try again in a minute") from exc
         return cls(pool, queue_name=queue_name)
 
     async def close(self) -> None:
@@ -78,7 +78,7 @@ class ArqJobQueue(JobQueue):
                 RUN_STAGE, analysis_id, stage.value, _job_id=key, _queue_name=self.queue_name, _defer_until=score_at
             )
         except (RedisError, OSError) as exc:
-            raise StorageUnavailableError(f"the job queue cannot be reached: {exc}") from exc
+            raise StorageUnavailableError("the job queue cannot be reached right now; try again in a minute") from exc
         return key
 
     async def size(self) -> int:
@@ -86,4 +86,4 @@ class ArqJobQueue(JobQueue):
         try:
             return int(await self._pool.zcard(self.queue_name))
         except (RedisError, OSError) as exc:
-            raise StorageUnavailableError(f"the job queue cannot be reached: {exc}") from exc
+            raise StorageUnavailableError("the job queue cannot be reached right now; try again in a minute") from exc

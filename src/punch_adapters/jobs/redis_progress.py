@@ -49,7 +49,7 @@ class RedisProgress(ProgressSink):
         try:
             await self._redis.publish(channel(analysis_id, namespace=self._namespace), json.dumps(dict(event)))
         except (RedisError, OSError) as exc:
-            raise StorageUnavailableError(f"live progress is unavailable: {exc}") from exc
+            raise StorageUnavailableError("live progress is unavailable right now; the status still updates") from exc
 
     async def follow(self, analysis_id: str) -> AsyncIterator[Mapping[str, Any]]:
         """Events of one analysis from the moment of subscription.
@@ -64,6 +64,6 @@ class RedisProgress(ProgressSink):
                 if message.get("type") == "message":
                     yield json.loads(message["data"])
         except (RedisError, OSError) as exc:
-            raise StorageUnavailableError(f"live progress is unavailable: {exc}") from exc
+            raise StorageUnavailableError("live progress is unavailable right now; the status still updates") from exc
         finally:
             await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis 5 leaves it unannotated

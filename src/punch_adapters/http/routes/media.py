@@ -13,6 +13,7 @@ from typing import Any
 from litestar import Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath
+from litestar.response import Stream
 
 from punch_adapters.http.deps import ApiDeps
 from punch_adapters.http.routes.shares import shared_link
@@ -46,20 +47,35 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
         start = int(first)
         end = min(size, int(last) + 1) if last else size
     if start >= size or end <= start:
-        raise BadRequestError(f"the range {header[:60]!r} is outside the video's {size} bytes")
+        raise RangeNotSatisfiableError(f"the range {header[:60]!r} is outside the video's {size} bytes")
     return start, min(end, start + MAX_RANGE_BYTES)
 
 
-def _video_response(deps: ApiDeps, video_id: str, range_header: str | None) -> Response[bytes]:
+class RangeNotSatisfiableError(BadRequestError):
+    """A well-formed range that lies outside the file (answered 416 with the file's size)."""
+
+
+def _video_response(deps: ApiDeps, video_id: str, range_header: str | None) -> Response[Any]:
     video = deps.videos.get(video_id)
     size = deps.store.size(video.object_key)
     media_type = CONTENT_TYPES.get(video.container, "application/octet-stream")
-    span = parse_range(range_header, size)
-    start, end = span if span is not None else (0, min(size, MAX_RANGE_BYTES))
-    data = deps.store.read_range(video.object_key, start, end)
     headers = {"accept-ranges": "bytes", "cache-control": "private, max-age=3600"}
-    if span is None and end == size:
-        return Response(data, media_type=media_type, headers=headers)
+    try:
+        span = parse_range(range_header, size)
+    except RangeNotSatisfiableError as exc:
+        body = {"error": {"code": "range_not_satisfiable", "message": exc.user_message, "request_id": None}}
+        return Response(
+            body,
+            status_code=416,
+            media_type="application/json",
+            headers={**headers, "content-range": f"bytes */{size}"},
+        )
+    if span is None:
+        # The whole file, streamed (a download, or a client that does not seek).
+        headers["content-length"] = str(size)
+        return Stream(deps.store.open_read(video.object_key), media_type=media_type, headers=headers)
+    start, end = span
+    data = deps.store.read_range(video.object_key, start, end)
     headers["content-range"] = f"bytes {start}-{start + len(data) - 1}/{size}"
     return Response(data, status_code=206, media_type=media_type, headers=headers)
 
@@ -91,7 +107,7 @@ async def analysis_video(
     deps: NamedDependency[ApiDeps],
     user_id: NamedDependency[str],
     analysis_id: FromPath[str],
-) -> Response[bytes]:
+) -> Response[Any]:
     """Your uploaded video, with HTTP range requests (206) for seeking."""
     analysis = await asyncio.to_thread(deps.analyses.get, analysis_id, owner_id=user_id)
     return await asyncio.to_thread(_video_response, deps, analysis.video_id, request.headers.get("range"))
@@ -107,7 +123,7 @@ async def analysis_pose(
 
 
 @get("/shared/{share_hash:str}/video", media_type="video/mp4")
-async def shared_video(request: Request[Any, Any, Any], share_hash: FromPath[str]) -> Response[bytes]:
+async def shared_video(request: Request[Any, Any, Any], share_hash: FromPath[str]) -> Response[Any]:
     """The shared report's video (read-only, range requests)."""
     deps, link = await shared_link(request, share_hash)
     analysis = await asyncio.to_thread(deps.analyses.get, link.analysis_id)
