@@ -1,11 +1,32 @@
-// Shapes of the API's JSON bodies. The OpenAPI schema types routes and parameters; the handlers return
-// free-form dicts, so their documents are described here (docs/api.md, docs/formats.md).
+// Shapes of the API's JSON bodies, derived from the generated OpenAPI schema (schema.d.ts, from the backend's
+// TypedDicts in punch_adapters/http/schemas.py), so that a change in the API's answers breaks this build.
+// Hand-written types remain only where the schema is deliberately loose: string fields that are really closed
+// sets (narrowed below with Refine, which checks every narrowing against the schema), the report's free-form
+// dicts (metrics, video, quality, body: docs/formats.md), and the routes the schema does not describe
+// (auth, uploads).
+import type { components } from "./schema";
+
+type Schemas = components["schemas"];
+
+/** A flattened object type (readable in editor tooltips). */
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+
+/**
+ * `Base` with some fields replaced by narrower types. Each field of `R` must exist in `Base` and be assignable
+ * to its type there: a field the API renames, drops or retypes fails here rather than at run time.
+ */
+type Refine<Base, R extends { [K in keyof R]: K extends keyof Base ? Base[K] : never }> = Simplify<
+  Omit<Base, keyof R> & R
+>;
 
 export type Lang = "en" | "ko";
 
+/** The app's error envelope (errors.ts); the schema documents only the framework's default 400 body. */
 export interface ApiErrorBody {
   error: { code: string; message: string; request_id?: string; fields?: Record<string, string> };
 }
+
+// --- Not in the schema (answered as free-form dicts): docs/api.md ---
 
 export interface User {
   id: string;
@@ -34,45 +55,23 @@ export interface CompleteDoc {
   height: number;
 }
 
+// --- Analyses ---
+
 export type AnalysisState = "created" | "queued" | "running" | "completed" | "failed";
 export type StageName = "thumbnails" | "pose" | "stamps" | "coaching" | "report";
 
-export interface StatusDoc {
-  analysis_id: string;
-  status: AnalysisState;
-  stage: StageName | null;
-  percent: number;
-  error: string | null;
-  done_stages: StageName[];
-  video_id: string;
-  specs: Record<string, unknown> | null;
-  subject: Record<string, unknown> | null;
-  language: string | null;
-  created_at: string;
-  updated_at: string;
-}
+export type StatusDoc = Refine<
+  Schemas["StatusDoc"],
+  { status: AnalysisState; stage: StageName | null; done_stages: StageName[] }
+>;
 
-export interface PersonBox {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-  score?: number;
-}
+export type StatusList = Refine<Schemas["StatusList"], { items: StatusDoc[] }>;
 
-export interface Thumbnail {
-  index: number;
-  t_s: number;
-  width: number;
-  height: number;
-  boxes: PersonBox[];
-  url: string;
-}
+export type PersonBox = Schemas["BoxDoc"];
+export type Thumbnail = Schemas["ThumbnailDoc"];
+export type ThumbnailsDoc = Schemas["ThumbnailsDoc"];
 
-export interface ThumbnailsDoc {
-  video: Record<string, unknown>;
-  thumbnails: Thumbnail[];
-}
+// --- Reports (docs/formats.md) ---
 
 export type StampKind =
   | "jab"
@@ -88,37 +87,23 @@ export type StampKind =
 
 export type StampCategory = "strike" | "defense" | "fault";
 
-export interface Stamp {
-  kind: StampKind;
-  category: StampCategory;
-  hand: "lead" | "rear" | "none";
-  side: "left" | "right" | null;
-  t_start_s: number;
-  t_peak_s: number;
-  t_end_s: number;
-  confidence: number;
-  peak_speed_mps: number | null;
-  features?: Record<string, number>;
-}
+export type Stamp = Refine<
+  Schemas["StampDoc"],
+  {
+    kind: StampKind;
+    category: StampCategory;
+    hand: "lead" | "rear" | "none";
+    side: "left" | "right" | null;
+  }
+>;
 
-export interface CoachingPoint {
-  text: string;
-  evidence_t_s: number[];
-}
+export type CoachingPoint = Schemas["CoachingPointDoc"];
+export type Drill = Schemas["DrillDoc"];
 
-export interface Coaching {
-  source: "offline" | "llm";
-  language: Lang;
-  model: string;
-  summary: string;
-  strengths: CoachingPoint[];
-  improvements: CoachingPoint[];
-  drills: { name: string; description: string }[];
-  next_session_goal: string;
-  fallback_reason?: string | null;
-}
+export type Coaching = Refine<Schemas["CoachingDoc"], { source: "offline" | "llm"; language: Lang }>;
 
-export interface Metrics {
+/** The report's `metrics` (a free-form dict in the schema; docs/formats.md lists its fields). */
+export type Metrics = {
   duration_s: number;
   counts: Partial<Record<StampKind, number>>;
   strikes_total: number;
@@ -141,52 +126,36 @@ export interface Metrics {
   active_time_s: number;
   idle_time_s: number;
   fatigue?: Record<string, number | null>;
-}
+};
 
-export interface Report {
-  schema_version: string;
-  analysis_id?: string;
-  video: { duration_s: number; fps: number; width: number; height: number; n_frames: number };
-  quality: { pose_coverage: number; mean_px_per_m: number | null; warnings: string[] };
-  body: { height_cm: number; weight_kg?: number | null; stance: string; experience: string };
-  stamps: Stamp[];
-  metrics: Metrics;
-  coaching: Coaching;
-}
+/** The report's `video` (free-form in the schema: the caller may add keys such as `source`). */
+export type ReportVideo = { duration_s: number; fps: number; width: number; height: number; n_frames: number };
+/** The report's `quality` (free-form in the schema). */
+export type ReportQuality = { pose_coverage: number; mean_px_per_m: number | null; warnings: string[] };
+/** The report's `body` (free-form in the schema). */
+export type ReportBody = { height_cm: number; weight_kg?: number | null; stance: string; experience: string };
 
+export type Report = Refine<
+  Schemas["ReportDoc"],
+  {
+    video: ReportVideo;
+    quality: ReportQuality;
+    body: ReportBody;
+    stamps: Stamp[];
+    metrics: Metrics;
+    coaching: Coaching;
+  }
+>;
+
+/** One frame's landmark: `[x, y, visibility]`, normalised 0-1. */
 export type Landmark = [number, number, number];
 
-export interface PoseDoc {
-  fps: number;
-  width: number;
-  height: number;
-  t_s: number[];
-  landmarks: (Landmark[] | null)[];
-}
+export type PoseDoc = Refine<Schemas["PoseDoc"], { landmarks: (Landmark[] | null)[] }>;
 
-export interface ReportRow {
-  analysis_id: string;
-  created_at: string;
-  duration_s: number;
-  strikes_total: number;
-  strikes_per_minute: number;
-  mean_hand_speed_mps: number | null;
-  guard_discipline: number | null;
-}
+// --- Dashboard and sharing ---
 
-export interface ReportPage {
-  items: ReportRow[];
-  total: number;
-  limit: number;
-  offset: number;
-}
+export type ReportRow = Schemas["ReportSummaryDoc"];
+export type ReportPage = Schemas["ReportList"];
 
-export interface ShareLink {
-  hash: string;
-  url: string;
-  analysis_id: string;
-  created_at: string;
-  expires_at: string | null;
-  revoked_at: string | null;
-  active: boolean;
-}
+export type ShareLink = Schemas["ShareLinkDoc"];
+export type ShareLinkList = Schemas["ShareLinkList"];

@@ -14,8 +14,8 @@ const thumbs: Thumbnail[] = [
     height: 640,
     url: "/t/1",
     boxes: [
-      { x: 10, y: 20, w: 100, h: 300 },
-      { x: 200, y: 40, w: 120, h: 400 },
+      { x: 10, y: 20, w: 100, h: 300, score: 0.9 },
+      { x: 200, y: 40, w: 120, h: 400, score: 0.8 },
     ],
   },
 ];

@@ -16,7 +16,7 @@ import {
   Typography,
 } from "@mui/material";
 import { api, unwrap } from "../api/client";
-import type { ShareLink } from "../api/types";
+import type { ShareLink, ShareLinkList } from "../api/types";
 import { useI18n } from "../i18n/I18n";
 import { ErrorAlert } from "./ErrorAlert";
 import { CopyIcon } from "./icons";
@@ -44,7 +44,7 @@ export function ShareControls({ analysisId }: { analysisId: string }) {
   const { t, lang } = useI18n();
   const path = { analysis_id: analysisId };
   const links = useSWR(["shares", analysisId], () =>
-    unwrap<{ items: ShareLink[] }>(api.GET("/api/v1/reports/{analysis_id}/shares", { params: { path } })),
+    unwrap<ShareLinkList>(api.GET("/api/v1/reports/{analysis_id}/shares", { params: { path } })),
   );
   const [expiry, setExpiry] = useState("never");
   const [error, setError] = useState<unknown>(null);

@@ -15,6 +15,7 @@ const stamp = (kind: Stamp["kind"], category: Stamp["category"], t: number, spee
   t_end_s: t + 0.3,
   confidence: 0.9,
   peak_speed_mps: speed,
+  features: {},
 });
 
 const stamps = [stamp("jab", "strike", 2.5, 5.1), stamp("slip", "defense", 10), stamp("guard_drop", "fault", 30)];

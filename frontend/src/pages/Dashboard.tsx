@@ -15,7 +15,7 @@ import {
 import { CategoryScale, Chart as ChartJS, Filler, LinearScale, LineElement, PointElement, Tooltip } from "chart.js";
 import { Line } from "react-chartjs-2";
 import { api, unwrap } from "../api/client";
-import type { ReportPage, ReportRow, StatusDoc } from "../api/types";
+import type { ReportPage, ReportRow, StatusList } from "../api/types";
 import { useI18n } from "../i18n/I18n";
 import type { MessageKey } from "../i18n/strings";
 import { ErrorAlert } from "../components/ErrorAlert";
@@ -89,7 +89,7 @@ export default function DashboardPage() {
     unwrap<ReportPage>(api.GET("/api/v1/reports", { params: { query: { limit: 50, offset: 0 } } })),
   );
   const analyses = useSWR("analyses", () =>
-    unwrap<{ items: StatusDoc[] }>(api.GET("/api/v1/analyses", { params: { query: { limit: 20, offset: 0 } } })),
+    unwrap<StatusList>(api.GET("/api/v1/analyses", { params: { query: { limit: 20, offset: 0 } } })),
   );
   const inProgress = (analyses.data?.items ?? []).filter((a) => a.status !== "completed");
 
