@@ -1074,7 +1074,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "video/mp4": string;
+                    "video/mp4": unknown;
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -1626,7 +1626,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "video/mp4": string;
+                    "video/mp4": unknown;
                 };
             };
             /** @description Bad request syntax or unsupported method */
