@@ -7,7 +7,8 @@ STAMP := $(VENV)/.installed
 NPM := cd frontend && npm
 FRONTEND_STAMP := frontend/node_modules/.installed
 
-.PHONY: run run-prod-local test lint typecheck imports unit bench clean frontend frontend-test gen-api check-api e2e chromium
+.PHONY: run run-prod-local test lint typecheck imports unit bench clean frontend frontend-test gen-api check-api e2e chromium \
+	clamav promtool
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,7 +33,7 @@ typecheck: $(STAMP)
 imports: $(STAMP)
 	$(BIN)/lint-imports
 
-unit: $(STAMP)
+unit: $(STAMP) clamav promtool
 	$(BIN)/pytest
 
 $(FRONTEND_STAMP): frontend/package-lock.json
@@ -60,6 +61,15 @@ check-api: gen-api
 # Debian's Chromium for the browser tests (and CJK fonts for the Korean pages).
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk)
+
+# Debian's ClamAV daemon and its test files, for the malware-scan tests (a real clamd with a local signature database).
+clamav:
+	@command -v clamd >/dev/null && test -d /usr/share/clamav-testfiles || \
+		(apt-get update -qq && apt-get install -y -qq --no-install-recommends clamav-daemon clamav-testfiles)
+
+# Debian's Prometheus for `promtool test rules` on the shipped alert rules.
+promtool:
+	@command -v promtool >/dev/null || (apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus)
 
 # The boxer's whole journey in a real browser against the real backend (embedded); screenshots in frontend/e2e/.
 e2e: $(STAMP) $(FRONTEND_STAMP) chromium
