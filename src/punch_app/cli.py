@@ -116,8 +116,18 @@ def _parser() -> argparse.ArgumentParser:
         help="run processing jobs from Redis (ARQ) until stopped; settings from PUNCH_* environment variables",
         description="An ARQ worker for the processing stages. Needs PUNCH_REDIS_URL; see the README's settings table.",
     )
-    db = sub.add_parser("db", help="database migrations (Alembic)", description="Migrate PUNCH_DATABASE_URL.")
-    db.add_argument("action", choices=["upgrade", "current"], help="upgrade to the newest schema, or show the version")
+    db = sub.add_parser(
+        "db",
+        help="database migrations (Alembic) and key rotation",
+        description="Migrate PUNCH_DATABASE_URL, or re-encrypt its PII under the newest key of PUNCH_DATA_KEYS.",
+    )
+    db.add_argument(
+        "action",
+        choices=["upgrade", "current", "rotate-keys"],
+        help="upgrade to the newest schema, show the version, or re-encrypt every encrypted value with the newest "
+        "data key (and encrypt values stored before encryption); idempotent",
+    )
+    db.add_argument("--batch-size", type=int, default=500, help="rotate-keys: rows per transaction (default 500)")
     return parser
 
 
@@ -237,9 +247,42 @@ def _db(args: argparse.Namespace) -> int:
     from punch_adapters.sql.migrate import current, upgrade  # noqa: PLC0415 - SQLAlchemy loads only for this command
 
     settings = Settings.from_env()
+    if args.action == "rotate-keys":
+        return _rotate_keys(settings, batch_size=args.batch_size)
     if args.action == "upgrade":
         upgrade(settings.database_url)
     sys.stdout.write(f"{current(settings.database_url)}\n")
+    return 0
+
+
+def _rotate_keys(settings: Settings, *, batch_size: int) -> int:
+    from punch_adapters.crypto.aesgcm import DecryptionError  # noqa: PLC0415 - service libraries load only here
+    from punch_adapters.sql.encryption import RotationCounts, rotate_keys  # noqa: PLC0415
+    from punch_adapters.sql.engine import make_engine  # noqa: PLC0415
+    from punch_app.container import build_cipher  # noqa: PLC0415
+
+    if batch_size < 1:
+        sys.stderr.write("punch: --batch-size must be at least 1\n")
+        return EXIT_USAGE
+    cipher = build_cipher(settings)
+
+    def progress(table: str, counts: RotationCounts) -> None:
+        sys.stderr.write(f"{table}: {counts.rows} rows read, {counts.rewritten} values rewritten\n")
+
+    engine = make_engine(settings.database_url)
+    try:
+        counts = rotate_keys(engine, cipher, batch_size=batch_size, on_batch=progress)
+    except DecryptionError as exc:
+        sys.stderr.write(f"punch: {exc}. Batches before it are rotated; fix the key ring and run this again\n")
+        return EXIT_FAILED
+    finally:
+        engine.dispose()
+    rate = counts.rows / counts.seconds if counts.seconds > 0 else 0.0
+    sys.stdout.write(
+        f"rotated to data key {cipher.key_ids[0]!r}: {counts.rows} rows, {counts.reencrypted} values re-encrypted, "
+        f"{counts.encrypted} plain values encrypted, {counts.current} already current "
+        f"({counts.seconds:.2f} s, {rate:.0f} rows/s)\n"
+    )
     return 0
 
 

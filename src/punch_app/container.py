@@ -11,10 +11,13 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from punch_adapters.crypto.aesgcm import ENV_VARIABLE as DATA_KEYS_VARIABLE
+from punch_adapters.crypto.aesgcm import AesGcmFieldCipher, KeyRing
+from punch_adapters.crypto.key_file import KEY_FILE_NAME, load_or_create_key_file
 from punch_adapters.jobs.arq_queue import ArqJobQueue
 from punch_adapters.jobs.redis_progress import RedisProgress
 from punch_adapters.llm.coach import OpenAiCoach
@@ -25,16 +28,31 @@ from punch_adapters.metrics.prometheus import PrometheusMetrics
 from punch_adapters.pose.mediapipe_pose import MediaPipePoseEstimator
 from punch_adapters.pose.overlay import encode_jpeg
 from punch_adapters.pose.video import OpenCvFrameSource
-from punch_adapters.sql.engine import make_engine
+from punch_adapters.scan import ClamdScanner
+from punch_adapters.sql.engine import make_engine, pool_capacity, pool_in_use
 from punch_adapters.sql.migrate import upgrade
 from punch_adapters.sql.repositories import SqlRepositories
 from punch_adapters.storage import store_from_url
 from punch_app.runner import Outcome, StageRunner
 from punch_app.settings import Settings
 from punch_core.coaching import OfflineCoach
-from punch_core.ports import Clock, Coach, JobQueue, Metrics, ObjectStore, PoseEstimator, ProgressSink
+from punch_core.errors import ValidationError
+from punch_core.ports import (
+    Clock,
+    Coach,
+    FieldCipher,
+    JobQueue,
+    MalwareScanner,
+    Metrics,
+    ObjectStore,
+    PoseEstimator,
+    ProgressSink,
+)
 from punch_core.processing import ProcessingPorts
 from punch_core.records import AnalysisStatus, Stage
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 logger = logging.getLogger("punch.app")
 
@@ -100,6 +118,70 @@ def build_coach(settings: Settings, metrics: Metrics) -> Coach:
     return OpenAiCoach(llm, fallback=offline, metrics=metrics)
 
 
+def export_pool_usage(metrics: PrometheusMetrics, engine: Engine) -> None:
+    """Export the engine's pool use (read at every scrape) and its capacity, when the pool has a limit."""
+    capacity = pool_capacity(engine)
+    if capacity is not None:
+        metrics.set_gauge("db_pool_connections_capacity", capacity)
+        metrics.set_gauge_function("db_pool_connections_in_use", lambda: pool_in_use(engine))
+
+
+def build_scanner(settings: Settings) -> MalwareScanner | None:
+    """The malware scanner every completed upload goes through: clamd at ``PUNCH_CLAMD_URL``.
+
+    Without it uploads are not scanned, which only the embedded default allows: it logs a warning saying so
+    (the API process calls this once, at start-up).
+
+    Raises:
+        ValueError: in production without ``PUNCH_CLAMD_URL``.
+    """
+    if settings.clamd_url:
+        return ClamdScanner(settings.clamd_url, timeout_s=settings.clamd_timeout_s)
+    if settings.production:
+        raise ValueError(
+            "PUNCH_ENV=production needs PUNCH_CLAMD_URL (clamd's socket, e.g. unix:///run/clamav/clamd.ctl): "
+            "uploaded videos must be scanned for malware before they are decoded (docs/deployment.md)"
+        )
+    # The sentence is the message (text logs) and a field (JSON logs carry the event name, not the message).
+    reason = (
+        "PUNCH_CLAMD_URL is not set: uploaded videos are NOT scanned for malware before they are decoded; "
+        "set it to a clamd socket to scan them (required with PUNCH_ENV=production)"
+    )
+    logger.warning(reason, extra={"event": "uploads.not_scanned", "reason": reason})
+    return None
+
+
+def build_cipher(settings: Settings) -> AesGcmFieldCipher:
+    """The cipher that encrypts PII at rest: ``PUNCH_DATA_KEYS``, or the embedded default's key file.
+
+    Without ``PUNCH_DATA_KEYS`` the embedded default makes a key once in ``PUNCH_DATA_DIR/data.keys`` (mode 0600)
+    and logs that it did; back that file up with the database, which cannot be read without it.
+
+    Raises:
+        ValidationError: for a malformed ``PUNCH_DATA_KEYS`` or key file, or none in production.
+    """
+    if settings.data_keys:
+        return AesGcmFieldCipher(KeyRing.parse(settings.data_keys, variable=DATA_KEYS_VARIABLE))
+    if settings.production:
+        raise ValidationError(
+            DATA_KEYS_VARIABLE,
+            "unset",
+            "set with PUNCH_ENV=production: id:base64 keys of 32 bytes, newest first, such as "
+            "k1:$(openssl rand -base64 32) (docs/deployment.md, 'Encryption at rest and key rotation')",
+        )
+    path = settings.data_dir / KEY_FILE_NAME
+    ring, created = load_or_create_key_file(path)
+    if created:
+        logger.warning(
+            "encryption.key_created",
+            extra={
+                "path": str(path),
+                "reason": "PUNCH_DATA_KEYS is not set: made a data key for PII at rest; back it up with the database",
+            },
+        )
+    return AesGcmFieldCipher(ring)
+
+
 def build_store(settings: Settings) -> ObjectStore:
     """The object store named by ``PUNCH_STORAGE_URL``."""
     options: dict[str, Any] = {}
@@ -119,6 +201,7 @@ async def build_services(
     coach: Coach | None = None,
     store: ObjectStore | None = None,
     clock: Clock | None = None,
+    cipher: FieldCipher | None = None,
 ) -> Services:
     """Build every adapter for ``settings``; keyword arguments replace one adapter (tests)."""
     closers: list[Callable[[], Any]] = []
@@ -127,7 +210,8 @@ async def build_services(
     await asyncio.to_thread(upgrade, settings.database_url)
     engine = make_engine(settings.database_url)
     closers.append(engine.dispose)
-    repositories = SqlRepositories.from_engine(engine)
+    export_pool_usage(metrics, engine)
+    repositories = SqlRepositories.from_engine(engine, cipher=cipher or build_cipher(settings))
     store = store or build_store(settings)
     if pose is None:
         estimator = MediaPipePoseEstimator(workers=settings.pose_workers)

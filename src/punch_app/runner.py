@@ -28,7 +28,14 @@ from punch_core.errors import (
     ValidationError,
 )
 from punch_core.ports import JobQueue, Metrics, ProgressSink
-from punch_core.processing import ProcessingPorts, ProcessingTimeoutError, fail_analysis, percent, run_stage
+from punch_core.processing import (
+    ProcessingPorts,
+    ProcessingTimeoutError,
+    fail_analysis,
+    percent,
+    run_stage,
+    take_processing_seconds,
+)
 from punch_core.records import AnalysisStatus, Stage
 
 logger = logging.getLogger("punch.processing")
@@ -105,6 +112,9 @@ class StageRunner:
                 # Counted and logged before the final event, so whoever follows it sees the finished numbers.
                 for stamp in await asyncio.to_thread(self.ports.stamps.list, analysis_id):
                     self.metrics.increment("stamps_detected_total", kind=str(stamp["kind"]))
+                whole_s = await asyncio.to_thread(take_processing_seconds, self.ports, analysis)
+                if whole_s is not None:
+                    self.metrics.observe("analysis_processing_seconds", whole_s)
                 logger.info("processing.completed", extra={**extra, "seconds": round(elapsed, 3)})
             await self._publish(analysis_id, stage, share=1.0)
             if next_stage is not None:

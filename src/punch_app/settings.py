@@ -28,6 +28,15 @@ def _float(env: Mapping[str, str], name: str, default: float, *, minimum: float 
     return value
 
 
+def _clamd_url(env: Mapping[str, str]) -> str | None:
+    text = (env.get("PUNCH_CLAMD_URL") or "").strip()
+    if not text:
+        return None
+    if not text.startswith(("unix:///", "tcp://")):
+        raise ValidationError("PUNCH_CLAMD_URL", text, "unix:///path/to/clamd.ctl or tcp://host:3310")
+    return text
+
+
 @attrs.frozen(kw_only=True)
 class Settings:
     """Everything deployment-specific.
@@ -54,6 +63,8 @@ class Settings:
         production: ``PUNCH_ENV=production``: no local login, JWT keys required.
         public_url: Where users reach the app (``PUNCH_PUBLIC_URL``); OAuth redirects and share links use it.
         jwt_keys: Access-token keys, newest first (``PUNCH_JWT_KEYS``, comma-separated).
+        data_keys: The key ring that encrypts PII at rest (``PUNCH_DATA_KEYS``: ``id:base64`` entries of 32-byte
+            keys, comma-separated, newest first); unset = a key file in ``data_dir`` (required in production).
         google_client_id: Google sign-in (``PUNCH_GOOGLE_CLIENT_ID``, ``PUNCH_GOOGLE_CLIENT_SECRET``).
         google_client_secret: See ``google_client_id``.
         google_issuer: The OpenID issuer (``PUNCH_GOOGLE_ISSUER``; Google's by default).
@@ -64,6 +75,10 @@ class Settings:
         otlp_endpoint: OpenTelemetry traces go here over OTLP/HTTP (``OTEL_EXPORTER_OTLP_TRACES_ENDPOINT``).
         trusted_proxies: Addresses whose ``X-Forwarded-For`` is believed with ``--proxy-headers``
             (``PUNCH_TRUSTED_PROXIES``, comma-separated; never everyone: clients would pick their own address).
+        clamd_url: ClamAV's clamd, which scans every completed upload (``PUNCH_CLAMD_URL``:
+            ``unix:///run/clamav/clamd.ctl`` or ``tcp://host:3310``); unset = uploads are not scanned (the
+            embedded default only: production refuses to start without it).
+        clamd_timeout_s: Longest wait for clamd to take a chunk or give its answer (``PUNCH_CLAMD_TIMEOUT_S``).
     """
 
     data_dir: Path
@@ -87,6 +102,7 @@ class Settings:
     production: bool = False
     public_url: str = "http://127.0.0.1:8000"
     jwt_keys: tuple[str, ...] = ()
+    data_keys: str | None = attrs.field(default=None, repr=False)
     google_client_id: str | None = None
     google_client_secret: str | None = None
     google_issuer: str = "https://accounts.google.com"
@@ -96,6 +112,8 @@ class Settings:
     frontend_dir: str | None = None
     otlp_endpoint: str | None = None
     trusted_proxies: str = "127.0.0.1"
+    clamd_url: str | None = None
+    clamd_timeout_s: float = 120.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -132,6 +150,7 @@ class Settings:
             production=(env.get("PUNCH_ENV") or "").lower() == "production",
             public_url=(env.get("PUNCH_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/"),
             jwt_keys=tuple(k.strip() for k in (env.get("PUNCH_JWT_KEYS") or "").split(",") if k.strip()),
+            data_keys=(env.get("PUNCH_DATA_KEYS") or "").strip() or None,
             google_client_id=env.get("PUNCH_GOOGLE_CLIENT_ID") or None,
             google_client_secret=env.get("PUNCH_GOOGLE_CLIENT_SECRET") or None,
             google_issuer=env.get("PUNCH_GOOGLE_ISSUER") or "https://accounts.google.com",
@@ -141,4 +160,6 @@ class Settings:
             frontend_dir=env.get("PUNCH_FRONTEND_DIR") or str(Path(__file__).resolve().parents[2] / "frontend/dist"),
             otlp_endpoint=env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") or None,
             trusted_proxies=env.get("PUNCH_TRUSTED_PROXIES") or "127.0.0.1",
+            clamd_url=_clamd_url(env),
+            clamd_timeout_s=_float(env, "PUNCH_CLAMD_TIMEOUT_S", 120.0, minimum=1.0),
         )

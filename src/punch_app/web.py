@@ -19,12 +19,12 @@ from punch_adapters.auth.jwt_signer import JwtSigner
 from punch_adapters.http.app import create_app
 from punch_adapters.http.deps import ApiDeps, HttpConfig, is_loopback_url
 from punch_adapters.memory.ids import SecretIds
-from punch_app.container import Services, build_services
+from punch_app.container import Services, build_cipher, build_scanner, build_services
 from punch_app.logs import configure_logging
 from punch_app.report_html import render_report_html
 from punch_app.settings import Settings
 from punch_app.tracing import configure_tracing
-from punch_core.ports import IdentityProvider, TokenSigner
+from punch_core.ports import IdentityProvider, MalwareScanner, TokenSigner
 
 logger = logging.getLogger("punch.app")
 
@@ -82,6 +82,7 @@ def api_deps(
     providers: Mapping[str, IdentityProvider] | None = None,
     signer: TokenSigner | None = None,
     config: HttpConfig | None = None,
+    scanner: MalwareScanner | None = None,
 ) -> ApiDeps:
     """The HTTP adapter's ports from the services."""
     repos = services.repositories
@@ -107,6 +108,7 @@ def api_deps(
         metrics_exposition=services.metrics.exposition,
         report_page=lambda report, thumbs: render_report_html(report, thumbnails=thumbs),
         config=config or http_config(settings),
+        scanner=scanner,
     )
 
 
@@ -144,11 +146,14 @@ def build_app(settings: Settings, **overrides: Any) -> Litestar:  # noqa: ANN401
     holder: dict[str, Services] = {}
     signer = JwtSigner(jwt_keys(settings))
     providers = identity_providers(settings)
+    scanner = build_scanner(settings)
+    # Before the server listens: a missing or malformed PUNCH_DATA_KEYS stops `punch serve` with its message.
+    cipher = build_cipher(settings)
 
     async def startup(app: Litestar) -> None:
-        services = await build_services(settings, **overrides)
+        services = await build_services(settings, **({"cipher": cipher} | overrides))
         holder["services"] = services
-        app.state["deps"] = api_deps(services, settings, providers=providers, signer=signer)
+        app.state["deps"] = api_deps(services, settings, providers=providers, signer=signer, scanner=scanner)
         app.state["services"] = services
         logger.info("web.started", extra={"public_url": settings.public_url, "embedded": not settings.redis_url})
 
@@ -172,6 +177,9 @@ def app_from_env() -> Litestar:
     return build_app(settings)
 
 
+KEEP_ALIVE_S = 75
+
+
 def serve(settings: Settings, *, host: str, port: int, workers: int = 1, proxy_headers: bool = False) -> int:
     """Run the web app with uvicorn until stopped; several worker processes need Redis (jobs run elsewhere).
 
@@ -183,7 +191,15 @@ def serve(settings: Settings, *, host: str, port: int, workers: int = 1, proxy_h
     if workers > 1 and not settings.redis_url:
         raise ValueError("several API processes need PUNCH_REDIS_URL: jobs must run in `punch worker` processes")
     configure_logging(fmt=settings.log_format, level=settings.log_level)
-    common: dict[str, Any] = {"host": host, "port": port, "log_config": None, "access_log": False}
+    # Idle keep-alive connections stay open longer than a proxy's or browser's own idle timeout (60 s is common):
+    # a server that closes first races with a client reusing the connection, and the client sees a reset.
+    common: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_config": None,
+        "access_log": False,
+        "timeout_keep_alive": KEEP_ALIVE_S,
+    }
     if proxy_headers:
         common.update(proxy_headers=True, forwarded_allow_ips=settings.trusted_proxies)
     if workers > 1:

@@ -69,6 +69,26 @@ class StorageUnavailableError(PunchError):
     """The object store, database or queue cannot be reached right now; the request can be retried later."""
 
 
+class ScannerUnavailableError(PunchError):
+    """The malware scanner cannot be reached or did not answer in time; nothing was decided about the file.
+
+    The upload keeps its bytes, so completing it again once the scanner is back succeeds.
+    """
+
+
+class MalwareRejectedError(MediaError):
+    """The malware scan found a threat in an upload, or could not check it; the file has been deleted.
+
+    Attributes:
+        reason: What the scan said: the signature it found (``Eicar-Test-Signature``) or why the file could not
+            be checked.
+    """
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        self.reason = reason
+        super().__init__(message)
+
+
 class CoachingAnswerError(PunchError, ValueError):
     """An LLM coach's answer cannot be used: not JSON, the wrong structure, or nothing checkable left in it.
 

@@ -6,6 +6,7 @@ contract the adapter's contract tests check.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
@@ -145,6 +146,34 @@ class ObjectStore(Protocol):
         A local-directory store yields its own file; others download to a temporary file deleted afterwards.
         Raises ``NotFoundError``.
         """
+        ...
+
+
+#: How every encrypted stored value begins (``FieldCipher``); anything else is plain text from before encryption.
+ENCRYPTED_PREFIX = "enc:"
+
+
+class FieldCipher(Protocol):
+    """Encrypts single stored values (a user's email, name) at rest, each bound to the place it is stored.
+
+    ``context`` names that place (``users.email:<user id>``): a value decrypts only under the context it was
+    encrypted with, so a ciphertext copied into another row or column is refused. Decrypting a value that is not
+    in the cipher's format returns it unchanged (rows written before encryption was switched on); decrypting a
+    tampered value, or one under a key the cipher no longer has, raises (never returns garbage). That error is
+    the operator's (wrong keys), not the user's, so it is not a ``PunchError``. Encrypted values start with
+    :data:`ENCRYPTED_PREFIX`; a stored value without it is plain text written before encryption was switched on.
+    """
+
+    def encrypt(self, plaintext: str, *, context: str) -> str:
+        """The stored form of ``plaintext``, under the newest key."""
+        ...
+
+    def decrypt(self, stored: str, *, context: str) -> str:
+        """The plaintext of a stored value (legacy plain text comes back as it is)."""
+        ...
+
+    def is_current(self, stored: str) -> bool:
+        """Whether ``stored`` is encrypted under the newest key (key rotation skips those)."""
         ...
 
 
@@ -381,6 +410,58 @@ class Coach(Protocol):
 
     def coach(self, request: CoachingRequest) -> Coaching:
         """The coaching for one request. Adapters fall back rather than raise where they can."""
+        ...
+
+
+class ScanOutcome(enum.Enum):
+    """What a malware scan decided about a file."""
+
+    CLEAN = "clean"
+    INFECTED = "infected"
+    UNSCANNABLE = "unscannable"
+    """The scanner could not check this file (over its size limit, data it cannot parse): never accepted."""
+
+
+@attrs.frozen(kw_only=True)
+class ScanVerdict:
+    """A malware scanner's answer about one file.
+
+    Attributes:
+        outcome: Clean, infected or unscannable.
+        detail: The signature found (``Eicar-Test-Signature``) when infected, why when unscannable, else empty.
+    """
+
+    outcome: ScanOutcome
+    detail: str = ""
+
+    @classmethod
+    def clean(cls) -> ScanVerdict:
+        """Nothing was found."""
+        return cls(outcome=ScanOutcome.CLEAN)
+
+    @classmethod
+    def infected(cls, signature: str) -> ScanVerdict:
+        """The scanner found ``signature``."""
+        return cls(outcome=ScanOutcome.INFECTED, detail=signature)
+
+    @classmethod
+    def unscannable(cls, reason: str) -> ScanVerdict:
+        """The scanner could not check the file, for ``reason`` (in words)."""
+        return cls(outcome=ScanOutcome.UNSCANNABLE, detail=reason)
+
+
+class MalwareScanner(Protocol):
+    """Scans untrusted files for malware before anything decodes them (ClamAV's clamd in production)."""
+
+    def scan(self, chunks: Iterable[bytes]) -> ScanVerdict:
+        """The verdict on the file made of ``chunks``, consumed once, in order, with bounded memory.
+
+        An error raised by ``chunks`` itself (the store failing) propagates unchanged.
+
+        Raises:
+            ScannerUnavailableError: if the scanner cannot be reached, fails, or does not answer in time: nothing
+                was decided about the file, and scanning it again later may succeed.
+        """
         ...
 
 

@@ -8,20 +8,22 @@ crashes and runs a stage again resumes from the last finished stage, and never s
 The job runners (ARQ workers, the in-process runner) call :func:`run_stage`; nothing here knows about them.
 
 Stored objects, under ``analyses/{id}/``: ``thumbnails.json`` and ``thumbnails/NN.jpg``, ``pose_track.npz``,
-``subject.json``, ``round.json`` (quality, stamps, metrics), ``coaching.json``. Stamps also go to the
-``StampRepository`` and the report to the ``ReportRepository``.
+``subject.json``, ``round.json`` (quality, stamps, metrics), ``coaching.json``, and ``started.json`` (when the
+analysis was started, until its report is stored). Stamps also go to the ``StampRepository`` and the report to
+the ``ReportRepository``.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import attrs
 
 from punch_core.body import BodySpecs
-from punch_core.errors import ConflictError, PunchError
+from punch_core.errors import ConflictError, NotFoundError, PunchError
 from punch_core.formats import track_from_npz_bytes, track_to_npz_bytes
 from punch_core.ports import (
     AnalysisRepository,
@@ -50,6 +52,9 @@ STAGE_PERCENT: dict[Stage, tuple[float, float]] = {
 }
 
 Progress = Callable[[float], None]
+
+STARTED_OBJECT = "started.json"
+"""Under ``analyses/{id}/``: when the analysis was started, until its report is stored."""
 
 
 class ProcessingTimeoutError(PunchError):
@@ -148,8 +153,33 @@ def start_analysis(ports: ProcessingPorts, analysis_id: str, *, owner_id: str) -
         raise ConflictError(f"this analysis has already started (it is {analysis.status.value})")
     if Stage.THUMBNAILS not in analysis.done_stages:
         raise ConflictError("the thumbnails are still being made; start the analysis when they are shown")
-    ports.analyses.patch(analysis_id, status=AnalysisStatus.QUEUED, updated_at=ports.clock.now())
+    now = ports.clock.now()
+    # The start of the whole-analysis time (take_processing_seconds); written before the status changes, so a
+    # store that is down leaves the analysis startable.
+    _put_json(ports.store, object_key(analysis_id, STARTED_OBJECT), {"started_at": now.isoformat()})
+    ports.analyses.patch(analysis_id, status=AnalysisStatus.QUEUED, updated_at=now)
     return Stage.POSE
+
+
+def take_processing_seconds(ports: ProcessingPorts, analysis: Analysis) -> float | None:
+    """Seconds from :func:`start_analysis` to the stored report of a completed analysis, given out once.
+
+    Queue waits, retries and a worker taking over after a crash are included: it is the time the boxer waits.
+    The start mark is removed, so a report job delivered twice counts once.
+
+    Returns:
+        None when the analysis has not completed, or has no start mark (already taken, or coaching written again
+        with :func:`rerun_coaching`, which is not a whole analysis).
+    """
+    if analysis.status is not AnalysisStatus.COMPLETED or analysis.finished_at is None:
+        return None
+    key = object_key(analysis.id, STARTED_OBJECT)
+    try:
+        started_at = datetime.fromisoformat(_get_json(ports.store, key)["started_at"])
+    except NotFoundError:
+        return None
+    ports.store.delete(key)
+    return max((analysis.finished_at - started_at).total_seconds(), 0.0)
 
 
 def rerun_coaching(ports: ProcessingPorts, analysis_id: str, *, owner_id: str) -> Stage:

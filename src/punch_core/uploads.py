@@ -4,9 +4,10 @@ An upload is untrusted from its first byte. It is declared first (name, size, ty
 byte offset, in any size the client likes, resent as often as it likes: each chunk streams into the object store
 as its own object (``uploads/{id}/parts/{offset:015d}``, never held whole in memory), and only then is its byte
 range recorded. The bytes a chunk repeats are dropped before storing, so the parts always chain end to start
-(part at 0, part at its end, ...) and completing walks them by their sizes. Completing assembles the parts into
-``videos/{id}/source.{ext}``, checks what the file really is (its first bytes, never its name or declared type),
-probes it and checks its length; a refused video leaves nothing behind and the upload says why.
+(part at 0, part at its end, ...) and completing walks them by their sizes. Completing first streams the parts
+through the malware scanner (when one is configured) before anything reads them as a video, then assembles them
+into ``videos/{id}/source.{ext}``, checks what the file really is (its first bytes, never its name or declared
+type), probes it and checks its length; a refused video leaves nothing behind and the upload says why.
 
 One id follows a round from upload to video to analysis: completing twice, even at the same time, finds the same
 records instead of making new ones. The caller queues the thumbnails stage after :func:`complete_upload`.
@@ -25,6 +26,7 @@ import attrs
 from punch_core.errors import (
     BadRequestError,
     ConflictError,
+    MalwareRejectedError,
     MediaError,
     NotFoundError,
     PayloadTooLargeError,
@@ -37,7 +39,9 @@ from punch_core.ports import (
     Clock,
     FrameSource,
     IdGenerator,
+    MalwareScanner,
     ObjectStore,
+    ScanOutcome,
     UploadRepository,
     VideoRepository,
 )
@@ -66,7 +70,11 @@ _KNOWN_NON_VIDEO: tuple[tuple[bytes, int, str], ...] = (
 
 @attrs.frozen(kw_only=True)
 class UploadPorts:
-    """Everything the upload use cases talk to."""
+    """Everything the upload use cases talk to.
+
+    ``scanner`` checks every completed upload for malware before anything reads it as a video; ``None`` (the
+    embedded default, on one's own machine) skips the scan, which the composition root says in its start-up log.
+    """
 
     uploads: UploadRepository
     videos: VideoRepository
@@ -75,6 +83,7 @@ class UploadPorts:
     source: FrameSource
     ids: IdGenerator
     clock: Clock
+    scanner: MalwareScanner | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -278,15 +287,20 @@ def complete_upload(
 ) -> tuple[Video, Analysis]:
     """Turn a fully received upload into a checked video and a new analysis (status ``created``).
 
-    The parts are assembled in order into ``videos/{id}/source.{container}`` (streamed), the container is told
-    from the first bytes, the file is probed and its length checked. A refused file is deleted with its parts
-    and the upload is marked ``rejected`` with the reason, so nothing half-written stays visible. On success
+    The parts are first streamed through the malware scanner (when there is one), before anything reads them
+    as a video; then they are assembled in order into ``videos/{id}/source.{container}`` (streamed), the
+    container is told from the first bytes, the file is probed and its length checked. A refused file (infected,
+    unscannable or not a usable video) is deleted with its parts and the upload is marked ``rejected`` with the
+    reason, so nothing half-written stays visible. On success
     the parts are deleted and the upload is marked ``complete``. Completing again returns the same records.
     The caller queues the thumbnails stage.
 
     Raises:
         NotFoundError: for a missing upload or another owner's (or a completed upload whose video was deleted).
         ConflictError: if bytes are missing (the message says where to resume) or the upload was refused.
+        MalwareRejectedError: if the scan finds malware in the file or cannot check it (the file is deleted).
+        ScannerUnavailableError: if the scanner is down or does not answer (nothing is refused; completing
+            later works).
         UnsupportedMediaError: if the file is not MP4, MOV or WebM (the message says what it is).
         MediaError: if the video is corrupt or cut short.
         ValidationError: if the video is shorter or longer than allowed (:class:`VideoLengthError`).
@@ -309,6 +323,7 @@ def complete_upload(
 
     key: str | None = None
     try:
+        _scan(ports, parts, upload.size_bytes)
         container = _sniff(ports.store, parts)
         key = video_key(upload.id, container)
         size_bytes = ports.store.put_stream(key, _assembled(ports.store, parts, upload.size_bytes))
@@ -333,7 +348,8 @@ def complete_upload(
         ports.uploads.set_status(upload.id, UploadStatus.REJECTED, error=exc.user_message)
         raise
     except BaseException:
-        # The store or the decoder failed, not the file: keep the parts so that completing again can succeed.
+        # The store, the scanner or the decoder failed, not the file: keep the parts so that completing again
+        # can succeed.
         _discard(ports.store, key)
         raise
 
@@ -414,6 +430,30 @@ def _after_missing_part(ports: UploadPorts, upload: Upload, offset: int) -> tupl
     ports.uploads.delete(upload.id)
     ports.uploads.add(attrs.evolve(again, received=((0, offset),) if offset else ()))
     raise ConflictError(f"part of your upload was lost on our side; send the rest again, starting at byte {offset}")
+
+
+def _scan(ports: UploadPorts, parts: list[tuple[str, int]], size_bytes: int) -> None:
+    """Stream the whole file through the malware scanner; raises :class:`MalwareRejectedError` unless it is clean.
+
+    The parts are read once for the scan and again for assembling: the scanner answers only at the end, and
+    nothing may read the bytes as a video before it has.
+    """
+    if ports.scanner is None:
+        return
+    verdict = ports.scanner.scan(_assembled(ports.store, parts, size_bytes))
+    if verdict.outcome is ScanOutcome.CLEAN:
+        return
+    if verdict.outcome is ScanOutcome.INFECTED:
+        message = (
+            f"this file was rejected by the malware scan ({verdict.detail}) and has been deleted; "
+            "upload the video straight from the phone or camera that recorded it"
+        )
+    else:
+        message = (
+            f"this file could not be checked by the malware scan ({verdict.detail}), so it has been deleted; "
+            "export the video again from the phone or camera that recorded it and upload that"
+        )
+    raise MalwareRejectedError(message, reason=verdict.detail)
 
 
 def _sniff(store: ObjectStore, parts: list[tuple[str, int]]) -> str:

@@ -1,6 +1,7 @@
 """The repository contracts, run against every adapter: memory, SQLite (a migrated temp file), PostgreSQL.
 
-SQL schemas are migrated once per session with ``migrate.upgrade`` (so these tests also run the migrations);
+SQL schemas are migrated once per session with ``migrate.upgrade`` (so these tests also run the migrations), and
+the SQL repositories encrypt PII as the service's do (AES-256-GCM, ``test_encryption_at_rest.py``);
 tables are emptied before each test. PostgreSQL skips when it is not reachable (fails under ``CI=true``).
 Select one adapter with ``-k memory``, ``-k sqlite`` or ``-k postgresql``.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from punch_adapters.crypto.aesgcm import AesGcmFieldCipher, DataKey, KeyRing
 from punch_adapters.memory.repositories import MemoryRepositories
 from punch_adapters.sql import migrate
 from punch_adapters.sql.engine import make_engine
@@ -26,12 +28,14 @@ from tests.contract.repository_contracts import (
 from tests.contract.sql_databases import clean_tables, postgres_schema
 from tests.support.services import POSTGRES_URL, require_service
 
+CIPHER = AesGcmFieldCipher(KeyRing((DataKey.generate("contract"),)))
+
 
 @pytest.fixture(scope="session")
 def sqlite_repositories(tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('sql') / 'punch.db'}"
     migrate.upgrade(url)
-    repositories = SqlRepositories.from_engine(make_engine(url, busy_timeout_s=60.0))
+    repositories = SqlRepositories.from_engine(make_engine(url, busy_timeout_s=60.0), cipher=CIPHER)
     yield repositories
     repositories.dispose()
 
@@ -41,7 +45,7 @@ def postgresql_repositories():
     require_service("PostgreSQL", POSTGRES_URL, 5432)
     with postgres_schema(POSTGRES_URL, "contract") as url:
         migrate.upgrade(url)
-        repositories = SqlRepositories.from_engine(make_engine(url, pool_size=10))
+        repositories = SqlRepositories.from_engine(make_engine(url, pool_size=10), cipher=CIPHER)
         yield repositories
         repositories.dispose()
 

@@ -102,6 +102,7 @@ def test_a_good_answer_becomes_llm_coaching(make_coach, server, request_, metric
     assert coaching.source is CoachingSource.LLM
     assert coaching.model == MODEL
     assert coaching.fallback_reason is None
+    assert (metrics.value("llm_coachings_total"), metrics.value("llm_fallbacks_total")) == (1, 0)
     assert coaching.strengths[0].evidence_t_s == (stamp_times[0],)
     assert coaching.improvements[0].evidence_t_s == (stamp_times[1],)
     assert coaching.to_dict()["fallback_reason"] is None
@@ -190,6 +191,8 @@ def test_429_three_times_falls_back_to_offline_coaching(make_coach, server, requ
     assert sleeps == [1.0, 2.0]  # between attempts only
     assert metrics.value("llm_requests_total", outcome="rate_limited") == 3
     assert metrics.value("llm_fallbacks_total") == 1
+    # One coaching asked for, one fallback: the retry-exhaustion alert's ratio (ops/prometheus/alerts.yml).
+    assert metrics.value("llm_coachings_total") == 1
 
 
 def test_a_slow_server_times_out_and_the_report_still_gets_coaching(make_coach, server, request_, sleeps):

@@ -14,6 +14,7 @@ from punch_core.ports import (
     IdentityProvider,
     IdGenerator,
     JobQueue,
+    MalwareScanner,
     Metrics,
     ObjectStore,
     ProgressSink,
@@ -101,4 +102,6 @@ class ApiDeps:
     """The Prometheus text for ``/metrics``."""
     report_page: Callable[[Mapping[str, Any], Sequence[tuple[float, bytes]]], str] | None = None
     """Renders a report as a self-contained HTML page (the shared page without the web app)."""
+    scanner: MalwareScanner | None = None
+    """Scans every completed upload before it is decoded; None = not scanned (the embedded default only)."""
     config: HttpConfig = attrs.field(factory=HttpConfig)

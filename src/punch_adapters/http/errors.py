@@ -17,12 +17,14 @@ from punch_core.errors import (
     BadRequestError,
     ConflictError,
     ForbiddenError,
+    MalwareRejectedError,
     MediaError,
     NotFoundError,
     PayloadTooLargeError,
     PoseQualityError,
     PunchError,
     RateLimitedError,
+    ScannerUnavailableError,
     StorageUnavailableError,
     TrackFormatError,
     UnsupportedMediaError,
@@ -43,9 +45,11 @@ STATUS_BY_ERROR: tuple[tuple[type[PunchError], int, str], ...] = (
     (ValidationError, 422, "invalid_field"),
     (TrackFormatError, 422, "invalid_track"),
     (PoseQualityError, 422, "boxer_not_visible"),
+    (MalwareRejectedError, 422, "rejected_by_malware_scan"),
     (MediaError, 422, "invalid_video"),
     (BadRequestError, 400, "bad_request"),
     (StorageUnavailableError, 503, "service_unavailable"),
+    (ScannerUnavailableError, 503, "service_unavailable"),
 )
 
 

@@ -90,10 +90,15 @@ class RequestContextMiddleware(ASGIMiddleware):
 async def headers_on_every_response(message: Message, scope: Scope) -> None:
     """``before_send`` hook: the request id and security headers also on answers no route handled (404, 405).
 
-    Those answers are made before the middleware runs; everything else already has them.
+    Those answers are made before the middleware runs; everything else already has them. They are counted in
+    ``http_requests_total`` here (route ``unmatched``), so that every answer the API gives is counted once.
     """
     if message["type"] != "http.response.start":
         return
+    if scope["type"] == ScopeType.HTTP and "request_id" not in scope.get("state", {}):
+        metrics: Metrics = scope["litestar_app"].state["deps"].metrics
+        method = scope.get("method", "GET")
+        metrics.increment("http_requests_total", method=method, route="unmatched", status=str(message["status"]))
     headers = MutableScopeHeaders.from_message(message)
     if REQUEST_ID_HEADER not in headers:
         state = scope.get("state", {})

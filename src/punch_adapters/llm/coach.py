@@ -15,7 +15,9 @@ Observability: logger ``punch.llm``, the event name as the message and structure
 (``event``, ``model``, ``attempt``, ...): ``llm.request``, ``llm.response`` (tokens, ``latency_ms``), ``llm.error``
 (``status``, ``reason``, ``will_retry``, ``delay_s``) and ``llm.fallback``. Neither the API key nor the prompt
 or answer text is ever logged. Metrics: ``llm_tokens_used{kind=prompt|completion}``,
-``llm_requests_total{outcome}``, ``llm_request_duration_seconds`` and ``llm_fallbacks_total``.
+``llm_requests_total{outcome}``, ``llm_request_duration_seconds``, ``llm_coachings_total`` (one per coaching asked
+for) and ``llm_fallbacks_total`` (those the fallback coach wrote): their ratio is what the retry-exhaustion alert
+watches.
 """
 
 from __future__ import annotations
@@ -92,6 +94,7 @@ class OpenAiCoach(Coach):
             LLM coaching (source ``llm``) whose text and evidence passed the checks of
             :func:`punch_core.coaching.answer.coaching_from_answer`, or the fallback coach's coaching.
         """
+        self._metrics.increment("llm_coachings_total")
         prompt = request.prompt()
         settings = self._settings
         failures: list[Failure] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable
 
 from punch_core.ports import Metrics
 
@@ -26,6 +27,7 @@ class MemoryMetrics(Metrics):
         self._counters: dict[_Key, float] = {}
         self._gauges: dict[_Key, float] = {}
         self._observations: dict[_Key, list[float]] = {}
+        self._gauge_functions: dict[str, Callable[[], float]] = {}
 
     def increment(self, name: str, amount: float = 1.0, **labels: str) -> None:
         """Add ``amount`` (>= 0) to a counter.
@@ -50,9 +52,18 @@ class MemoryMetrics(Metrics):
         with self._lock:
             self._gauges[_key(name, labels)] = value
 
+    def set_gauge_function(self, name: str, read: Callable[[], float]) -> None:
+        """Make an unlabelled gauge read ``read()`` whenever it is asked for (as a Prometheus scrape does)."""
+        with self._lock:
+            self._gauge_functions[name] = read
+
     def value(self, name: str, **labels: str) -> float:
         """The counter or gauge with exactly these labels; 0.0 when nothing was recorded."""
         key = _key(name, labels)
+        with self._lock:
+            read = None if labels else self._gauge_functions.get(name)
+        if read is not None:
+            return float(read())
         with self._lock:
             if key in self._counters:
                 return self._counters[key]

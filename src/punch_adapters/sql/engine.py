@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, QueuePool, create_engine, event
 from sqlalchemy.engine import Connection, make_url
 
 #: Execution option that marks a transaction which writes. On SQLite such a transaction starts with
@@ -57,6 +57,26 @@ def make_engine(
     if backend == "postgresql":
         return create_engine(parsed, echo=echo, pool_pre_ping=True, **pool)
     raise ValueError(f"unsupported database {backend!r} in {url!r}: use sqlite:/// or postgresql+psycopg://")
+
+
+def pool_capacity(engine: Engine) -> int | None:
+    """How many connections the engine's pool hands out at once (``pool_size + max_overflow``).
+
+    None when the pool has no such limit: ``NullPool`` or ``StaticPool`` (which tests and tools may use), or a
+    ``QueuePool`` with unlimited overflow. The ``db_pool_connections_*`` gauges and their alert exist only for a
+    bounded pool, where running out makes requests wait ``pool_timeout_s`` and then fail with 503.
+    """
+    pool = engine.pool
+    if not isinstance(pool, QueuePool):
+        return None
+    max_overflow = pool._max_overflow  # QueuePool keeps its overflow limit only in this attribute
+    return None if max_overflow < 0 else pool.size() + max_overflow
+
+
+def pool_in_use(engine: Engine) -> int:
+    """Connections checked out of the engine's pool now (0 for a pool that does not count them)."""
+    pool = engine.pool  # read each time: ``engine.dispose()`` replaces the pool
+    return pool.checkedout() if isinstance(pool, QueuePool) else 0
 
 
 def _configure_sqlite(engine: Engine, *, busy_timeout_ms: int) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy import CursorResult, Engine, delete, func, insert, select, updat
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.dml import Delete, Update
 
+from punch_adapters.sql.encryption import seal, unseal
 from punch_adapters.sql.engine import WRITE_TRANSACTION, make_engine
 from punch_adapters.sql.errors import translated
 from punch_adapters.sql.models import (
@@ -35,6 +36,7 @@ from punch_adapters.sql.models import (
 from punch_core.errors import NotFoundError
 from punch_core.ports import (
     AnalysisRepository,
+    FieldCipher,
     RefreshTokenRepository,
     ReportRepository,
     ShareLinkRepository,
@@ -92,12 +94,20 @@ def _require_analysis(session: Session, analysis_id: str) -> None:
 
 
 class SqlUserRepository(_SqlRepository, UserRepository):
-    """Users and their sign-in identities in SQL."""
+    """Users and their sign-in identities in SQL; email and name encrypted by ``cipher`` (``sql/encryption.py``).
+
+    Without a cipher (tools and tests only: the composition root always gives one) values are stored as they are.
+    Reading a value the cipher cannot decrypt raises the cipher's error rather than returning ciphertext.
+    """
+
+    def __init__(self, engine: Engine, cipher: FieldCipher | None = None) -> None:
+        super().__init__(engine)
+        self._cipher = cipher
 
     def add(self, user: User, identity: Identity) -> None:
         """Store a new user with their first identity. Raises ``ConflictError`` if the id or identity exists."""
         with self._writing(conflict="a user with this id, or this sign-in identity, already exists") as session:
-            session.add(UserRow(id=user.id, email=user.email, name=user.name, created_at=user.created_at))
+            session.add(UserRow(id=user.id, created_at=user.created_at, **self._sealed(user)))
             session.flush()  # the user row first: the identity references it
             session.add(IdentityRow(provider=identity.provider, subject=identity.subject, user_id=user.id))
 
@@ -107,7 +117,7 @@ class SqlUserRepository(_SqlRepository, UserRepository):
             row = session.get(UserRow, user_id)
             if row is None:
                 raise NotFoundError(f"no user with id {user_id!r}")
-            return _user(row)
+            return self._user(row)
 
     def find_by_identity(self, provider: str, subject: str) -> User | None:
         """The user signed in with this provider and subject, if any."""
@@ -118,11 +128,11 @@ class SqlUserRepository(_SqlRepository, UserRepository):
         )
         with self._reading() as session:
             row = session.scalars(query).one_or_none()
-            return None if row is None else _user(row)
+            return None if row is None else self._user(row)
 
     def update(self, user: User) -> None:
         """Replace a user's fields (email, name). Raises ``NotFoundError``."""
-        statement = update(UserRow).where(UserRow.id == user.id).values(email=user.email, name=user.name)
+        statement = update(UserRow).where(UserRow.id == user.id).values(**self._sealed(user))
         with self._writing() as session:
             if _rowcount(session, statement) == 0:
                 raise NotFoundError(f"no user with id {user.id!r}")
@@ -131,6 +141,20 @@ class SqlUserRepository(_SqlRepository, UserRepository):
         """Remove a user with their identities and refresh tokens (by cascade); missing is not an error."""
         with self._writing() as session:
             _rowcount(session, delete(UserRow).where(UserRow.id == user_id))
+
+    def _sealed(self, user: User) -> dict[str, str | None]:
+        return {
+            "email": seal(self._cipher, user.email, table="users", column="email", row_key=user.id),
+            "name": seal(self._cipher, user.name, table="users", column="name", row_key=user.id),
+        }
+
+    def _user(self, row: UserRow) -> User:
+        return User(
+            id=row.id,
+            email=unseal(self._cipher, row.email, table="users", column="email", row_key=row.id),
+            name=unseal(self._cipher, row.name, table="users", column="name", row_key=row.id),
+            created_at=row.created_at,
+        )
 
 
 class SqlRefreshTokenRepository(_SqlRepository, RefreshTokenRepository):
@@ -476,11 +500,14 @@ class SqlRepositories:
     share_links: SqlShareLinkRepository
 
     @classmethod
-    def from_engine(cls, engine: Engine) -> SqlRepositories:
-        """A bundle over an engine (from ``make_engine``; its schema migrated with ``migrate.upgrade``)."""
+    def from_engine(cls, engine: Engine, *, cipher: FieldCipher | None = None) -> SqlRepositories:
+        """A bundle over an engine (from ``make_engine``; its schema migrated with ``migrate.upgrade``).
+
+        ``cipher`` encrypts PII at rest (users' email and name); without one they are stored in plain text.
+        """
         return cls(
             engine=engine,
-            users=SqlUserRepository(engine),
+            users=SqlUserRepository(engine, cipher),
             refresh_tokens=SqlRefreshTokenRepository(engine),
             uploads=SqlUploadRepository(engine),
             videos=SqlVideoRepository(engine),
@@ -491,17 +518,19 @@ class SqlRepositories:
         )
 
     @classmethod
-    def from_url(cls, url: str, **engine_options: Any) -> SqlRepositories:  # noqa: ANN401 - make_engine's options
-        """A bundle over a new engine for ``url`` (``engine_options`` go to ``make_engine``)."""
-        return cls.from_engine(make_engine(url, **engine_options))
+    def from_url(
+        cls,
+        url: str,
+        *,
+        cipher: FieldCipher | None = None,
+        **engine_options: Any,  # noqa: ANN401 - make_engine's options
+    ) -> SqlRepositories:
+        """A bundle over a new engine for ``url`` (``engine_options`` go to ``make_engine``; ``cipher`` as above)."""
+        return cls.from_engine(make_engine(url, **engine_options), cipher=cipher)
 
     def dispose(self) -> None:
         """Close the engine's pooled connections."""
         self.engine.dispose()
-
-
-def _user(row: UserRow) -> User:
-    return User(id=row.id, email=row.email, name=row.name, created_at=row.created_at)
 
 
 def _refresh_token(row: RefreshTokenRow) -> RefreshToken:

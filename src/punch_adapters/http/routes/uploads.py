@@ -25,7 +25,17 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from punch_adapters.http.deps import ApiDeps
 from punch_adapters.http.ratelimit import check_rate
-from punch_core.errors import BadRequestError, ConflictError, PayloadTooLargeError, RateLimitedError
+from punch_core.errors import (
+    AuthError,
+    BadRequestError,
+    ConflictError,
+    ForbiddenError,
+    MediaError,
+    NotFoundError,
+    PayloadTooLargeError,
+    RateLimitedError,
+    ValidationError,
+)
 from punch_core.records import AnalysisStatus, Stage, Upload
 from punch_core.uploads import (
     UploadLimits,
@@ -73,6 +83,7 @@ def _ports(deps: ApiDeps) -> UploadPorts:
         source=deps.processing.source,
         ids=deps.ids,
         clock=deps.clock,
+        scanner=deps.scanner,
     )
 
 
@@ -170,13 +181,23 @@ async def finish_upload(
 ) -> dict[str, Any]:
     """Check the uploaded video (type, integrity, 1-3 minutes) and create its analysis; queues the thumbnails.
 
-    Completing again returns the same video and analysis.
+    Completing again returns the same video and analysis. Each completion counts in ``uploads_total`` by
+    outcome (:func:`completion_outcome`).
     """
-    video, analysis = await asyncio.to_thread(complete_upload, _ports(deps), upload_id, user_id, limits=_limits(deps))
-    # Queued on every completion until the thumbnails exist: if queuing failed once, completing again retries it,
-    # and the queue ignores a stage that is already waiting or running.
-    if analysis.status is AnalysisStatus.CREATED and Stage.THUMBNAILS not in analysis.done_stages:
-        await deps.queue.enqueue(Stage.THUMBNAILS, analysis.id)
+    try:
+        video, analysis = await asyncio.to_thread(
+            complete_upload, _ports(deps), upload_id, user_id, limits=_limits(deps)
+        )
+        # Queued on every completion until the thumbnails exist: if queuing failed once, completing again retries
+        # it, and the queue ignores a stage that is already waiting or running.
+        if analysis.status is AnalysisStatus.CREATED and Stage.THUMBNAILS not in analysis.done_stages:
+            await deps.queue.enqueue(Stage.THUMBNAILS, analysis.id)
+    except Exception as exc:
+        outcome = completion_outcome(exc)
+        if outcome is not None:
+            deps.metrics.increment("uploads_total", outcome=outcome)
+        raise
+    deps.metrics.increment("uploads_total", outcome="completed")
     return {
         "video_id": video.id,
         "analysis_id": analysis.id,
@@ -185,6 +206,22 @@ async def finish_upload(
         "width": video.width,
         "height": video.height,
     }
+
+
+def completion_outcome(exc: Exception) -> str | None:
+    """The ``uploads_total`` outcome of a completion that raised ``exc``; None when it is not an outcome.
+
+    ``rejected``: the file itself was refused (not a video, corrupt, too short or long, infected); the upload is
+    marked rejected and the boxer is told why. ``failed``: our side failed (storage, scanner or queue down, a
+    bug); the parts are kept and completing again can succeed. A completion asked for too early (bytes missing),
+    of someone else's upload or of one already refused is neither: the upload has not ended, or ended before.
+    Uploads abandoned mid-way never complete and are not counted.
+    """
+    if isinstance(exc, MediaError | ValidationError):
+        return "rejected"
+    if isinstance(exc, NotFoundError | ConflictError | AuthError | ForbiddenError | RateLimitedError):
+        return None
+    return "failed"
 
 
 def _pulled(body: AsyncGenerator[bytes, None], loop: asyncio.AbstractEventLoop) -> Iterator[bytes]:
