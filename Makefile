@@ -77,10 +77,9 @@ e2e: $(STAMP) $(FRONTEND_STAMP) chromium
 
 test: lint typecheck imports unit frontend-test check-api e2e
 
+# Every benchmark (detection, pipeline, accuracy, load), one after the other; writes docs/benchmarks.md.
 bench: $(STAMP)
-	$(BIN)/python bench/detect.py
-	$(BIN)/python bench/pipeline.py
-	$(BIN)/python bench/accuracy.py
+	$(BIN)/python bench/run_all.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -4,9 +4,10 @@ Starts, with configuration only through environment variables (as in production)
   - an S3 server on 127.0.0.1:9000 (moto's server; any S3-compatible server works the same way),
   - 2 ARQ workers (`punch worker`),
   - the API with 2 processes (`punch serve --workers 2`) on http://127.0.0.1:8000,
-against PostgreSQL (database `punch_local`, created if missing) and Redis (db 1) on 127.0.0.1.
+against PostgreSQL (database `punch_local`, or PUNCH_LOCAL_DATABASE; created if missing) and Redis (db 1) on
+127.0.0.1.
 The local login stays on (PUNCH_ENV is not "production") so that load tests can sign in without a provider.
-Ctrl-C stops everything. Options: --api-workers N --workers N --port P.
+Ctrl-C stops everything. Options: --api-workers N --workers N --port P --proxy-headers.
 """
 
 from __future__ import annotations
@@ -67,32 +68,42 @@ def ensure_bucket(endpoint: str) -> None:
         s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
 
 
+def topology_env(port: int) -> dict[str, str]:
+    """The environment every process of the topology gets (creates the database if missing)."""
+    return {
+        **os.environ,
+        "PUNCH_DATA_DIR": str(ROOT / ".local-prod"),
+        "PUNCH_DATABASE_URL": ensure_database(os.environ.get("PUNCH_LOCAL_DATABASE", "punch_local")),
+        "PUNCH_REDIS_URL": REDIS,
+        "PUNCH_QUEUE_NAME": "punch:local",
+        "PUNCH_STORAGE_URL": f"s3://{BUCKET}/objects",
+        "PUNCH_S3_ENDPOINT_URL": f"http://127.0.0.1:{S3_PORT}",
+        "PUNCH_S3_REGION": "eu-west-1",
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "PUNCH_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "PUNCH_JWT_KEYS": os.environ.get("PUNCH_JWT_KEYS", "local-prod-key-" + "k" * 40),
+        "PUNCH_POSE_WORKERS": "1",  # one pose process per worker: the workers share the cores
+    }
+
+
 def main() -> int:
     """Start the topology and wait for Ctrl-C."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--api-workers", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument(
+        "--proxy-headers",
+        action="store_true",
+        help="believe X-Forwarded-For from 127.0.0.1, as behind a reverse proxy (load tests use it)",
+    )
     args = parser.parse_args()
     # Stopped by a supervisor (SIGTERM) as by Ctrl-C: the finally block below stops every child.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
     endpoint = f"http://127.0.0.1:{S3_PORT}"
-    env = {
-        **os.environ,
-        "PUNCH_DATA_DIR": str(ROOT / ".local-prod"),
-        "PUNCH_DATABASE_URL": ensure_database("punch_local"),
-        "PUNCH_REDIS_URL": REDIS,
-        "PUNCH_QUEUE_NAME": "punch:local",
-        "PUNCH_STORAGE_URL": f"s3://{BUCKET}/objects",
-        "PUNCH_S3_ENDPOINT_URL": endpoint,
-        "PUNCH_S3_REGION": "eu-west-1",
-        "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",
-        "PUNCH_PUBLIC_URL": f"http://127.0.0.1:{args.port}",
-        "PUNCH_JWT_KEYS": os.environ.get("PUNCH_JWT_KEYS", "local-prod-key-" + "k" * 40),
-        "PUNCH_POSE_WORKERS": "1",  # one pose process per worker: the workers share the cores
-    }
+    env = topology_env(args.port)
     procs: list[subprocess.Popen[bytes]] = []
 
     def start(*command: str) -> None:
@@ -105,7 +116,8 @@ def main() -> int:
         subprocess.run([str(BIN / "punch"), "db", "upgrade"], env=env, check=True)  # noqa: S603
         for _ in range(args.workers):
             start(str(BIN / "punch"), "worker")
-        start(str(BIN / "punch"), "serve", "--port", str(args.port), "--workers", str(args.api_workers))
+        serve = [str(BIN / "punch"), "serve", "--port", str(args.port), "--workers", str(args.api_workers)]
+        start(*serve, *(["--proxy-headers"] if args.proxy_headers else []))
         wait_for(f"http://127.0.0.1:{args.port}/healthz")
         sys.stderr.write(
             f"\nproduction topology up: API http://127.0.0.1:{args.port} ({args.api_workers} processes), "

@@ -6,32 +6,14 @@ except the few public routes. A route missing from the table fails the test, so 
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime
-
-import numpy as np
 import pytest
 from litestar.exceptions import WebSocketDisconnect
 from litestar.testing import TestClient
 
 from punch_adapters.http.app import create_app
 from punch_adapters.http.deps import HttpConfig
-from punch_core.formats import track_to_npz_bytes
-from punch_core.processing import object_key
-from punch_core.records import Analysis, AnalysisStatus, ShareLink, Stage, Upload, Video
-from punch_core.track import PoseTrack
-from tests.support.api import access_cookie, add_user, make_deps
-
-NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
-REPORT = {
-    "schema_version": "1.0",
-    "video": {"duration_s": 120.0},
-    "quality": {"warnings": []},
-    "body": {"height_cm": 175, "weight_kg": 70, "stance": "orthodox", "experience": "intermediate"},
-    "stamps": [],
-    "metrics": {"strikes_total": 0, "strikes_per_minute": 0.0, "guard_discipline": 0.9},
-    "coaching": {"summary": "Keep the guard up.", "language": "en", "source": "offline"},
-}
+from tests.support.api import access_cookie, make_deps
+from tests.support.world import seed
 
 # (method, path template, JSON body, owner's expected status, public?)
 MATRIX: list[tuple[str, str, object, int, bool]] = [
@@ -75,74 +57,6 @@ def _template(path: str) -> str:
     for short, long in PATH_PARAMS.items():
         path = path.replace(short, long)
     return path
-
-
-def seed(repos, deps):
-    add_user(repos, "owner")
-    add_user(repos, "other")
-    repos.videos.add(
-        Video(
-            id="v1",
-            owner_id="owner",
-            object_key="videos/v1/source.mp4",
-            filename="round.mp4",
-            container="mp4",
-            duration_s=120.0,
-            fps=30.0,
-            width=640,
-            height=360,
-            size_bytes=10,
-            created_at=NOW,
-        )
-    )
-    deps.store.put("videos/v1/source.mp4", b"video")
-    repos.analyses.add(
-        Analysis(
-            id="a1",
-            owner_id="owner",
-            video_id="v1",
-            created_at=NOW,
-            updated_at=NOW,
-            status=AnalysisStatus.COMPLETED,
-            done_stages=tuple(Stage),
-            progress=100.0,
-            specs={"height_cm": 175, "weight_kg": 70, "stance": "orthodox", "experience": "intermediate"},
-        )
-    )
-    deps.store.put(
-        object_key("a1", "thumbnails.json"),
-        json.dumps(
-            {
-                "video": {},
-                "thumbnails": [
-                    {
-                        "index": 0,
-                        "t_s": 0.5,
-                        "key": object_key("a1", "thumbnails/00.jpg"),
-                        "width": 640,
-                        "height": 360,
-                        "boxes": [{"x": 1, "y": 2, "w": 3, "h": 4}],
-                    }
-                ],
-            }
-        ).encode(),
-    )
-    deps.store.put(object_key("a1", "thumbnails/00.jpg"), b"\xff\xd8jpeg")
-    track = PoseTrack(t_s=np.array([0.0, 0.1]), landmarks=np.full((2, 33, 4), 0.5, np.float32), width=640, height=360)
-    deps.store.put(object_key("a1", "pose_track.npz"), track_to_npz_bytes(track))
-    repos.reports.save("a1", "owner", REPORT, created_at=NOW)
-    repos.share_links.add(ShareLink(hash="Abc12345", analysis_id="a1", owner_id="owner", created_at=NOW))
-    repos.uploads.add(
-        Upload(
-            id="u1",
-            owner_id="owner",
-            filename="round.mp4",
-            size_bytes=1_000_000,
-            content_type="video/mp4",
-            object_key="uploads/u1",
-            created_at=NOW,
-        )
-    )
 
 
 @pytest.fixture

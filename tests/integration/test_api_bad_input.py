@@ -7,8 +7,8 @@ from litestar.testing import TestClient
 
 from punch_adapters.http.app import create_app
 from punch_adapters.http.deps import HttpConfig
-from tests.integration.test_api_access_matrix import seed
 from tests.support.api import access_cookie, make_deps
+from tests.support.world import seed
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import numpy as np
@@ -86,12 +87,19 @@ def test_video_answers_range_requests_for_seeking(client):
 
 
 def test_pose_track_for_the_skeleton(client):
-    pose = client.get("/api/v1/analyses/a1/pose").json()
+    answer = client.get("/api/v1/analyses/a1/pose")
+    assert answer.headers["content-type"] == "application/json"
+    assert answer.headers["cache-control"] == "private, max-age=3600"
+    pose = answer.json()
     assert pose["t_s"] == [0.0, 0.5, 1.0]
     assert pose["landmarks"][1] is None
     assert pose["landmarks"][0][0] == [0.25, 0.25, 0.25]
     assert len(pose["landmarks"][2]) == 33
     assert client.get("/api/v1/shared/Zz123456/pose").json() == pose
+    # Encoded once, then served from the stored document: the stored bytes are what the next view gets.
+    stored = client.app.state["deps"].store.get("analyses/a1/pose_view.json")
+    assert json.loads(stored) == pose
+    assert client.get("/api/v1/analyses/a1/pose").content == stored
 
 
 def test_parse_range_edges():

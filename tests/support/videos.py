@@ -10,7 +10,13 @@ import numpy as np
 
 
 def concat_clips(
-    clips: Sequence[Path], out: Path, *, seconds: float, fps: int = 15, size: tuple[int, int] = (360, 640)
+    clips: Sequence[Path],
+    out: Path,
+    *,
+    seconds: float,
+    fps: int = 15,
+    size: tuple[int, int] = (360, 640),
+    crf: int = 26,
 ) -> Path:
     """Concatenate clips (resampled to ``fps``, scaled to ``size`` = width, height) until ``seconds`` long; H.264."""
     import av  # noqa: PLC0415
@@ -21,7 +27,7 @@ def concat_clips(
     with av.open(str(out), "w") as box:
         stream = box.add_stream("libx264", rate=Fraction(fps, 1))
         stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
-        stream.options = {"preset": "veryfast", "crf": "26"}
+        stream.options = {"preset": "veryfast", "crf": str(crf)}
         while written < target:
             for clip in clips:
                 cap = cv2.VideoCapture(str(clip))

@@ -13,7 +13,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from arq.connections import ArqRedis, RedisSettings, create_pool
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from punch_core.errors import StorageUnavailableError
 from punch_core.ports import JobQueue
@@ -36,9 +40,21 @@ def job_id(stage: Stage, analysis_id: str) -> str:
     return f"{analysis_id}:{stage.value}"
 
 
+REDIS_COMMAND_RETRIES = 3
+"""Tries again of a command whose connection failed (0.2 s, 0.4 s, 0.8 s apart), each on a new connection."""
+
+
 def redis_settings(url: str) -> RedisSettings:
-    """ARQ's connection settings from a ``redis://host:port/db`` URL."""
-    return RedisSettings.from_dsn(url)
+    """ARQ's connection settings from a ``redis://host:port/db`` URL.
+
+    A command whose connection fails is tried again on a fresh one: after Redis restarts, every pooled
+    connection is dead, and without this the first command on each would fail (a 503 for a caller, a lost
+    status write for a worker) although Redis is back. An outage longer than the retries still raises.
+    """
+    settings = RedisSettings.from_dsn(url)
+    settings.retry = Retry(ExponentialBackoff(cap=1.0, base=0.1), REDIS_COMMAND_RETRIES)
+    settings.retry_on_error = [RedisConnectionError, RedisTimeoutError]
+    return settings
 
 
 class ArqJobQueue(JobQueue):
