@@ -112,6 +112,14 @@ class ObjectStore(Protocol):
         """Write (replace) an object from chunks with bounded memory; returns the byte count."""
         ...
 
+    def concat(self, key: str, sources: Sequence[str]) -> int:
+        """Write (replace) ``key`` with the ``sources`` objects one after another, all or nothing; returns its size.
+
+        Stores that can copy on their own side do (S3: a multipart upload of part copies), so no byte travels
+        through this process; others stream. The sources stay. Raises ``NotFoundError`` for a missing source.
+        """
+        ...
+
     def get(self, key: str) -> bytes:
         """Read a whole object. Raises ``NotFoundError``."""
         ...

@@ -326,7 +326,7 @@ def complete_upload(
         _scan(ports, parts, upload.size_bytes)
         container = _sniff(ports.store, parts)
         key = video_key(upload.id, container)
-        size_bytes = ports.store.put_stream(key, _assembled(ports.store, parts, upload.size_bytes))
+        size_bytes = _assemble(ports.store, key, parts, upload.size_bytes)
         with ports.store.local_path(key) as path:
             info = ports.source.probe(path)
         if not limits.min_duration_s <= info.duration_s <= limits.max_duration_s:
@@ -483,6 +483,17 @@ def _describe(head: bytes) -> str | None:
         if head[at : at + len(magic)] == magic:
             return what
     return None
+
+
+def _assemble(store: ObjectStore, key: str, parts: list[tuple[str, int]], size_bytes: int) -> int:
+    """Write the video from its parts; returns its size.
+
+    The parts chain exactly to the declared size (the usual case): the store joins them, on its own side where
+    it can (S3 copies them without a byte passing through here). Otherwise they are streamed, cut at the size.
+    """
+    if sum(size for _, size in parts) == size_bytes:
+        return store.concat(key, [part for part, _ in parts])
+    return store.put_stream(key, _assembled(store, parts, size_bytes))
 
 
 def _assembled(store: ObjectStore, parts: list[tuple[str, int]], size_bytes: int) -> Iterator[bytes]:

@@ -106,6 +106,32 @@ class ObjectStoreContract:
         assert store.size("videos/abc123/source.mp4") == 18
         assert store.exists("videos/abc123/source.mp4")
 
+    def test_concat_joins_the_sources_in_order_and_keeps_them(self, store: ObjectStore) -> None:
+        pieces = [os.urandom(6 * 2**20), os.urandom(5 * 2**20), b"the end"]  # S3-sized parts, a short last one
+        for i, piece in enumerate(pieces):
+            store.put(f"uploads/u/parts/{i}", piece)
+        store.put("videos/u/source.mp4", b"an older video")
+
+        size = store.concat("videos/u/source.mp4", [f"uploads/u/parts/{i}" for i in range(3)])
+
+        assert size == sum(len(p) for p in pieces)
+        assert store.get("videos/u/source.mp4") == b"".join(pieces)
+        assert [store.get(f"uploads/u/parts/{i}") for i in range(3)] == pieces
+
+    def test_concat_of_small_sources(self, store: ObjectStore) -> None:
+        store.put("p/1", b"ab")
+        store.put("p/2", b"cd")
+
+        assert store.concat("joined", ["p/1", "p/2", "p/1"]) == 6
+        assert store.get("joined") == b"abcdab"
+
+    def test_concat_with_a_missing_source_writes_nothing(self, store: ObjectStore) -> None:
+        store.put("p/1", b"ab")
+
+        with pytest.raises(NotFoundError):
+            store.concat("joined", ["p/1", "p/missing"])
+        assert not store.exists("joined")
+
     def test_read_range_returns_the_bytes_asked_for_and_fewer_past_the_end(self, store: ObjectStore) -> None:
         data = bytes(range(256)) * 40
         store.put("videos/r/source.mp4", data)
@@ -429,6 +455,48 @@ class TestS3ObjectStore(ObjectStoreContract):
         small = s3.head_object(Bucket=s3_server.bucket, Key=f"{prefix}/videos/small/source.mp4")
         assert re.search(r'-3"?$', big["ETag"]), big["ETag"]  # 12 MiB in 5 MiB parts
         assert "-" not in small["ETag"]  # one PUT
+
+    def test_concat_of_s3_sized_parts_copies_on_the_server(
+        self, store: FsspecObjectStore, s3_server: S3TestServer, prefix: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        pieces = [os.urandom(5 * 2**20), os.urandom(5 * 2**20), b"last"]
+        for i, piece in enumerate(pieces):
+            store.put(f"parts/{i}", piece)
+
+        def no_download(*_args: object, **_kwargs: object) -> None:
+            raise AssertionError("the parts must not pass through this process")
+
+        monkeypatch.setattr(store, "_open_chunks", no_download)
+        store.concat("videos/v/source.mp4", ["parts/0", "parts/1", "parts/2"])
+        monkeypatch.undo()
+
+        head = s3_server.client().head_object(Bucket=s3_server.bucket, Key=f"{prefix}/videos/v/source.mp4")
+        assert re.search(r'-3"?$', head["ETag"]), head["ETag"]  # one multipart upload of three part copies
+        assert store.get("videos/v/source.mp4") == b"".join(pieces)
+
+    def test_a_failed_server_copy_leaves_nothing_behind(
+        self, store: FsspecObjectStore, s3_server: S3TestServer, prefix: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        for i in range(3):
+            store.put(f"parts/{i}", os.urandom(5 * 2**20))
+        real_call = store.fs.call_s3
+        copies: list[int] = []
+
+        def copy_fails_the_second_time(method: str, *args: object, **kwargs: object) -> object:
+            if method == "upload_part_copy":
+                copies.append(1)
+                if len(copies) == 2:
+                    raise OSError("connection reset while copying")
+            return real_call(method, *args, **kwargs)
+
+        monkeypatch.setattr(store.fs, "call_s3", copy_fails_the_second_time)
+        with pytest.raises(StorageUnavailableError):
+            store.concat("videos/v/source.mp4", ["parts/0", "parts/1", "parts/2"])
+        monkeypatch.undo()
+
+        uploads = s3_server.client().list_multipart_uploads(Bucket=s3_server.bucket, Prefix=prefix)
+        assert uploads.get("Uploads", []) == []
+        assert not store.exists("videos/v/source.mp4")
 
     def test_a_failed_upload_leaves_no_multipart_upload_behind(
         self, store: FsspecObjectStore, s3_server: S3TestServer, prefix: str

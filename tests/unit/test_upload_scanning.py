@@ -6,7 +6,7 @@ it is given and what the store had been asked before it answered.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 import attrs
 import pytest
@@ -38,6 +38,10 @@ class RecordingStore:
     def put_stream(self, key: str, chunks: Iterable[bytes]) -> int:
         self.events.append(f"write {key}")
         return self.inner.put_stream(key, chunks)
+
+    def concat(self, key: str, sources: Sequence[str]) -> int:
+        self.events.append(f"write {key}")
+        return self.inner.concat(key, sources)
 
 
 @attrs.define

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -396,6 +396,11 @@ class FailingVideoWrites:
                 pass
             raise StorageUnavailableError("the video store is down; try again in a few minutes")
         return self.inner.put_stream(key, chunks)
+
+    def concat(self, key: str, sources: Sequence[str]) -> int:
+        if self.failing and key.startswith("videos/"):
+            raise StorageUnavailableError("the video store is down; try again in a few minutes")
+        return self.inner.concat(key, sources)
 
 
 def test_a_store_outage_refuses_nothing_and_completing_later_works() -> None:

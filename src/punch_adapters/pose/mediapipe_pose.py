@@ -12,6 +12,7 @@ import itertools
 import multiprocessing as mp
 import os
 import queue
+import threading
 from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
@@ -187,6 +188,13 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
+_UNCLOSED: set[Any] = set()
+"""Image landmarkers not closed yet. MediaPipe's ``PoseLandmarker.__del__`` closes through its call thread and
+can hang when the garbage collector runs it at an arbitrary point (seen: a test process stuck for good in a
+collection). Held here, a landmarker whose estimator was dropped without ``close`` is never collected before the
+interpreter exits; ``close`` releases it."""
+
+
 class MediaPipePoseEstimator(PoseEstimator):
     """PoseLandmarker over the packaged model: ``people`` on one frame, ``people_track`` over a video.
 
@@ -197,12 +205,19 @@ class MediaPipePoseEstimator(PoseEstimator):
     def __init__(self, *, workers: int | None = None) -> None:
         self._workers = workers or available_cores()
         self._image_landmarker: Any = None
+        # One frame at a time on the landmarker, and never a frame while it closes (a stage thread may still be
+        # finishing its frame when the process shuts down).
+        self._lock = threading.Lock()
+        self._closed = False
 
     def close(self) -> None:
-        """Release the single-image landmarker (MediaPipe prints a traceback at exit otherwise)."""
-        if self._image_landmarker is not None:
-            self._image_landmarker.close()
-            self._image_landmarker = None
+        """Release the single-image landmarker; afterwards ``people`` refuses (idempotent)."""
+        with self._lock:
+            self._closed = True
+            landmarker, self._image_landmarker = self._image_landmarker, None
+        if landmarker is not None:
+            landmarker.close()
+            _UNCLOSED.discard(landmarker)
 
     def __enter__(self) -> MediaPipePoseEstimator:
         return self
@@ -211,12 +226,20 @@ class MediaPipePoseEstimator(PoseEstimator):
         self.close()
 
     def people(self, frame: Frame) -> list[PersonBox]:
-        """Every person on one frame, largest first, in the frame's pixels."""
-        if self._image_landmarker is None:
-            self._image_landmarker = _landmarker(video=False, num_poses=PEOPLE_ON_THUMBNAIL)
+        """Every person on one frame, largest first, in the frame's pixels.
+
+        Raises:
+            RuntimeError: after ``close`` (the process is stopping; the stage is retried elsewhere or later).
+        """
         h, w = frame.rgb.shape[:2]
         small = _shrink(frame.rgb)
-        result = self._image_landmarker.detect(_mp_image(small))
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the pose estimator is closed: this process is stopping")
+            if self._image_landmarker is None:
+                self._image_landmarker = _landmarker(video=False, num_poses=PEOPLE_ON_THUMBNAIL)
+                _UNCLOSED.add(self._image_landmarker)
+            result = self._image_landmarker.detect(_mp_image(small))
         boxes = [person_box(_to_array(pose), w, h) for pose in result.pose_landmarks]
         kept: list[PersonBox] = []
         for box in sorted(boxes, key=lambda b: -b.score):

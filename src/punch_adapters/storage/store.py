@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
 from typing import IO
 
@@ -22,6 +22,8 @@ from punch_core.ports import ObjectStore
 logger = logging.getLogger(__name__)
 
 _COPY_CHUNK_BYTES = 1 << 20
+_S3_MIN_PART_BYTES = 5 * 1024 * 1024  # S3's smallest part, except the last
+_S3_MAX_PARTS = 10_000  # S3's most parts in one upload
 
 
 class FsspecObjectStore(ObjectStore):
@@ -115,6 +117,79 @@ class FsspecObjectStore(ObjectStore):
             self._abort(writer, key)
             raise
         return written
+
+    def concat(self, key: str, sources: Sequence[str]) -> int:
+        """Write (replace) ``key`` with the ``sources`` objects one after another, all or nothing.
+
+        On S3, when every source but the last holds at least 5 MiB (S3's smallest part), the object is made by
+        a multipart upload of server-side part copies: no byte of it passes through this process, which turns
+        completing a large upload from a download and an upload into a few requests. It is aborted on failure.
+        Elsewhere (or with smaller sources) the sources are streamed into ``put_stream``.
+
+        Returns:
+            The number of bytes of the new object.
+
+        Raises:
+            ValidationError: A key is not allowed.
+            NotFoundError: A source is missing.
+            StorageUnavailableError: The store cannot be reached or refuses.
+        """
+        path = self._path(key)
+        sizes = [self._file_size(self._path(source), source) for source in sources]
+        if self._copies_on_server(sizes):
+            return self._concat_on_server(key, path, [self._path(source) for source in sources], sum(sizes))
+        return self.put_stream(key, self._chained(sources))
+
+    def _copies_on_server(self, sizes: Sequence[int]) -> bool:
+        return (
+            hasattr(self._fs, "call_s3")
+            and 1 <= len(sizes) <= _S3_MAX_PARTS
+            and all(size >= _S3_MIN_PART_BYTES for size in sizes[:-1])
+            and sizes[-1] > 0
+        )
+
+    def _concat_on_server(self, key: str, path: str, source_paths: Sequence[str], total: int) -> int:
+        call = self._fs.call_s3
+        bucket, object_key = path.split("/", 1)
+        with self._translated(key, "writing"):
+            upload_id = call("create_multipart_upload", Bucket=bucket, Key=object_key)["UploadId"]
+        try:
+            parts = []
+            for number, source_path in enumerate(source_paths, start=1):
+                with self._translated(key, "writing"):
+                    answer = call(
+                        "upload_part_copy",
+                        Bucket=bucket,
+                        Key=object_key,
+                        UploadId=upload_id,
+                        PartNumber=number,
+                        CopySource=source_path,
+                    )
+                parts.append({"PartNumber": number, "ETag": answer["CopyPartResult"]["ETag"]})
+            with self._translated(key, "writing"):
+                call(
+                    "complete_multipart_upload",
+                    Bucket=bucket,
+                    Key=object_key,
+                    UploadId=upload_id,
+                    MultipartUpload={"Parts": parts},
+                )
+        except BaseException:
+            try:
+                call("abort_multipart_upload", Bucket=bucket, Key=object_key, UploadId=upload_id)
+            except Exception:
+                logger.warning("could not abort the unfinished copy into %r in the %s", key, self._description)
+            raise
+        self._fs.invalidate_cache(path)
+        return total
+
+    def _chained(self, sources: Sequence[str]) -> Iterator[bytes]:
+        for source in sources:
+            reader = self._open_chunks(source, _COPY_CHUNK_BYTES)
+            try:
+                yield from reader
+            finally:
+                reader.close()
 
     def get(self, key: str) -> bytes:
         """Read a whole object into memory (use ``open_read`` for videos).
