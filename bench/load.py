@@ -250,7 +250,8 @@ def run_locust(base: str, args: argparse.Namespace, env: dict[str, str], out: Pa
         "--loglevel",
         "WARNING",
     ]
-    subprocess.run(command, env=env, check=False)  # noqa: S603 - our own tools
+    with (out / "locust.log").open("wb") as log:  # locust's own summary; the figures below come from the samples
+        subprocess.run(command, env=env, stdout=log, stderr=subprocess.STDOUT, check=False)  # noqa: S603
 
 
 def _percentile(sorted_ms: list[float], q: float) -> float:

@@ -7,6 +7,8 @@ in-process job runner, the offline coach and the local login. Production setting
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import logging
 import secrets
 from collections.abc import Mapping, Sequence
@@ -141,6 +143,10 @@ def _plugins(settings: Settings) -> Sequence[Any]:
     return (OpenTelemetryPlugin(OpenTelemetryConfig(tracer_provider=provider)),)
 
 
+IO_THREADS = 40
+"""Threads for blocking database and storage calls in one API process (anyio's own default for sync handlers)."""
+
+
 def build_app(settings: Settings, **overrides: Any) -> Litestar:  # noqa: ANN401 - build_services overrides
     """The whole web app: services are built on start-up (inside the server's event loop) and closed on shutdown."""
     holder: dict[str, Services] = {}
@@ -151,6 +157,11 @@ def build_app(settings: Settings, **overrides: Any) -> Litestar:  # noqa: ANN401
     cipher = build_cipher(settings)
 
     async def startup(app: Litestar) -> None:
+        # Handlers run their database and storage calls in threads (asyncio.to_thread): mostly waiting on I/O,
+        # so a process needs more of them than its default (cores + 4), or requests queue behind slow reads.
+        asyncio.get_running_loop().set_default_executor(
+            concurrent.futures.ThreadPoolExecutor(IO_THREADS, thread_name_prefix="punch-io")
+        )
         services = await build_services(settings, **({"cipher": cipher} | overrides))
         holder["services"] = services
         app.state["deps"] = api_deps(services, settings, providers=providers, signer=signer, scanner=scanner)
