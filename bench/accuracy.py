@@ -116,7 +116,7 @@ def _ratio(a: int, b: int) -> str:
     return f"{a / b:.2f}" if b else "  - "
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cache", type=Path, default=Path(".bench_cache/accuracy"))
     parser.add_argument("--reuse-pose", action="store_true")
@@ -163,7 +163,18 @@ def main() -> None:
     for failure in failures:
         print(f"failed: {failure}")
     print(f"{time.perf_counter() - started:.0f} s")
+    met = (
+        every["labelled"] > 0
+        and every["matched"] / every["labelled"] >= 0.95
+        and every["jab_stamps"] > 0
+        and every["jab_true"] / every["jab_stamps"] >= 0.90
+        and every["matched"] > 0
+        and every["typed"] / every["matched"] >= 0.85
+        and not failures
+    )
+    print(f"goals: {'met' if met else 'NOT met'} (on 'all')")
+    return 0 if met else 1
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

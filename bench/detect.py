@@ -25,7 +25,7 @@ from punch_core.report import analyse_track
 from punch_core.track import PoseTrack
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
@@ -46,7 +46,10 @@ def main() -> None:
         f"analyse_track: median {statistics.median(times):.3f} s, min {min(times):.3f} s, "
         f"max {max(times):.3f} s over {args.repeats} runs (goal < 1 s)"
     )
+    met = statistics.median(times) < 1.0
+    print(f"goals: {'met' if met else 'NOT met'}")
+    return 0 if met else 1
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

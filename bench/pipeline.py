@@ -128,7 +128,7 @@ def _tree_rss_bytes(pid: int) -> int:
     return total
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=int, default=180)
     parser.add_argument("--workers", type=int, default=None)
@@ -172,7 +172,10 @@ def main() -> None:
     )
     print(f"wall / floor:          {wall_s / floor_s:.2f}  (goal <= 1.2; and <= 90 s for 180 s of video)")
     print(f"peak RSS (tree):       {peak / 2**20:.0f} MiB  (goal < 1536 MiB)")
+    met = wall_s / floor_s <= 1.2 and wall_s <= 90 * args.seconds / 180 and peak < 1536 * 2**20
+    print(f"goals: {'met' if met else 'NOT met'}")
+    return 0 if met else 1
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -1,10 +1,11 @@
 """Run every benchmark and write docs/benchmarks.md with their figures and the machine they ran on (`make bench`).
 
-Usage: .venv/bin/python bench/run_all.py [--only detect,pipeline,accuracy,load] [--out docs/benchmarks.md]
+Usage: .venv/bin/python bench/run_all.py [--only detect,pipeline,accuracy,load,load-reads] [--out docs/benchmarks.md]
 
 Each benchmark runs as its own process, one after the other (never side by side: they would share the cores);
-its printed figures go into the page as they are, with its command, exit status and wall time. A benchmark that
-misses its goal exits 1: the page says so, and this script exits 1 too, after writing the page.
+its printed figures go into the page as they are, with its command, exit status, wall time, date and commit.
+With --only, the other benchmarks' sections of the existing page are kept as they were. A benchmark that misses
+its goal exits 1: the page says so, and this script exits 1 too, after writing the page.
 """
 
 from __future__ import annotations
@@ -24,7 +25,36 @@ BENCHMARKS = {
     "pipeline": ("Video to report (`punch analyze`) against the pose-inference floor", ["bench/pipeline.py"]),
     "accuracy": ("Detection accuracy on the labelled clips", ["bench/accuracy.py"]),
     "load": ("Load on the production topology", ["bench/load.py"]),
+    "load-reads": (
+        "Load on the production topology, reads only (no uploads)",
+        ["bench/load.py", "--uploaders", "0", "--alone-uploads", "0"],
+    ),
 }
+
+
+def _commit() -> str:
+    answer = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607 - git from PATH
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return answer.stdout.strip() or "unknown"
+
+
+def _existing_sections(page: Path) -> dict[str, list[str]]:
+    """The benchmark sections of an existing page, by title (kept when only some benchmarks run again)."""
+    sections: dict[str, list[str]] = {}
+    if not page.exists():
+        return sections
+    current: list[str] | None = None
+    for line in page.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            current = sections.setdefault(line[3:], [])
+        if current is not None:
+            current.append(line)
+    return sections
 
 
 def machine() -> list[str]:
@@ -46,15 +76,7 @@ def machine() -> list[str]:
     if release.exists():
         fields = dict(line.split("=", 1) for line in release.read_text().splitlines() if "=" in line)
         system = fields.get("PRETTY_NAME", system).strip('"')
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607 - git from PATH
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.strip()
     return [
-        f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit `{commit or 'unknown'}`",
         f"- CPU: {cpu}, {os.cpu_count()} cores (usable: {len(os.sched_getaffinity(0))})",
         f"- Memory: {memory}",
         f"- System: {system}, Python {platform.python_version()}",
@@ -70,8 +92,9 @@ def main() -> int:
     unknown = [name for name in chosen if name not in BENCHMARKS]
     if unknown:
         parser.error(f"unknown benchmark(s) {unknown}; choose from {list(BENCHMARKS)}")
-    sections: list[str] = []
+    sections: dict[str, list[str]] = _existing_sections(Path(args.out)) if len(chosen) < len(BENCHMARKS) else {}
     failed: list[str] = []
+    commit = _commit()
     for name in chosen:
         title, script = BENCHMARKS[name]
         command = [sys.executable, *script]
@@ -83,12 +106,13 @@ def main() -> int:
         if run.returncode != 0:
             failed.append(name)
             sys.stderr.write(run.stderr[-4000:])
-        verdict = "goals met" if run.returncode == 0 else f"exit {run.returncode}: a goal missed or an error"
+        verdict = "goals met" if run.returncode == 0 else f"exit {run.returncode}: a goal NOT met (or an error)"
         body = run.stdout.strip() or run.stderr.strip()[-3000:]
-        sections += [
+        sections[title] = [
             f"## {title}",
             "",
-            f"`.venv/bin/python {' '.join(script)}` — {seconds:.0f} s, {verdict}.",
+            f"`.venv/bin/python {' '.join(script)}` — {seconds:.0f} s, {verdict} "
+            f"({datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit `{commit}`).",
             "",
             "```",
             body,
@@ -98,15 +122,15 @@ def main() -> int:
     page = [
         "# Benchmarks",
         "",
-        "Written by `make bench` (bench/run_all.py); every figure below was printed by the benchmark named above it,",
-        "in one run on this machine. Each script's docstring says what it measures and its goals. Re-run it",
-        "to check a figure; compare figures only between runs on the same machine.",
+        "Written by `make bench` (bench/run_all.py); every figure below was printed by the benchmark named above it",
+        "on this machine, in the run its line dates (with the commit it ran). Each script's docstring says what it",
+        "measures and its goals; each prints whether it met them. Compare figures only between runs on one machine.",
         "",
         "Machine:",
         "",
         *machine(),
         "",
-        *sections,
+        *(line for title, _ in BENCHMARKS.values() if title in sections for line in sections[title]),
     ]
     Path(args.out).write_text("\n".join(page).rstrip() + "\n", encoding="utf-8")
     print(
