@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import csv
 import os
-import signal
 import socket
 import statistics
 import subprocess
@@ -366,7 +365,7 @@ def main() -> int:
     args = parser.parse_args()
     seed_video, upload_video = build_videos()
 
-    from scripts.run_prod_local import topology_env  # noqa: PLC0415
+    from scripts.run_prod_local import stop_all, topology_env  # noqa: PLC0415
 
     os.environ["PUNCH_LOCAL_DATABASE"] = DATABASE
     fresh_database(DATABASE)
@@ -420,14 +419,7 @@ def main() -> int:
         alone = upload_alone(base, upload_video, args.alone_uploads) if args.alone_uploads else []
         return report(out, args, upload_log, alone, upload_video.stat().st_size / 1e6)
     finally:
-        for proc in reversed(procs):
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        for proc in procs:
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
+        stop_all(procs, timeout_s=30)
 
 
 if __name__ == "__main__":

@@ -68,6 +68,18 @@ def ensure_bucket(endpoint: str) -> None:
         s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
 
 
+def stop_all(procs: list[subprocess.Popen[bytes]], *, timeout_s: float) -> None:
+    """Stop each process's group (SIGTERM, then SIGKILL after ``timeout_s``), last started first."""
+    for proc in reversed(procs):
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+    for proc in procs:
+        try:
+            proc.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
 def topology_env(port: int) -> dict[str, str]:
     """The environment every process of the topology gets (creates the database if missing)."""
     return {
@@ -130,14 +142,7 @@ def main() -> int:
     except KeyboardInterrupt:
         return 0
     finally:
-        for proc in procs:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        for proc in procs:
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
+        stop_all(procs, timeout_s=20)
 
 
 if __name__ == "__main__":

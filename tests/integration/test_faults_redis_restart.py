@@ -29,6 +29,7 @@ from litestar.testing import TestClient
 
 from punch_app.settings import Settings
 from punch_app.web import build_app
+from tests.contract.sql_databases import postgres_schema
 from tests.support.services import POSTGRES_URL, in_ci, require_service
 from tests.support.videos import concat_clips
 
@@ -111,17 +112,8 @@ def own_redis(tmp_path) -> Iterator[OwnRedis]:
 
 @pytest.fixture
 def pg_schema_url() -> Iterator[str]:
-    base = require_service("PostgreSQL", POSTGRES_URL, 5432)
-    schema = f"redis_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{base}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema(require_service("PostgreSQL", POSTGRES_URL, 5432), "redis") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

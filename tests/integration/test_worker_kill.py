@@ -32,6 +32,7 @@ from punch_core.body import BodySpecs
 from punch_core.coaching import OfflineCoach
 from punch_core.processing import ProcessingPorts, configure_analysis, start_analysis
 from punch_core.records import Analysis, AnalysisStatus, Stage, Video
+from tests.contract.sql_databases import postgres_schema
 from tests.support.services import POSTGRES_URL, REDIS_URL, require_service
 
 PUNCH = Path(sys.executable).with_name("punch")
@@ -40,17 +41,8 @@ STAGE_TIMEOUT_S = 12  # the lease of a killed worker's job runs out this + 15 s 
 
 @pytest.fixture
 def pg_schema_url() -> Iterator[str]:
-    base = require_service("PostgreSQL", POSTGRES_URL, 5432)
-    schema = f"kill_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{base}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema(require_service("PostgreSQL", POSTGRES_URL, 5432), "kill") as url:
+        yield url
 
 
 def _start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
