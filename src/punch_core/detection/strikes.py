@@ -14,6 +14,8 @@ How it works (all in metres on the kinematics grid):
 
 from __future__ import annotations
 
+import warnings
+
 import attrs
 import numpy as np
 from scipy.signal import find_peaks
@@ -46,6 +48,13 @@ UPPERCUT_RISE_SHARE = 0.8
 """An uppercut's wrist rises at least this share of its sideways/forward travel."""
 HOOK_ELBOW_LIFT_M = -0.14
 """A hook lifts the elbow to within 14 cm (scaled to a 1.75 m boxer) below the shoulder line."""
+EXTENSION_WINDOW_S = 0.05
+"""Facing the camera, a straight punch travels mostly in depth, where the landmarks are noisiest: the elbow angle
+that types it is then the straightest the arm gets within this long either side of the peak of reach (which can
+come a few frames before or after full extension). Seen from the side the single peak frame is kept: there a
+hook's swing crosses the camera's view and its projection can look straight for a moment."""
+FRONTAL_MAX_SIDEWAYS = 0.5
+"""The boxer faces the camera when the facing direction's sideways (image x) share is below this (about 30 deg)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -131,7 +140,11 @@ def _features(k: Kinematics, c: StrikeCandidate, forward: FloatArray) -> dict[st
     travel = (rel[p] - rel[s]) * Z_SCALE
     horizontal = float(np.hypot(travel[0], travel[2]))
     rise = float(rel[p, 1] - lowest)
-    elbow_angle = float(angle_deg(shoulder[p], elbow[p], wrist[p]))
+    half = samples(EXTENSION_WINDOW_S) if abs(forward[0]) < FRONTAL_MAX_SIDEWAYS else 0
+    out = slice(max(s, p - half), min(p + half, wrist.shape[0] - 1) + 1)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN stretch gives NaN: handled below
+        elbow_angle = float(np.nanmax(angle_deg(shoulder[out], elbow[out], wrist[out])))
     return {
         "reach_m": c.reach_m,
         "reach_share": c.reach_m / k.arm_m,

@@ -1,0 +1,73 @@
+"""Which frame's elbow angle types a strike: the peak of reach seen from the side, the straightest near it when the
+boxer faces the camera (docs/detection.md)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from punch_core.detection.strikes import EXTENSION_WINDOW_S, StrikeCandidate, _features, classify
+from punch_core.kinematics import GRID_HZ, Kinematics, samples
+from punch_core.landmarks import N_LANDMARKS, Landmark
+
+FRONTAL = np.array([0.0, 0.0, -1.0])
+SIDE = np.array([1.0, 0.0, 0.0])
+PEAK = 60
+START = 50
+
+
+def _arm_with_angles(angles_deg: dict[int, float], n: int = 120) -> Kinematics:
+    """A left arm whose elbow angle is ``angles_deg[i]`` at grid index i (170 deg elsewhere), upper arm level."""
+    pos = np.full((n, N_LANDMARKS, 3), np.nan)
+    shoulder = np.array([0.2, 1.45, 0.0])
+    pos[:, Landmark.LEFT_SHOULDER] = shoulder
+    pos[:, Landmark.RIGHT_SHOULDER] = shoulder + np.array([-0.4, 0.0, 0.0])
+    elbow = shoulder + np.array([0.3, 0.0, 0.0])
+    pos[:, Landmark.LEFT_ELBOW] = elbow
+    for i in range(n):
+        bend = np.radians(180.0 - angles_deg.get(i, 170.0))
+        pos[i, Landmark.LEFT_WRIST] = elbow + 0.27 * np.array([np.cos(bend), np.sin(bend), 0.0])
+    return Kinematics(
+        t_s=np.arange(n) / GRID_HZ,
+        pos_m=pos,
+        vel_mps=np.zeros_like(pos),
+        px_per_m=np.full(n, 300.0),
+        pose_ok=np.ones(n, dtype=bool),
+        height_m=1.75,
+    )
+
+
+def _candidate() -> StrikeCandidate:
+    return StrikeCandidate(side="left", start=START, peak=PEAK, end=70, reach_m=0.4, speed_mps=4.0, speed_3d_mps=4.0)
+
+
+def test_facing_the_camera_the_straightest_frame_near_the_peak_types_the_strike():
+    # Full extension two frames before the reach peak; the peak frame reads bent (depth noise on a punch at the
+    # camera).
+    k = _arm_with_angles({PEAK - 2: 172.0, PEAK - 1: 150.0, PEAK: 110.0, PEAK + 1: 105.0})
+    features = _features(k, _candidate(), FRONTAL)
+    assert features["elbow_angle_deg"] == pytest.approx(172.0, abs=0.5)
+    assert classify(features)[0] == "straight"
+
+
+def test_seen_from_the_side_the_peak_frame_types_the_strike():
+    k = _arm_with_angles({PEAK - 2: 172.0, PEAK - 1: 150.0, PEAK: 110.0, PEAK + 1: 105.0})
+    features = _features(k, _candidate(), SIDE)
+    assert features["elbow_angle_deg"] == pytest.approx(110.0, abs=0.5)
+    assert classify(features)[0] != "straight"
+
+
+def test_the_window_does_not_reach_back_into_the_swing():
+    # Straight only well before the peak (a hook's swing can project straight for a moment): still bent.
+    far = PEAK - samples(EXTENSION_WINDOW_S) - 2
+    bent = dict.fromkeys(range(START, PEAK + 10), 100.0)
+    k = _arm_with_angles({**bent, far: 175.0})
+    assert _features(k, _candidate(), FRONTAL)["elbow_angle_deg"] == pytest.approx(100.0, abs=0.5)
+
+
+def test_a_missing_arm_near_the_peak_counts_as_straight_as_before():
+    k = _arm_with_angles({})
+    pos = k.pos_m.copy()
+    pos[PEAK - 5 : PEAK + 6, Landmark.LEFT_ELBOW] = np.nan
+    k = Kinematics(t_s=k.t_s, pos_m=pos, vel_mps=k.vel_mps, px_per_m=k.px_per_m, pose_ok=k.pose_ok, height_m=k.height_m)
+    assert _features(k, _candidate(), FRONTAL)["elbow_angle_deg"] == 180.0
