@@ -82,12 +82,22 @@ def quiet_native_stderr() -> Iterator[None]:
 
 
 def _shrink(bgr: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
-    h, w = bgr.shape[:2]
+    """The frame with its longest side at most ``POSE_MAX_SIDE``.
+
+    Exact halvings (area averaging, OpenCV's fast integer path) while the frame is over twice too big, then one
+    bilinear step: area averaging at a fractional scale such as 720p's 0.75 takes about 4 ms a frame here, a
+    quarter of a pose inference, and bilinear sampling at a scale above one half loses nothing the model sees.
+    """
+    out = bgr
+    while max(out.shape[:2]) >= 2 * POSE_MAX_SIDE:
+        h, w = out.shape[:2]
+        out = np.asarray(cv2.resize(out, (w // 2, h // 2), interpolation=cv2.INTER_AREA), dtype=np.uint8)
+    h, w = out.shape[:2]
     scale = POSE_MAX_SIDE / max(h, w)
     if scale >= 1.0:
-        return bgr
+        return out
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    return np.asarray(cv2.resize(bgr, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
+    return np.asarray(cv2.resize(out, size, interpolation=cv2.INTER_LINEAR), dtype=np.uint8)
 
 
 def _to_array(pose: Any) -> npt.NDArray[np.float32]:  # noqa: ANN401 - mediapipe landmark list
@@ -126,15 +136,9 @@ def _segment(path: str, start: int, stop: int, num_poses: int, fps: float) -> It
                 result = landmarker.detect_for_video(_mp_image(rgb), ms)
                 landmarks = np.full((num_poses, 33, 4), np.nan, dtype=np.float32)
                 looks = np.full((num_poses, DESCRIPTOR_SIZE), np.nan, dtype=np.float32)
-                hsv = (
-                    np.asarray(cv2.cvtColor(small, cv2.COLOR_BGR2HSV), dtype=np.uint8)
-                    if result.pose_landmarks
-                    else None
-                )
                 for k, pose in enumerate(result.pose_landmarks[:num_poses]):
                     landmarks[k] = _to_array(pose)
-                    if hsv is not None:
-                        looks[k] = describe(hsv, landmarks[k])
+                    looks[k] = describe(small, landmarks[k])
                 yield t_s, landmarks, looks
     finally:
         cap.release()
