@@ -14,12 +14,13 @@ from typing import TextIO
 
 from punch_app.settings import Settings
 from punch_core.body import BodySpecs
-from punch_core.coaching import OfflineCoach
 from punch_core.errors import PunchError, TrackFormatError
 from punch_core.formats import track_from_landmarks_csv, track_from_npz_bytes
-from punch_core.report import analyse_track
 from punch_core.track import PoseTrack
-from punch_core.video_analysis import parse_subject
+
+# The analysis engine (scipy.signal: over a second to import) loads inside the commands that use it, so that
+# `punch --help`, `punch db` and every pose worker process, which imports this module again as the spawned
+# process's main module, start without it.
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1
@@ -132,6 +133,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _detect(args: argparse.Namespace) -> int:
+    from punch_core.coaching import OfflineCoach  # noqa: PLC0415 - see the note on the imports
+    from punch_core.report import analyse_track  # noqa: PLC0415
+
     specs = BodySpecs.parse(
         height_cm=args.height_cm, weight_kg=args.weight_kg, stance=args.stance, experience=args.experience
     )
@@ -184,6 +188,7 @@ def _native_logs_aside(*, keep: bool) -> Iterator[TextIO]:
 def _analyze(args: argparse.Namespace) -> int:
     from punch_app.analyze import analyze_video_to_dir  # noqa: PLC0415 - video libraries load only for this command
     from punch_app.progress import ProgressBar  # noqa: PLC0415
+    from punch_core.video_analysis import parse_subject  # noqa: PLC0415
 
     specs = BodySpecs.parse(
         height_cm=args.height_cm, weight_kg=args.weight_kg, stance=args.stance, experience=args.experience
