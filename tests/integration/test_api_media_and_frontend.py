@@ -127,3 +127,43 @@ def test_every_app_route_loads_the_app_and_assets_are_cached(client):
     page = client.get("/share/Zz123456")
     assert 'property="og:title"' in page.text
     assert "APP" in page.text  # the app, with the preview tags in its head
+
+
+class _CountingStore:
+    """The fixture's store, counting the reads the media routes make of it."""
+
+    def __init__(self, store):
+        self._store = store
+        self.gets: list[str] = []
+        self.sizes: list[str] = []
+
+    def get(self, key):
+        self.gets.append(key)
+        return self._store.get(key)
+
+    def size(self, key):
+        self.sizes.append(key)
+        return self._store.size(key)
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+
+def test_repeat_views_are_served_from_memory_but_only_after_access_is_checked(client):
+    deps = client.app.state["deps"]
+    first = client.get("/api/v1/analyses/a1/pose").content
+    client.get("/api/v1/analyses/a1/video", headers={"range": "bytes=0-9"})
+    counting = _CountingStore(deps.store)
+    object.__setattr__(deps, "store", counting)  # ApiDeps is frozen; the routes read deps.store on each call
+    for _ in range(3):
+        assert client.get("/api/v1/analyses/a1/pose").content == first
+        assert client.get("/api/v1/shared/Zz123456/pose").content == first
+        assert client.get("/api/v1/analyses/a1/video", headers={"range": "bytes=10-19"}).content == VIDEO[10:20]
+    assert counting.gets == []  # the pose view came from memory
+    assert counting.sizes == []  # so did the video's size
+    # Memory never outlives access: a revoked share and a deleted analysis answer 404 at once.
+    assert client.delete("/api/v1/reports/a1/shares/Zz123456").status_code == 204
+    assert client.get("/api/v1/shared/Zz123456/pose").status_code == 404
+    assert client.delete("/api/v1/reports/a1").status_code == 204
+    assert client.get("/api/v1/analyses/a1/pose").status_code == 404
+    assert client.get("/api/v1/analyses/a1/video", headers={"range": "bytes=0-9"}).status_code == 404

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import attrs
 
+from punch_adapters.http.media_cache import MediaCache
 from punch_core.ports import (
     AnalysisRepository,
     Clock,
@@ -105,3 +106,5 @@ class ApiDeps:
     scanner: MalwareScanner | None = None
     """Scans every completed upload before it is decoded; None = not scanned (the embedded default only)."""
     config: HttpConfig = attrs.field(factory=HttpConfig)
+    media_cache: MediaCache = attrs.field(factory=MediaCache)
+    """This process's memory of pose views and video sizes (immutable once written)."""

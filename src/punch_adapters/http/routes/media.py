@@ -58,7 +58,10 @@ class RangeNotSatisfiableError(BadRequestError):
 
 def _video_response(deps: ApiDeps, video_id: str, range_header: str | None) -> Response[Any]:
     video = deps.videos.get(video_id)
-    size = deps.store.size(video.object_key)
+    size = deps.media_cache.video_sizes.get(video.object_key)
+    if size is None:  # an uploaded video never changes: its size is asked of the store once per process
+        size = deps.store.size(video.object_key)
+        deps.media_cache.video_sizes.put(video.object_key, size)
     media_type = CONTENT_TYPES.get(video.container, "application/octet-stream")
     headers = {"accept-ranges": "bytes", "cache-control": "private, max-age=3600"}
     try:
@@ -115,14 +118,18 @@ def pose_json(deps: ApiDeps, analysis_id: str) -> Response[Any]:
 
     A 3-minute track is ~5,400 frames: building its document costs ~150 ms of interpreter time, which would stall
     the process's other requests on every view. The track never changes once its stage is done (a finished stage
-    never runs again), and deleting the analysis deletes its folder, this file included.
+    never runs again), and deleting the analysis deletes its folder, this file included. Each API process also
+    keeps the views it served last in memory (``ApiDeps.media_cache``); callers check access first.
     """
     key = object_key(analysis_id, POSE_VIEW)
-    try:
-        data = deps.store.get(key)
-    except NotFoundError:
-        data = msgspec.json.encode(pose_document(deps, analysis_id))
-        deps.store.put(key, data)
+    data = deps.media_cache.pose_views.get(key)
+    if data is None:
+        try:
+            data = deps.store.get(key)
+        except NotFoundError:
+            data = msgspec.json.encode(pose_document(deps, analysis_id))
+            deps.store.put(key, data)
+        deps.media_cache.pose_views.put(key, data)
     return Response(content=data, media_type=MediaType.JSON, headers={"cache-control": "private, max-age=3600"})
 
 
