@@ -148,11 +148,17 @@ class ObjectStore(Protocol):
         """Remove every object under ``prefix/`` (a key prefix ending at a segment); returns how many."""
         ...
 
-    def local_path(self, key: str) -> AbstractContextManager[str]:
+    def sizes(self, prefix: str) -> dict[str, int]:
+        """The size in bytes of every object under ``prefix/``, by key, from one listing (not one call per object)."""
+        ...
+
+    def local_path(self, key: str, *, ranges: Sequence[tuple[int, int]] | None = None) -> AbstractContextManager[str]:
         """A local file holding the object for the duration of the ``with`` block (decoders need a path).
 
         A local-directory store yields its own file; others download to a temporary file deleted afterwards.
-        Raises ``NotFoundError``.
+        With ``ranges`` (``[start, end)`` byte pairs), those others fetch only these bytes into a temporary file
+        of the object's full size whose other bytes read as zeros (a probe needs only a file's index and first
+        frames). Raises ``NotFoundError``; ``ValidationError`` for a negative or reversed range.
         """
         ...
 

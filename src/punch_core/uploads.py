@@ -7,7 +7,8 @@ range recorded. The bytes a chunk repeats are dropped before storing, so the par
 (part at 0, part at its end, ...) and completing walks them by their sizes. Completing first streams the parts
 through the malware scanner (when one is configured) before anything reads them as a video, then assembles them
 into ``videos/{id}/source.{ext}``, checks what the file really is (its first bytes, never its name or declared
-type), probes it and checks its length; a refused video leaves nothing behind and the upload says why.
+type), probes it (an MP4 or MOV from its first and last megabytes when its boxes allow, else whole) and checks
+its length; a refused video leaves nothing behind and the upload says why.
 
 One id follows a round from upload to video to analysis: completing twice, even at the same time, finds the same
 records instead of making new ones. The caller queues the thumbnails stage after :func:`complete_upload`.
@@ -33,7 +34,7 @@ from punch_core.errors import (
     UnsupportedMediaError,
     ValidationError,
 )
-from punch_core.media import SNIFF_BYTES, SUPPORTED, sniff_container
+from punch_core.media import SNIFF_BYTES, SUPPORTED, probe_ranges, sniff_container
 from punch_core.ports import (
     AnalysisRepository,
     Clock,
@@ -43,6 +44,7 @@ from punch_core.ports import (
     ObjectStore,
     ScanOutcome,
     UploadRepository,
+    VideoInfo,
     VideoRepository,
 )
 from punch_core.records import Analysis, Upload, UploadStatus, Video
@@ -326,9 +328,9 @@ def complete_upload(
         _scan(ports, parts, upload.size_bytes)
         container = _sniff(ports.store, parts)
         key = video_key(upload.id, container)
+        ranges = _probe_ranges(ports.store, parts, upload.size_bytes, container)
         size_bytes = _assemble(ports.store, key, parts, upload.size_bytes)
-        with ports.store.local_path(key) as path:
-            info = ports.source.probe(path)
+        info = _probe(ports, key, ranges)
         if not limits.min_duration_s <= info.duration_s <= limits.max_duration_s:
             raise VideoLengthError(info.duration_s, limits.min_duration_s, limits.max_duration_s)
     except NotFoundError:
@@ -401,15 +403,16 @@ class _MissingPartError(Exception):
 
 
 def _walk_parts(store: ObjectStore, upload: Upload) -> list[tuple[str, int]]:
-    """The parts in order with their sizes, following the chain from byte 0 to the declared size."""
+    """The parts in order with their sizes, following the chain from byte 0 to the declared size.
+
+    The sizes come from one listing of the parts, not a request per part (a 500 MB upload has 60 or more).
+    """
+    stored = store.sizes(parts_prefix(upload.id))
     parts: list[tuple[str, int]] = []
     position = 0
     while position < upload.size_bytes:
         key = part_key(upload.id, position)
-        try:
-            size = store.size(key)
-        except NotFoundError:
-            raise _MissingPartError(position) from None
+        size = stored.get(key, 0)
         if size <= 0:
             raise _MissingPartError(position)
         parts.append((key, size))
@@ -483,6 +486,46 @@ def _describe(head: bytes) -> str | None:
         if head[at : at + len(magic)] == magic:
             return what
     return None
+
+
+def _probe_ranges(
+    store: ObjectStore, parts: list[tuple[str, int]], size_bytes: int, container: str
+) -> tuple[tuple[int, int], ...] | None:
+    """The byte ranges a probe of the file needs, when its boxes tell them (MP4 and MOV); else None.
+
+    Only box headers are read, from the parts, after the scan: nothing is decoded here.
+    """
+    if container not in ("mp4", "mov"):
+        return None
+    return probe_ranges(size_bytes, lambda start, end: _read_span(store, parts, start, end))
+
+
+def _read_span(store: ObjectStore, parts: list[tuple[str, int]], start: int, end: int) -> bytes:
+    """Bytes ``[start, end)`` of the file the parts make, read from each part they overlap."""
+    pieces = []
+    offset = 0
+    for key, size in parts:
+        if offset >= end:
+            break
+        low, high = max(start, offset), min(end, offset + size)
+        if low < high:
+            pieces.append(store.read_range(key, low - offset, high - offset))
+        offset += size
+    return b"".join(pieces)
+
+
+def _probe(ports: UploadPorts, key: str, ranges: tuple[tuple[int, int], ...] | None) -> VideoInfo:
+    """Probe the assembled video: from only ``ranges`` when they are known, else (or if that fails) all of it.
+
+    A store that copies the file for the decoder then fetches a few megabytes instead of the whole video. Only
+    a probe of the whole file refuses it: when the probe of the ranges fails, something the decoder wanted may
+    lie between them, so the whole file decides.
+    """
+    if ranges is not None:
+        with contextlib.suppress(MediaError), ports.store.local_path(key, ranges=ranges) as path:
+            return ports.source.probe(path)
+    with ports.store.local_path(key) as path:
+        return ports.source.probe(path)
 
 
 def _assemble(store: ObjectStore, key: str, parts: list[tuple[str, int]], size_bytes: int) -> int:

@@ -222,6 +222,8 @@ class ObjectStoreContract:
             store.open_read(key)  # raises on the call itself, before anything is iterated
         with pytest.raises(NotFoundError), store.local_path(key):
             pytest.fail("local_path yielded a path for something that is not an object")
+        with pytest.raises(NotFoundError), store.local_path(key, ranges=[(0, 1)]):
+            pytest.fail("local_path yielded a partial copy of something that is not an object")
 
     def test_delete_is_idempotent(self, store: ObjectStore) -> None:
         store.put("thumbs/a/1.jpg", b"jpeg")
@@ -247,6 +249,19 @@ class ObjectStoreContract:
         assert store.delete_prefix("nothing/here") == 0
         store.put("videos/a/source.mp4", b"again")
         assert store.get("videos/a/source.mp4") == b"again"
+
+    def test_sizes_are_of_the_objects_under_the_prefix_only(self, store: ObjectStore) -> None:
+        listed = {"uploads/u/parts/000": b"12345", "uploads/u/parts/005": b"678", "uploads/u/other/1": b""}
+        for key, data in listed.items():
+            store.put(key, data)
+        for key in ["uploads/uv/parts/000", "uploads/u.json", "videos/u/source.mp4"]:
+            store.put(key, b"not listed")
+
+        assert store.sizes("uploads/u") == {key: len(data) for key, data in listed.items()}
+        assert store.sizes("uploads/u/parts") == {"uploads/u/parts/000": 5, "uploads/u/parts/005": 3}
+        assert store.sizes("nothing/here") == {}
+        with pytest.raises(ValidationError):
+            store.sizes("../up")
 
     @pytest.mark.parametrize("bad_prefix", ["", "/", "..", "videos/../..", "videos//a"])
     def test_delete_prefix_refuses_bad_prefixes(self, store: ObjectStore, bad_prefix: str) -> None:
@@ -313,6 +328,37 @@ class ObjectStoreContract:
 
         assert os.path.exists(path) == self.keeps_own_files
         assert store.exists("videos/big/source.mp4")
+
+    def test_local_path_with_ranges_holds_those_bytes_where_they_belong(self, store: ObjectStore) -> None:
+        data = os.urandom(3 * 2**20)
+        store.put("videos/big/source.mp4", data)
+        ranges = [(2_000_000, 2_000_100), (0, 1000), (500, 1500), (len(data) - 10, len(data) + 50)]
+
+        with store.local_path("videos/big/source.mp4", ranges=ranges) as path:
+            assert path.endswith(".mp4")
+            copy = Path(path).read_bytes()
+
+        assert len(copy) == len(data)
+        for start, end in ranges:
+            assert copy[start:end] == data[start:end]
+        # A copy holds zeros where nothing was asked for; a local folder's own file holds everything.
+        between = copy[1500:2_000_000]
+        assert between == (data[1500:2_000_000] if self.keeps_own_files else bytes(len(between)))
+        assert os.path.exists(path) == self.keeps_own_files
+
+    @pytest.mark.parametrize("bad", [(-1, 10), (10, 5)], ids=["negative", "reversed"])
+    def test_local_path_refuses_bad_ranges(self, store: ObjectStore, bad: tuple[int, int]) -> None:
+        store.put("videos/a/source.mp4", b"frames")
+
+        with pytest.raises(ValidationError) as raised, store.local_path("videos/a/source.mp4", ranges=[bad]):
+            pytest.fail("local_path accepted a bad range")
+        assert raised.value.field == "ranges"
+
+    def test_local_path_with_no_range_is_a_file_of_zeros_of_the_objects_size(self, store: ObjectStore) -> None:
+        store.put("videos/a/source.mp4", b"frames")
+
+        with store.local_path("videos/a/source.mp4", ranges=[]) as path:
+            assert Path(path).read_bytes() == (b"frames" if self.keeps_own_files else bytes(6))
 
     def test_local_path_cleans_up_when_the_block_fails(self, store: ObjectStore) -> None:
         store.put("videos/a/source.mp4", b"frames")
@@ -455,6 +501,45 @@ class TestS3ObjectStore(ObjectStoreContract):
         small = s3.head_object(Bucket=s3_server.bucket, Key=f"{prefix}/videos/small/source.mp4")
         assert re.search(r'-3"?$', big["ETag"]), big["ETag"]  # 12 MiB in 5 MiB parts
         assert "-" not in small["ETag"]  # one PUT
+
+    def test_an_object_of_one_block_is_one_put_and_one_byte_more_a_multipart_upload(
+        self, store: FsspecObjectStore, s3_server: S3TestServer, prefix: str
+    ) -> None:
+        block_chunks = BLOCK_BYTES // CHUNK_BYTES
+        store.put_stream("videos/one/source.mp4", large_chunks(block_chunks))  # exactly one block, as chunks
+        store.put_stream("videos/two/source.mp4", [*large_chunks(block_chunks), b"!"])
+
+        s3 = s3_server.client()
+        one = s3.head_object(Bucket=s3_server.bucket, Key=f"{prefix}/videos/one/source.mp4")
+        two = s3.head_object(Bucket=s3_server.bucket, Key=f"{prefix}/videos/two/source.mp4")
+        assert "-" not in one["ETag"]  # one PUT, not a multipart upload of one part
+        assert re.search(r'-2"?$', two["ETag"]), two["ETag"]
+        assert read_back(store, "videos/one/source.mp4", chunk_size=1 << 20)[0] == large_digest(block_chunks)
+        assert store.get("videos/two/source.mp4")[-1:] == b"!"
+
+    def test_local_path_with_ranges_fetches_only_them(
+        self, store: FsspecObjectStore, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        store.put_stream("videos/big/source.mp4", large_chunks())
+        fetched: list[tuple[int, int]] = []
+        real_cat_ranges = store.fs.cat_ranges
+
+        def recording(paths: list[str], starts: list[int], ends: list[int], **kwargs: object) -> object:
+            fetched.extend(zip(starts, ends, strict=True))
+            return real_cat_ranges(paths, starts, ends, **kwargs)
+
+        def no_download(*_args: object, **_kwargs: object) -> None:
+            raise AssertionError("the whole object must not be downloaded")
+
+        monkeypatch.setattr(store.fs, "cat_ranges", recording)
+        monkeypatch.setattr(store, "_open_chunks", no_download)
+        end = LARGE_CHUNKS * CHUNK_BYTES
+        with store.local_path("videos/big/source.mp4", ranges=[(0, 100), (end - 100, end)]) as path:
+            copy = Path(path).read_bytes()
+
+        assert fetched == [(0, 100), (end - 100, end)]
+        assert copy[:100] == large_chunk(0)[:100]
+        assert copy[-100:] == large_chunk(LARGE_CHUNKS - 1)[-100:]
 
     def test_concat_of_s3_sized_parts_copies_on_the_server(
         self, store: FsspecObjectStore, s3_server: S3TestServer, prefix: str, monkeypatch: pytest.MonkeyPatch

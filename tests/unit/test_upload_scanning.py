@@ -18,7 +18,15 @@ from punch_core.media import SNIFF_BYTES
 from punch_core.ports import ObjectStore, ScanVerdict
 from punch_core.records import UploadStatus
 from punch_core.uploads import UploadPorts, complete_upload, parts_prefix, upload_status
-from tests.unit.test_uploads import LIMITS, FakeFrameSource, make_ports, upload_all, video_bytes
+from tests.unit.test_uploads import (
+    LIMITS,
+    FakeFrameSource,
+    large_mp4,
+    make_ports,
+    upload_all,
+    upload_large,
+    video_bytes,
+)
 
 
 class RecordingStore:
@@ -34,6 +42,10 @@ class RecordingStore:
     def open_read(self, key: str, *, chunk_size: int = 1 << 20) -> Iterator[bytes]:
         self.events.append(f"sniff {key}" if chunk_size == SNIFF_BYTES else f"read {key}")
         return self.inner.open_read(key, chunk_size=chunk_size)
+
+    def read_range(self, key: str, start: int, end: int) -> bytes:
+        self.events.append(f"range {key}")
+        return self.inner.read_range(key, start, end)
 
     def put_stream(self, key: str, chunks: Iterable[bytes]) -> int:
         self.events.append(f"write {key}")
@@ -91,6 +103,18 @@ def test_a_clean_file_is_scanned_whole_before_anything_reads_it_as_a_video() -> 
     assert any(event.startswith("sniff ") for event in after)
     assert f"write {video.object_key}" in after
     assert len(source.probed) == 1
+
+
+def test_the_boxes_of_a_large_mp4_are_read_only_after_the_scan_answered() -> None:
+    ports, scanner, store, _, _ = scanning_ports()
+    data = large_mp4()
+    upload_id = upload_large(ports, data)
+    store.events.clear()
+    complete_upload(ports, upload_id, "u1", limits=LIMITS)
+    assert scanner.scanned == [data]
+    answered = store.events.index("scan answered")
+    assert not any(event.startswith("range ") for event in store.events[:answered]), store.events
+    assert any(event.startswith("range ") for event in store.events[answered:]), store.events
 
 
 @pytest.mark.parametrize(

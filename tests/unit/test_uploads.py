@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 
+import attrs
 import pytest
 
 from punch_adapters.memory.repositories import MemoryRepositories
@@ -21,6 +23,7 @@ from punch_core.errors import (
     UnsupportedMediaError,
     ValidationError,
 )
+from punch_core.media import PROBE_HEAD_BYTES, PROBE_TAIL_BYTES
 from punch_core.ports import Frame, ObjectStore, VideoInfo
 from punch_core.records import AnalysisStatus, UploadStatus
 from punch_core.uploads import (
@@ -378,6 +381,114 @@ def test_the_window_edges_are_accepted() -> None:
     for duration in (60.0, 180.0):
         ports, _, _ = make_ports()
         complete_upload(ports, upload_all(ports, video_bytes(duration, size=400)), "u1", limits=LIMITS)
+
+
+# --- probing a large MP4 from its ends -------------------------------------------------------------------------
+
+
+def box(kind: bytes, payload: bytes) -> bytes:
+    return (8 + len(payload)).to_bytes(4, "big") + kind + payload
+
+
+def large_mp4(duration_s: float = 90.0, *, size: int = 6 * 2**20, marks: bytes = b"") -> bytes:
+    """An MP4 laid out as phones write it: ``ftyp``, a large ``mdat``, then the ``moov`` index at the end."""
+    ftyp = box(b"ftyp", b"mp42\x00\x00\x00\x00mp42isom")
+    moov = box(b"moov", b"index " + marks)
+    media = f"DUR={duration_s};".encode()
+    media += bytes(i % 251 for i in range(size - len(ftyp) - len(moov) - 8 - len(media)))
+    return ftyp + box(b"mdat", media) + moov
+
+
+class RangeRecordingStore:
+    """A memory store that writes down the ranges of every local copy (None for a whole copy)."""
+
+    def __init__(self, inner: ObjectStore) -> None:
+        self.inner = inner
+        self.copies: list[tuple[str, object]] = []
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+    def local_path(self, key: str, *, ranges: Sequence[tuple[int, int]] | None = None) -> AbstractContextManager[str]:
+        self.copies.append((key, None if ranges is None else [tuple(r) for r in ranges]))
+        return self.inner.local_path(key, ranges=ranges)
+
+
+class PickyFrameSource(FakeFrameSource):
+    """Also refuses a file whose end lacks the ``moov`` mark ``NEED-MIDDLE`` asks for in its middle."""
+
+    def probe(self, path: str) -> VideoInfo:
+        data = Path(path).read_bytes()
+        if b"NEED-MIDDLE" in data[-100:] and b"MIDDLE-HERE" not in data:
+            self.probed.append(data)
+            raise MediaError("the video is damaged or incomplete and cannot be read; re-export it")
+        return super().probe(path)
+
+
+def upload_large(ports: UploadPorts, data: bytes) -> str:
+    upload = initiate_upload(ports, "u1", "round1.mp4", len(data), "video/mp4", limits=LIMITS)
+    chunk = 2**20
+    for offset in range(0, len(data), chunk):
+        receive_chunk(ports, upload.id, "u1", offset, [data[offset : offset + chunk]])
+    return upload.id
+
+
+def test_a_large_mp4_is_probed_from_its_start_and_end_only() -> None:
+    store = RangeRecordingStore(memory_store())
+    ports, _, source = make_ports(store)  # type: ignore[arg-type]
+    data = large_mp4()
+    video, _ = complete_upload(ports, upload_large(ports, data), "u1", limits=LIMITS)
+    assert ports.store.get(video.object_key) == data  # stored whole, byte for byte
+    head, tail = (0, PROBE_HEAD_BYTES), (len(data) - PROBE_TAIL_BYTES, len(data))
+    assert store.copies == [(video.object_key, [head, tail])]
+    [probed] = source.probed
+    assert len(probed) == len(data)
+    assert probed[: head[1]] == data[: head[1]]
+    assert probed[tail[0] :] == data[tail[0] :]
+    assert probed[head[1] : tail[0]] == bytes(tail[0] - head[1])  # the media between was never fetched
+    assert video.duration_s == 90.0
+
+
+def test_when_the_probe_of_the_ends_fails_the_whole_file_decides() -> None:
+    store = RangeRecordingStore(memory_store())
+    ports, _, _ = make_ports(store)  # type: ignore[arg-type]
+    source = PickyFrameSource()
+    ports = attrs.evolve(ports, source=source)
+    data = bytearray(large_mp4(marks=b"NEED-MIDDLE"))
+    middle = (PROBE_HEAD_BYTES + len(data) - PROBE_TAIL_BYTES) // 2
+    data[middle : middle + 11] = b"MIDDLE-HERE"  # between the start's and the end's ranges
+    video, _ = complete_upload(ports, upload_large(ports, bytes(data)), "u1", limits=LIMITS)
+    assert [ranges is None for _, ranges in store.copies] == [False, True]
+    assert source.probed[-1] == bytes(data)
+    assert video.duration_s == 90.0
+
+
+def test_a_large_mp4_the_probe_refuses_is_refused_by_the_whole_file_and_nothing_stays() -> None:
+    store = RangeRecordingStore(memory_store())
+    ports, repos, source = make_ports(store)  # type: ignore[arg-type]
+    data = large_mp4(marks=b"BROKEN")
+    upload_id = upload_large(ports, data)
+    with pytest.raises(MediaError, match="damaged"):
+        complete_upload(ports, upload_id, "u1", limits=LIMITS)
+    assert [ranges is None for _, ranges in store.copies] == [False, True]
+    assert source.probed[-1] == data
+    assert upload_status(ports, upload_id, "u1").status is UploadStatus.REJECTED
+    assert ports.store.delete_prefix(f"videos/{upload_id}") == 0
+    assert ports.store.delete_prefix(parts_prefix(upload_id)) == 0
+    assert repos.analyses.list_for_owner("u1", limit=10, offset=0) == []
+
+
+@pytest.mark.parametrize(
+    "data",
+    [video_bytes(size=1000), large_mp4(size=4 * 2**20)],
+    ids=["not-boxes", "small-mp4"],
+)
+def test_a_file_whose_boxes_do_not_tell_the_ranges_is_probed_whole(data: bytes) -> None:
+    store = RangeRecordingStore(memory_store())
+    ports, _, source = make_ports(store)  # type: ignore[arg-type]
+    video, _ = complete_upload(ports, upload_large(ports, data), "u1", limits=LIMITS)
+    assert store.copies == [(video.object_key, None)]
+    assert source.probed == [data]
 
 
 class FailingVideoWrites:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
 import os
 import tempfile
-from collections.abc import Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
-from typing import IO
+from typing import IO, Any
 
 from fsspec.implementations.local import LocalFileSystem
 from fsspec.implementations.memory import MemoryFileSystem
@@ -24,6 +25,7 @@ logger = logging.getLogger(__name__)
 _COPY_CHUNK_BYTES = 1 << 20
 _S3_MIN_PART_BYTES = 5 * 1024 * 1024  # S3's smallest part, except the last
 _S3_MAX_PARTS = 10_000  # S3's most parts in one upload
+_S3_CONCURRENT_REQUESTS = 8  # S3 requests one operation sends at once (sizes, part copies)
 
 
 class FsspecObjectStore(ObjectStore):
@@ -122,9 +124,9 @@ class FsspecObjectStore(ObjectStore):
         """Write (replace) ``key`` with the ``sources`` objects one after another, all or nothing.
 
         On S3, when every source but the last holds at least 5 MiB (S3's smallest part), the object is made by
-        a multipart upload of server-side part copies: no byte of it passes through this process, which turns
-        completing a large upload from a download and an upload into a few requests. It is aborted on failure.
-        Elsewhere (or with smaller sources) the sources are streamed into ``put_stream``.
+        a multipart upload of server-side part copies, sent side by side: no byte of it passes through this
+        process, which turns completing a large upload from a download and an upload into a few requests. It is
+        aborted on failure. Elsewhere (or with smaller sources) the sources are streamed into ``put_stream``.
 
         Returns:
             The number of bytes of the new object.
@@ -135,37 +137,69 @@ class FsspecObjectStore(ObjectStore):
             StorageUnavailableError: The store cannot be reached or refuses.
         """
         path = self._path(key)
-        sizes = [self._file_size(self._path(source), source) for source in sources]
-        if self._copies_on_server(sizes):
-            return self._concat_on_server(key, path, [self._path(source) for source in sources], sum(sizes))
+        source_paths = [self._path(source) for source in sources]
+        if not hasattr(self._fs, "call_s3"):
+            for source_path, source in zip(source_paths, sources, strict=True):
+                self._file_size(source_path, source)  # a missing source raises before anything is written
+            return self.put_stream(key, self._chained(sources))
+        with self._s3_requests(len(sources)) as pool:
+            # The sizes are asked for side by side, not one after another.
+            sizes = list(pool.map(self._file_size, source_paths, sources))
+            if self._copies_on_server(sizes):
+                return self._concat_on_server(pool, key, path, source_paths, sum(sizes))
         return self.put_stream(key, self._chained(sources))
 
     def _copies_on_server(self, sizes: Sequence[int]) -> bool:
         return (
-            hasattr(self._fs, "call_s3")
-            and 1 <= len(sizes) <= _S3_MAX_PARTS
+            1 <= len(sizes) <= _S3_MAX_PARTS
             and all(size >= _S3_MIN_PART_BYTES for size in sizes[:-1])
             and sizes[-1] > 0
         )
 
-    def _concat_on_server(self, key: str, path: str, source_paths: Sequence[str], total: int) -> int:
+    @contextmanager
+    def _s3_requests(self, count: int) -> Generator[concurrent.futures.ThreadPoolExecutor, None, None]:
+        """Threads that send up to ``_S3_CONCURRENT_REQUESTS`` of ``count`` requests at once.
+
+        On leaving, requests not yet sent are cancelled and those under way are waited for, so nothing is still
+        running when an unfinished copy is aborted.
+        """
+        pool = concurrent.futures.ThreadPoolExecutor(
+            max(1, min(_S3_CONCURRENT_REQUESTS, count)), thread_name_prefix="s3-request"
+        )
+        try:
+            yield pool
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _concat_on_server(
+        self,
+        pool: concurrent.futures.ThreadPoolExecutor,
+        key: str,
+        path: str,
+        source_paths: Sequence[str],
+        total: int,
+    ) -> int:
         call = self._fs.call_s3
         bucket, object_key = path.split("/", 1)
         with self._translated(key, "writing"):
             upload_id = call("create_multipart_upload", Bucket=bucket, Key=object_key)["UploadId"]
+
+        def copy_part(number: int, source_path: str) -> dict[str, Any]:
+            with self._translated(key, "writing"):
+                answer = call(
+                    "upload_part_copy",
+                    Bucket=bucket,
+                    Key=object_key,
+                    UploadId=upload_id,
+                    PartNumber=number,
+                    CopySource=source_path,
+                )
+            return {"PartNumber": number, "ETag": answer["CopyPartResult"]["ETag"]}
+
         try:
-            parts = []
-            for number, source_path in enumerate(source_paths, start=1):
-                with self._translated(key, "writing"):
-                    answer = call(
-                        "upload_part_copy",
-                        Bucket=bucket,
-                        Key=object_key,
-                        UploadId=upload_id,
-                        PartNumber=number,
-                        CopySource=source_path,
-                    )
-                parts.append({"PartNumber": number, "ETag": answer["CopyPartResult"]["ETag"]})
+            # The parts are copied side by side: S3 copies each on its own, so the whole takes about as long as
+            # the largest part rather than the sum of them.
+            parts = list(pool.map(copy_part, range(1, len(source_paths) + 1), source_paths))
             with self._translated(key, "writing"):
                 call(
                     "complete_multipart_upload",
@@ -175,6 +209,8 @@ class FsspecObjectStore(ObjectStore):
                     MultipartUpload={"Parts": parts},
                 )
         except BaseException:
+            # Copies still under way would fail against an aborted upload: let them end first.
+            pool.shutdown(wait=True, cancel_futures=True)
             try:
                 call("abort_multipart_upload", Bucket=bucket, Key=object_key, UploadId=upload_id)
             except Exception:
@@ -278,10 +314,7 @@ class FsspecObjectStore(ObjectStore):
             StorageUnavailableError: The store cannot be reached or refuses.
         """
         base = f"{self._root}/{validate_key(prefix, field='prefix')}"
-        with self._translated(prefix, "listing"):
-            found: list[str] = list(self._fs.find(base))
-        # find() may return the prefix itself when it is an object; a "~" marks an unfinished local write.
-        objects = [path for path in found if path.startswith(f"{base}/") and TEMPORARY_MARK not in path[len(base) :]]
+        objects = list(self._listed(prefix, base))
         if self._is_local or isinstance(self._fs, MemoryFileSystem):
             for path in objects:
                 with suppress(NotFoundError), self._translated(prefix, "deleting"):
@@ -294,43 +327,95 @@ class FsspecObjectStore(ObjectStore):
             _remove_empty_folders(base)
         return len(objects)
 
+    def sizes(self, prefix: str) -> dict[str, int]:
+        """The size in bytes of every object whose key starts with ``prefix + "/"``, by key.
+
+        One listing (on S3 one request per thousand keys) instead of a request per object; the same objects as
+        ``delete_prefix`` would remove.
+
+        Raises:
+            ValidationError: The prefix is not a valid key.
+            StorageUnavailableError: The store cannot be reached or refuses.
+        """
+        base = f"{self._root}/{validate_key(prefix, field='prefix')}"
+        start = len(self._root) + 1
+        return {path[start:]: int(info["size"]) for path, info in self._listed(prefix, base).items()}
+
+    def _listed(self, prefix: str, base: str) -> dict[str, dict[str, Any]]:
+        """The objects under ``base/`` (a path), with fsspec's details of each."""
+        with self._translated(prefix, "listing"):
+            found: dict[str, dict[str, Any]] = self._fs.find(base, detail=True)
+        # find() may return the prefix itself when it is an object; a "~" marks an unfinished local write.
+        return {
+            path: info
+            for path, info in found.items()
+            if path.startswith(f"{base}/") and TEMPORARY_MARK not in path[len(base) :]
+        }
+
     @contextmanager
-    def local_path(self, key: str) -> Generator[str, None, None]:
+    def local_path(self, key: str, *, ranges: Sequence[tuple[int, int]] | None = None) -> Generator[str, None, None]:
         """A local file holding the object for the duration of the ``with`` block (decoders need a path).
 
         A local-folder store yields its own file (do not modify it); other stores download the object in
         chunks to a temporary file (named with the key's extension) that is deleted when the block ends.
 
+        With ``ranges`` (``[start, end)`` byte pairs; past the end is cut off), a store that copies fetches
+        only those bytes, side by side, into a temporary file of the object's full size in which everything else
+        reads as zero bytes (a sparse file: the rest takes no disk either). Each range is held in memory once.
+        A local-folder store yields its own, whole file either way.
+
         Raises:
-            ValidationError: The key is not allowed.
+            ValidationError: The key or a range is not allowed.
             NotFoundError: No object has this key (raised on entering the block).
             StorageUnavailableError: The store cannot be reached or refuses, or there is no local room for
                 the temporary copy.
         """
+        spans = None if ranges is None else _checked_ranges(ranges)
+        path = self._path(key)
         if self._is_local:
-            path = self._path(key)
             self._file_size(path, key)
             yield path
             return
-        chunks = self._open_chunks(key, _COPY_CHUNK_BYTES)
+        if spans is None:
+            chunks = self._open_chunks(key, _COPY_CHUNK_BYTES)
+            try:
+                with self._temporary_copy(key, lambda copy: _write_chunks(copy, chunks)) as temporary:
+                    yield temporary
+            finally:
+                chunks.close()
+            return
+        size = self._file_size(path, key)
+        wanted = [(start, min(end, size)) for start, end in spans if start < min(end, size)]
+        pieces: list[bytes] = []
+        if wanted:
+            with self._translated(key, "reading"):
+                found = self._fs.cat_ranges(
+                    [path] * len(wanted), [start for start, _ in wanted], [end for _, end in wanted], on_error="raise"
+                )
+            pieces = [bytes(piece) for piece in found]
+
+        def fill(copy: IO[bytes]) -> None:
+            copy.truncate(size)
+            for (start, _), piece in zip(wanted, pieces, strict=True):
+                copy.seek(start)
+                copy.write(piece)
+
+        with self._temporary_copy(key, fill) as temporary:
+            yield temporary
+
+    @contextmanager
+    def _temporary_copy(self, key: str, fill: Callable[[IO[bytes]], None]) -> Generator[str, None, None]:
+        """A temporary file (named with the key's extension) written by ``fill``, deleted when the block ends."""
         try:
             descriptor, temporary = tempfile.mkstemp(prefix="punch-object-", suffix=os.path.splitext(key)[1])
         except OSError as exc:
-            chunks.close()
-            raise StorageUnavailableError(
-                f"there is no room for a temporary copy of {key!r} on this server; try again in a few minutes"
-            ) from exc
+            raise _no_room(key) from exc
         try:
             try:
                 with os.fdopen(descriptor, "wb") as copy:
-                    for chunk in chunks:
-                        copy.write(chunk)
+                    fill(copy)
             except OSError as exc:
-                raise StorageUnavailableError(
-                    f"there is no room for a temporary copy of {key!r} on this server; try again in a few minutes"
-                ) from exc
-            finally:
-                chunks.close()
+                raise _no_room(key) from exc
             yield temporary
         finally:
             with suppress(FileNotFoundError):
@@ -393,3 +478,27 @@ def _remove_empty_folders(top: str) -> None:
     for folder, _, _ in os.walk(top, topdown=False):
         with suppress(OSError):
             os.rmdir(folder)
+
+
+def _checked_ranges(ranges: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``[start, end)`` byte ranges, sorted and with overlapping or touching ones joined."""
+    spans: list[tuple[int, int]] = []
+    for start, end in sorted(ranges):
+        if start < 0 or end < start:
+            raise ValidationError("ranges", (start, end), "[start, end) byte ranges with 0 <= start <= end")
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
+        else:
+            spans.append((start, end))
+    return spans
+
+
+def _no_room(key: str) -> StorageUnavailableError:
+    return StorageUnavailableError(
+        f"there is no room for a temporary copy of {key!r} on this server; try again in a few minutes"
+    )
+
+
+def _write_chunks(copy: IO[bytes], chunks: Iterator[bytes]) -> None:
+    for chunk in chunks:
+        copy.write(chunk)

@@ -10,7 +10,7 @@ import io
 import os
 import secrets
 from contextlib import suppress
-from typing import Protocol
+from typing import Any, Protocol
 
 from fsspec.spec import AbstractFileSystem
 
@@ -19,6 +19,8 @@ from punch_adapters.storage.keys import TEMPORARY_MARK
 # A temporary name keeps this much of the target's name, so that `ls` shows what is being written while the name
 # stays under the usual 255-byte limit of a file name.
 _NAME_HINT_LENGTH = 100
+# Without a block size, objects up to S3's smallest part go up in one request.
+_ONE_PUT_BYTES = 5 * 1024 * 1024
 
 
 class AtomicWriter(Protocol):
@@ -97,27 +99,55 @@ class WholeObjectWriter:
 
 
 class BufferedFileWriter:
-    """Writes through an fsspec file that publishes on close (S3's multipart upload, or one PUT when small).
+    """Writes an object in one PUT when it fits in one block, else through an fsspec file that publishes on close.
 
-    s3fs uploads one part each time ``block_size`` bytes are buffered; S3 shows the object only when the upload
-    completes. ``abort`` aborts the multipart upload, so no object and no dangling upload remain (unless the
-    store is unreachable at that moment: a bucket lifecycle rule ``AbortIncompleteMultipartUpload`` cleans those).
+    Up to ``block_size`` bytes are held here; an object that ends within them is stored with one request
+    (``pipe_file``: S3's PutObject). Past that, the bytes held and every later chunk go to an fsspec file:
+    s3fs uploads one part each time ``block_size`` bytes are buffered, and S3 shows the object only when the
+    multipart upload completes. (Left to itself, s3fs starts a multipart upload as soon as its buffer *reaches*
+    a block, so an object of exactly one block, such as an upload's 8 MiB chunk, would cost three requests and
+    a server-side reassembly instead of one PUT.) ``abort`` aborts the multipart upload, so no object and no
+    dangling upload remain (unless the store is unreachable at that moment: a bucket lifecycle rule
+    ``AbortIncompleteMultipartUpload`` cleans those).
     """
 
     def __init__(self, fs: AbstractFileSystem, path: str, *, block_size: int | None) -> None:
-        options = {} if block_size is None else {"block_size": block_size}
-        self._file = fs.open(path, "wb", **options)
+        self._fs = fs
+        self._path = path
+        self._block_size = block_size
+        self._one_put_bytes = block_size if block_size is not None else _ONE_PUT_BYTES
+        self._held: list[bytes] = []
+        self._held_bytes = 0
+        self._file: Any = None
 
     def write(self, chunk: bytes) -> None:
-        """Buffer one chunk; uploads a part whenever a block is full."""
+        """Hold one chunk while the object fits in one block; past that, stream it (a part per full block)."""
+        if self._file is None:
+            if self._held_bytes + len(chunk) <= self._one_put_bytes:
+                self._held.append(bytes(chunk))  # a caller may reuse a bytearray it passed
+                self._held_bytes += len(chunk)
+                return
+            options = {} if self._block_size is None else {"block_size": self._block_size}
+            self._file = self._fs.open(self._path, "wb", **options)
+            held, self._held, self._held_bytes = self._held, [], 0
+            held.reverse()
+            while held:  # each piece is let go once the file has buffered it
+                self._file.write(held.pop())
         self._file.write(chunk)
 
     def commit(self) -> None:
-        """Upload the last part and complete the upload (or PUT a small object)."""
+        """Store a small object with one PUT, or upload the last part and complete the multipart upload."""
+        if self._file is None:
+            self._fs.pipe_file(self._path, b"".join(self._held))
+            self._held, self._held_bytes = [], 0
+            return
         self._file.close()
 
     def abort(self) -> None:
-        """Abort the multipart upload and make the file unusable."""
+        """Drop what is held, or abort the multipart upload and make the file unusable."""
+        self._held, self._held_bytes = [], 0
+        if self._file is None:
+            return
         try:
             discard = getattr(self._file, "discard", None)
             if callable(discard):
