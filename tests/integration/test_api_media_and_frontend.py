@@ -10,7 +10,7 @@ import pytest
 from litestar.testing import TestClient
 
 from punch_adapters.http.app import create_app
-from punch_adapters.http.routes.media import MAX_RANGE_BYTES, parse_range
+from punch_adapters.http.routes.media import MAX_RANGE_BYTES, accepts_gzip, parse_range
 from punch_core.errors import BadRequestError
 from punch_core.formats import track_to_npz_bytes
 from punch_core.processing import object_key
@@ -167,3 +167,38 @@ def test_repeat_views_are_served_from_memory_but_only_after_access_is_checked(cl
     assert client.delete("/api/v1/reports/a1").status_code == 204
     assert client.get("/api/v1/analyses/a1/pose").status_code == 404
     assert client.get("/api/v1/analyses/a1/video", headers={"range": "bytes=0-9"}).status_code == 404
+
+
+def test_pose_view_is_gzipped_for_clients_that_accept_it(client):
+    plain = client.get("/api/v1/analyses/a1/pose", headers={"accept-encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    assert plain.headers["vary"] == "accept-encoding"
+    packed = client.get("/api/v1/analyses/a1/pose", headers={"accept-encoding": "br, gzip;q=0.8"})
+    assert packed.headers["content-encoding"] == "gzip"
+    assert packed.content == plain.content  # the client decoded it
+    assert int(packed.headers["content-length"]) < len(plain.content)
+    shared = client.get("/api/v1/shared/Zz123456/pose", headers={"accept-encoding": "gzip"})
+    assert shared.headers["content-encoding"] == "gzip"
+    assert shared.json() == plain.json()
+    assert plain.json()["t_s"] == [0.0, 0.5, 1.0]
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("gzip", True),
+        ("gzip, deflate, br", True),
+        ("br;q=1.0, gzip;q=0.5", True),
+        ("*", True),
+        ("GZIP", True),
+        ("gzip;q=0", False),
+        ("gzip;q=0.0, br", False),
+        ("identity", False),
+        ("deflate, br", False),
+        ("", False),
+        (None, False),
+        ("gzip;q=junk", False),
+    ],
+)
+def test_accept_encoding_parsing(header, expected):
+    assert accepts_gzip(header) is expected
