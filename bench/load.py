@@ -181,7 +181,7 @@ def give_round_to_users(env: dict[str, str], seed_id: str, users: int) -> None:
     video = repos.videos.get(seed.video_id)
     report = repos.reports.get(seed_id)
     stamps = repos.stamps.list(seed_id)
-    names = ["thumbnails.json", "pose_track.npz", "subject.json", "round.json"]
+    names = ["thumbnails.json", "pose_track.npz", "pose_view.json.gz", "subject.json", "round.json"]
     names += [f"thumbnails/{i:02d}.jpg" for i in range(10)]
     objects = {n: store.get(object_key(seed_id, n)) for n in names if store.exists(object_key(seed_id, n))}
     now = datetime.now(UTC)

@@ -7,10 +7,10 @@ itself in ``Analysis.done_stages``. Running a stage that is already done does no
 crashes and runs a stage again resumes from the last finished stage, and never stores anything twice.
 The job runners (ARQ workers, the in-process runner) call :func:`run_stage`; nothing here knows about them.
 
-Stored objects, under ``analyses/{id}/``: ``thumbnails.json`` and ``thumbnails/NN.jpg``, ``pose_track.npz``,
-``subject.json``, ``round.json`` (quality, stamps, metrics), ``coaching.json``, and ``started.json`` (when the
-analysis was started, until its report is stored). Stamps also go to the ``StampRepository`` and the report to
-the ``ReportRepository``.
+Stored objects, under ``analyses/{id}/``: ``thumbnails.json`` and ``thumbnails/NN.jpg``, ``pose_track.npz`` and
+``pose_view.json.gz`` (the track as the web app draws it), ``subject.json``, ``round.json`` (quality, stamps,
+metrics), ``coaching.json``, and ``started.json`` (when the analysis was started, until its report is stored).
+Stamps also go to the ``StampRepository`` and the report to the ``ReportRepository``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import attrs
 
 from punch_core.body import BodySpecs
 from punch_core.errors import ConflictError, NotFoundError, PunchError
-from punch_core.formats import track_from_npz_bytes, track_to_npz_bytes
+from punch_core.formats import POSE_VIEW_NAME, pose_view_gzip, track_from_npz_bytes, track_to_npz_bytes
 from punch_core.ports import (
     AnalysisRepository,
     Clock,
@@ -337,6 +337,8 @@ def _pose(ports: ProcessingPorts, analysis: Analysis, progress: Progress) -> Non
         people = ports.pose.people_track(path, info, max_people=max_people, progress=progress)
     result = follow_subject(people, choice)
     ports.store.put(object_key(analysis.id, "pose_track.npz"), track_to_npz_bytes(result.track))
+    # The drawable copy the report's player fetches, made here once rather than by the API on each first view.
+    ports.store.put(object_key(analysis.id, POSE_VIEW_NAME), pose_view_gzip(result.track))
     facts = {
         "container": info.container,
         "rotation_deg": info.rotation_deg,

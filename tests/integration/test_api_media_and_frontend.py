@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from datetime import UTC, datetime
 
@@ -96,8 +97,8 @@ def test_pose_track_for_the_skeleton(client):
     assert pose["landmarks"][0][0] == [0.25, 0.25, 0.25]
     assert len(pose["landmarks"][2]) == 33
     assert client.get("/api/v1/shared/Zz123456/pose").json() == pose
-    # Encoded once, then served from the stored document: the stored bytes are what the next view gets.
-    stored = client.app.state["deps"].store.get("analyses/a1/pose_view.json")
+    # Encoded and gzipped once, then served from the stored document: the stored bytes are what the next view gets.
+    stored = gzip.decompress(client.app.state["deps"].store.get("analyses/a1/pose_view.json.gz"))
     assert json.loads(stored) == pose
     assert client.get("/api/v1/analyses/a1/pose").content == stored
 

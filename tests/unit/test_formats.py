@@ -1,10 +1,13 @@
+import gzip
 import io
+import json
 
 import numpy as np
 import pytest
 
 from punch_core.errors import TrackFormatError
 from punch_core.formats import (
+    pose_view_gzip,
     track_from_landmarks_csv,
     track_from_npz_bytes,
     track_to_landmarks_csv,
@@ -87,3 +90,19 @@ def test_real_landmarks_csv_reads(shared_dir):
     assert track.n_frames > 10
     assert track.fps == pytest.approx(15.0, rel=0.05)
     assert track.coverage > 0.9
+
+
+def test_pose_view_is_the_drawable_track_gzipped():
+    landmarks = np.full((3, 33, 4), 0.123456, np.float32)
+    landmarks[1] = np.nan  # lost
+    landmarks[2, 5, 3] = np.nan  # visibility unknown on one point
+    track = PoseTrack(t_s=np.array([0.0, 1 / 30, 2 / 30]), landmarks=landmarks, width=640, height=360)
+    packed = pose_view_gzip(track)
+    assert packed == pose_view_gzip(track)  # deterministic (no timestamp in the gzip header)
+    view = json.loads(gzip.decompress(packed))
+    assert (view["width"], view["height"], view["fps"]) == (640, 360, 30.0)
+    assert view["t_s"] == [0.0, 0.0333, 0.0667]
+    assert view["landmarks"][1] is None
+    assert view["landmarks"][0][0] == [0.1235, 0.1235, 0.12]
+    assert view["landmarks"][2][5] == [0.1235, 0.1235, 0.0]
+    assert len(view["landmarks"][2]) == 33

@@ -170,7 +170,7 @@ def test_thumbnails_then_configure_start_and_every_stage_to_the_report():
     strikes = [s for s in report["stamps"] if s["category"] == "strike"]
     assert len(strikes) == 3
     assert repos.stamps.list("a1") == report["stamps"]
-    for name in ("pose_track.npz", "subject.json", "round.json", "coaching.json"):
+    for name in ("pose_track.npz", "pose_view.json.gz", "subject.json", "round.json", "coaching.json"):
         assert ports.store.exists(object_key("a1", name))
 
 

@@ -10,8 +10,6 @@ import gzip
 import re
 from typing import Any, cast
 
-import msgspec
-import numpy as np
 from litestar import MediaType, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath
@@ -21,7 +19,7 @@ from punch_adapters.http.deps import ApiDeps
 from punch_adapters.http.routes.shares import shared_link
 from punch_adapters.http.schemas import PoseDoc
 from punch_core.errors import BadRequestError, NotFoundError
-from punch_core.formats import track_from_npz_bytes
+from punch_core.formats import POSE_VIEW_NAME, pose_view_gzip, track_from_npz_bytes
 from punch_core.processing import object_key
 
 # One response carries at most this much: a player asks again from where it needs (``bytes=N-``).
@@ -85,37 +83,15 @@ def _video_response(deps: ApiDeps, video_id: str, range_header: str | None) -> R
     return Response(data, status_code=206, media_type=media_type, headers=headers)
 
 
-def pose_document(deps: ApiDeps, analysis_id: str) -> PoseDoc:
-    """The subject's pose track for drawing: normalised ``[x, y, visibility]`` per landmark, None where lost."""
+def _pose_view(deps: ApiDeps, analysis_id: str) -> bytes:
+    """The gzipped pose view of an analysis made before the pose stage stored one: made from its track, kept."""
     try:
         track = track_from_npz_bytes(deps.store.get(object_key(analysis_id, "pose_track.npz")))
     except NotFoundError:
         raise NotFoundError("the pose track is not ready yet; it is made during the analysis") from None
-    # Vectorised: a 3-minute track is ~5,400 frames x 33 landmarks; rounding it value by value in Python would
-    # hold the interpreter for a few hundred milliseconds and stall every other request of the process.
-    landmarks = np.asarray(track.landmarks, dtype=np.float64)
-    points = np.empty((*landmarks.shape[:2], 3), dtype=np.float64)
-    points[..., :2] = np.round(landmarks[..., :2], 4)
-    points[..., 2] = np.round(landmarks[..., 3], 2)
-    found = cast("list[bool]", np.isfinite(landmarks[..., :2]).reshape(len(landmarks), -1).all(axis=1).tolist())
-    frames: list[list[list[float]] | None] = [
-        rows if ok else None for rows, ok in zip(points.tolist(), found, strict=True)
-    ]
-    return {
-        "fps": round(track.fps, 3),
-        "width": track.width,
-        "height": track.height,
-        "t_s": np.round(np.asarray(track.t_s, dtype=np.float64), 4).tolist(),
-        "landmarks": frames,
-    }
-
-
-POSE_VIEW = "pose_view.json"
-"""The pose document as JSON, kept beside the track in the object store once a client has asked for it."""
-
-
-POSE_GZIP_LEVEL = 6
-"""gzip level for the pose view: a 1-minute round's 1.26 MB of JSON becomes 0.33 MB in about 20 ms, once."""
+    packed = pose_view_gzip(track)
+    deps.store.put(object_key(analysis_id, POSE_VIEW_NAME), packed)
+    return packed
 
 
 def accepts_gzip(header: str | None) -> bool:
@@ -134,23 +110,20 @@ def accepts_gzip(header: str | None) -> bool:
 
 
 def pose_json(deps: ApiDeps, analysis_id: str, accept_encoding: str | None = None) -> Response[Any]:
-    """The pose document, encoded once and then served as stored bytes, gzipped for clients that accept it.
+    """The pose view (``punch_core.formats.pose_view_gzip``), served gzipped as the pose stage stored it.
 
-    A 3-minute track is ~5,400 frames: building its document costs ~150 ms of interpreter time, which would stall
-    the process's other requests on every view. The track never changes once its stage is done (a finished stage
-    never runs again), and deleting the analysis deletes its folder, this file included. Each API process also
-    keeps the views it served last in memory, gzipped (``ApiDeps.media_cache``; a quarter of the size, so four
-    times as many fit, and that much less to send to a phone); callers check access first.
+    It is unpacked only for the rare client that does not accept gzip. Analyses from before the pose stage stored
+    it get one made on their first view. The track never changes once its stage is done (a finished stage never
+    runs again), and deleting the analysis deletes its folder, this file included. Each API process also keeps
+    the views it served last in memory (``ApiDeps.media_cache``); callers check access first.
     """
-    key = object_key(analysis_id, POSE_VIEW)
+    key = object_key(analysis_id, POSE_VIEW_NAME)
     packed = deps.media_cache.pose_views.get(key)
     if packed is None:
         try:
-            data = deps.store.get(key)
+            packed = deps.store.get(key)
         except NotFoundError:
-            data = msgspec.json.encode(pose_document(deps, analysis_id))
-            deps.store.put(key, data)
-        packed = gzip.compress(data, compresslevel=POSE_GZIP_LEVEL, mtime=0)
+            packed = _pose_view(deps, analysis_id)
         deps.media_cache.pose_views.put(key, packed)
     headers = {"cache-control": "private, max-age=3600", "vary": "accept-encoding"}
     if accepts_gzip(accept_encoding):
