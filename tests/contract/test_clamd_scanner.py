@@ -14,11 +14,8 @@ import threading
 import time
 import tracemalloc
 from collections.abc import Iterator
-from fractions import Fraction
 from pathlib import Path
 
-import av
-import numpy as np
 import pytest
 
 from punch_adapters.scan import ClamdAddress, ClamdScanner
@@ -34,22 +31,13 @@ from tests.support.clamd import (
     free_port,
     require_clamd,
 )
+from tests.support.videos import tiny_h264
 
 MIB = 1 << 20
 
 
 def tiny_mp4(path: Path, seconds: float = 3.0) -> bytes:
-    with av.open(str(path), "w") as box:
-        stream = box.add_stream("libx264", rate=Fraction(2, 1))
-        assert isinstance(stream, av.VideoStream)
-        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
-        for i in range(round(seconds * 2)):
-            rgb = np.full((48, 64, 3), (9 * i) % 256, dtype=np.uint8)
-            for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
-                box.mux(packet)
-        for packet in stream.encode():
-            box.mux(packet)
-    return path.read_bytes()
+    return tiny_h264(path, seconds, shade_step=9)
 
 
 def pieces(data: bytes, size: int) -> Iterator[bytes]:

@@ -11,13 +11,9 @@ import asyncio
 import json
 import uuid
 from datetime import datetime
-from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
 import attrs
-import av
-import numpy as np
 from litestar.testing import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine
@@ -38,6 +34,7 @@ from punch_core.processing import STARTED_OBJECT, object_key, rerun_coaching
 from punch_core.records import Stage
 from tests.support.api import access_cookie, add_user, bearer, make_deps
 from tests.support.services import POSTGRES_URL, REDIS_URL, require_service
+from tests.support.videos import tiny_h264
 from tests.unit.test_processing import ScriptedPose
 from tests.unit.test_runner import _ready, _runner
 
@@ -86,20 +83,6 @@ def test_every_answer_is_counted_once_with_its_status_errors_and_unmatched_route
 # --- upload completions: uploads_total{outcome} ------------------------------------------------------------------
 
 
-def _encode(path: Path, seconds: float) -> bytes:
-    with av.open(str(path), "w") as box:
-        stream = box.add_stream("libx264", rate=Fraction(2, 1))
-        assert isinstance(stream, av.VideoStream)
-        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
-        for i in range(round(seconds * 2)):
-            rgb = np.full((48, 64, 3), (7 * i) % 256, dtype=np.uint8)
-            for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
-                box.mux(packet)
-        for packet in stream.encode():
-            box.mux(packet)
-    return path.read_bytes()
-
-
 class DownQueue:
     """A job queue that cannot be reached (Redis down)."""
 
@@ -121,7 +104,7 @@ def _upload(client: TestClient[Any], headers: dict[str, str], data: bytes) -> st
 
 
 def test_upload_completions_count_completed_rejected_and_failed_but_not_early_ones(tmp_path):
-    round_mp4, short_mp4 = _encode(tmp_path / "round.mp4", 90.0), _encode(tmp_path / "short.mp4", 30.0)
+    round_mp4, short_mp4 = tiny_h264(tmp_path / "round.mp4", 90.0), tiny_h264(tmp_path / "short.mp4", 30.0)
     deps, repos = make_deps(source=OpenCvFrameSource())
     add_user(repos, "u1")
     as_u1 = bearer(deps, "u1")

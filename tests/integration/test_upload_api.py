@@ -12,13 +12,10 @@ import time
 import tracemalloc
 import uuid
 from collections.abc import Iterator
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import attrs
-import av
-import numpy as np
 import pytest
 from litestar import Litestar
 from litestar.stores.memory import MemoryStore
@@ -39,22 +36,13 @@ from punch_core.records import AnalysisStatus, Stage, UploadStatus
 from punch_core.uploads import parts_prefix
 from tests.support.api import RecordingJobs, add_user, bearer, make_deps
 from tests.support.services import REDIS_URL, require_service
+from tests.support.videos import tiny_h264
 
 FPS = 2
 
 
 def _encode(path: Path, seconds: float, *, size: tuple[int, int] = (64, 48)) -> bytes:
-    with av.open(str(path), "w") as box:
-        stream = box.add_stream("libx264", rate=Fraction(FPS, 1))
-        assert isinstance(stream, av.VideoStream)
-        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
-        for i in range(round(seconds * FPS)):
-            rgb = np.full((size[1], size[0], 3), (7 * i) % 256, dtype=np.uint8)
-            for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
-                box.mux(packet)
-        for packet in stream.encode():
-            box.mux(packet)
-    return path.read_bytes()
+    return tiny_h264(path, seconds, fps=FPS, size=size)
 
 
 @pytest.fixture(scope="module")

@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from fractions import Fraction
 from pathlib import Path
 
-import av
-import numpy as np
 import pytest
 
 from punch_adapters.memory.repositories import MemoryRepositories
@@ -21,24 +18,11 @@ from punch_adapters.storage import s3_store
 from punch_core.media import PROBE_HEAD_BYTES, PROBE_TAIL_BYTES
 from punch_core.uploads import UploadLimits, UploadPorts, complete_upload, initiate_upload, receive_chunk
 from tests.support.s3_server import S3TestServer, running_s3_server
+from tests.support.videos import tiny_h264
 from tests.unit.test_uploads import CountingIds, FixedClock, RangeRecordingStore
 
 PADDING_BYTES = 7 * 2**20
 CHUNK_BYTES = 5 * 2**20  # S3's smallest part: completing copies the parts on the server
-
-
-def _encode(path: Path, seconds: float, fps: int = 2) -> bytes:
-    with av.open(str(path), "w") as box:
-        stream = box.add_stream("libx264", rate=Fraction(fps, 1))
-        assert isinstance(stream, av.VideoStream)
-        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
-        for i in range(round(seconds * fps)):
-            rgb = np.full((48, 64, 3), (7 * i) % 256, dtype=np.uint8)
-            for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
-                box.mux(packet)
-        for packet in stream.encode():
-            box.mux(packet)
-    return path.read_bytes()
 
 
 def _pad_media(data: bytes, padding: bytes) -> bytes:
@@ -63,7 +47,7 @@ def s3_server() -> Iterator[S3TestServer]:
 
 @pytest.fixture(scope="module")
 def large_mp4(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    return _pad_media(_encode(tmp_path_factory.mktemp("videos") / "round.mp4", 90.0), os.urandom(PADDING_BYTES))
+    return _pad_media(tiny_h264(tmp_path_factory.mktemp("videos") / "round.mp4", 90.0), os.urandom(PADDING_BYTES))
 
 
 def _ports(store: object) -> UploadPorts:

@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import av
-import numpy as np
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
@@ -31,6 +28,7 @@ from tests.support.clamd import (
     clamd,  # noqa: F401 - the fixture
     own_clamd,  # noqa: F401 - the fixture
 )
+from tests.support.videos import tiny_h264
 
 CHUNK = 8 * 1024
 
@@ -47,18 +45,7 @@ class NoPeople:
 
 @pytest.fixture(scope="module")
 def round_mp4(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    path = tmp_path_factory.mktemp("videos") / "round.mp4"
-    with av.open(str(path), "w") as box:
-        stream = box.add_stream("libx264", rate=Fraction(2, 1))
-        assert isinstance(stream, av.VideoStream)
-        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
-        for i in range(180):  # 90 s at 2 fps: a round we analyse
-            rgb = np.full((48, 64, 3), (7 * i) % 256, dtype=np.uint8)
-            for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
-                box.mux(packet)
-        for packet in stream.encode():
-            box.mux(packet)
-    return path.read_bytes()
+    return tiny_h264(tmp_path_factory.mktemp("videos") / "round.mp4", 90.0)  # 90 s at 2 fps: a round we analyse
 
 
 def _client(tmp_path: Path, clamd_url: str) -> Iterator[TestClient[Litestar]]:

@@ -51,3 +51,22 @@ def concat_clips(
         for packet in stream.encode():
             box.mux(packet)
     return out
+
+
+def tiny_h264(
+    path: Path, seconds: float, *, fps: int = 2, size: tuple[int, int] = (64, 48), shade_step: int = 7
+) -> bytes:
+    """A small H.264 MP4 (flat grey frames whose shade steps by ``shade_step``) of ``seconds``; its bytes."""
+    import av  # noqa: PLC0415
+
+    with av.open(str(path), "w") as box:
+        stream = box.add_stream("libx264", rate=Fraction(fps, 1))
+        assert isinstance(stream, av.VideoStream)
+        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
+        for i in range(round(seconds * fps)):
+            rgb = np.full((size[1], size[0], 3), (shade_step * i) % 256, dtype=np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
+                box.mux(packet)
+        for packet in stream.encode():
+            box.mux(packet)
+    return path.read_bytes()
