@@ -97,10 +97,11 @@ def _pose_view(deps: ApiDeps, analysis_id: str) -> bytes:
 def accepts_gzip(header: str | None) -> bool:
     """Whether an ``Accept-Encoding`` header allows gzip (``gzip`` or ``*`` without ``q=0``)."""
     for item in (header or "").lower().split(","):
-        name, _, params = item.strip().partition(";")
+        name, _, params = item.partition(";")
         if name.strip() not in {"gzip", "*"}:
             continue
-        quality = params.strip().removeprefix("q=").strip() if params.strip().startswith("q=") else "1"
+        params = params.strip()
+        quality = params[2:] if params.startswith("q=") else "1"
         try:
             if float(quality) > 0:
                 return True
