@@ -71,6 +71,10 @@ class FrameSource(Protocol):
         """The frame shown at ``t_s`` seconds (the last one if ``t_s`` is past the end), upright."""
         ...
 
+    def frames_at(self, path: str, times_s: Sequence[float]) -> list[Frame]:
+        """``frame_at`` for each of ``times_s`` (ascending), from one pass over the video where that is cheaper."""
+        ...
+
 
 class PoseEstimator(Protocol):
     """Finds people and their 33 landmarks."""

@@ -53,11 +53,8 @@ def thumbnail_times(
 
 def make_thumbnails(source: FrameSource, pose: PoseEstimator, path: str, info: VideoInfo) -> list[Thumbnail]:
     """The thumbnails of a video: 10 frames at 1 s intervals (evenly spread if shorter), each with its people."""
-    thumbs = []
-    for t_s in thumbnail_times(info.duration_s):
-        frame = source.frame_at(path, t_s)
-        thumbs.append(Thumbnail(frame=frame, boxes=tuple(pose.people(frame))))
-    return thumbs
+    frames = source.frames_at(path, thumbnail_times(info.duration_s))
+    return [Thumbnail(frame=frame, boxes=tuple(pose.people(frame))) for frame in frames]
 
 
 def parse_subject(text: str) -> SubjectChoice | None:

@@ -78,6 +78,28 @@ def test_frames_stream_in_order_and_seek(mp4: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    "times_s",
+    [
+        [0.05, 0.25, 0.45, 0.65, 0.85, 1.05, 1.25, 1.45, 1.65, 1.85],  # thumbnails of a short video: skipped to
+        [0.0, 1.9],  # close enough to skip
+        [0.1, 0.1, 0.5, 0.2],  # the same frame twice, then backwards: sought
+        [1.5, 99.0],  # past the end: the last frame, as frame_at gives it
+    ],
+)
+def test_frames_at_gives_what_frame_at_gives(mp4: Path, times_s: list[float], monkeypatch: pytest.MonkeyPatch) -> None:
+    source = OpenCvFrameSource()
+    expected = [source.frame_at(str(mp4), t) for t in times_s]
+    got = source.frames_at(str(mp4), times_s)
+    assert [f.index for f in got] == [f.index for f in expected]
+    assert [f.t_s for f in got] == pytest.approx([f.t_s for f in expected])
+    for a, b in zip(got, expected, strict=True):
+        assert np.array_equal(a.rgb, b.rgb)
+    # The same frames when every target is sought.
+    monkeypatch.setattr("punch_adapters.pose.video.SEEK_AHEAD_S", 0.0)
+    assert [f.index for f in source.frames_at(str(mp4), times_s)] == [f.index for f in expected]
+
+
+@pytest.mark.parametrize(
     ("make", "message"),
     [
         (lambda p, good: p.write_bytes(b""), "the file is empty"),

@@ -14,11 +14,13 @@ from punch_core.landmarks import N_LANDMARKS, Landmark
 @pytest.mark.parametrize(
     ("height", "width", "expected"),
     [
-        (1280, 720, (960, 540)),  # 720p portrait: one bilinear step
+        (1280, 720, (1280, 720)),  # 720p portrait: small enough already, untouched
+        (720, 1280, (720, 1280)),
         (1920, 1080, (960, 540)),  # 1080p: one exact halving
         (3840, 2160, (960, 540)),  # 4K: two halvings
-        (2560, 1440, (960, 540)),  # 1440p: a halving, then bilinear
-        (480, 640, (480, 640)),  # small enough already: untouched
+        (2560, 1440, (1280, 720)),  # 1440p: one halving
+        (1600, 900, (800, 450)),
+        (480, 640, (480, 640)),
         (832, 464, (832, 464)),
     ],
 )
@@ -33,10 +35,10 @@ def test_frames_are_shrunk_to_the_longest_side(height, width, expected):
 def test_shrinking_keeps_the_picture():
     rng = np.random.default_rng(0)
     # Smooth content (a person-sized blob on a gradient) survives any sane resampling almost unchanged.
-    _yy, xx = np.mgrid[0:1280, 0:720]
-    base = (xx / 720 * 200 + 20).astype(np.uint8)
+    _yy, xx = np.mgrid[0:1920, 0:1080]
+    base = (xx / 1080 * 200 + 20).astype(np.uint8)
     frame = np.dstack([base, base[::-1], np.full_like(base, 90)])
-    cv2.circle(frame, (360, 500), 150, (30, 200, 240), -1)
+    cv2.circle(frame, (540, 750), 220, (30, 200, 240), -1)
     frame = np.clip(frame + rng.integers(-3, 4, frame.shape), 0, 255).astype(np.uint8)
     reference = cv2.resize(frame, (540, 960), interpolation=cv2.INTER_AREA).astype(np.int16)
     assert np.abs(_shrink(frame).astype(np.int16) - reference).mean() < 2.0

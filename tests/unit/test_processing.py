@@ -100,6 +100,9 @@ class StillSource:
     def frame_at(self, path: str, t_s: float) -> Frame:
         return Frame(index=int(t_s * 30), t_s=t_s, rgb=np.zeros((self.height, self.width, 3), np.uint8))
 
+    def frames_at(self, path: str, times_s) -> list[Frame]:
+        return [self.frame_at(path, t_s) for t_s in times_s]
+
 
 def make_ports(pose: ScriptedPose) -> tuple[ProcessingPorts, MemoryRepositories]:
     repos = MemoryRepositories.create()

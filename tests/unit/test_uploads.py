@@ -65,6 +65,9 @@ class FakeFrameSource:
     def frame_at(self, path: str, t_s: float) -> Frame:
         raise NotImplementedError
 
+    def frames_at(self, path: str, times_s: Sequence[float]) -> list[Frame]:
+        raise NotImplementedError
+
 
 class CountingIds:
     def __init__(self) -> None:

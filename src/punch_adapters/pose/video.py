@@ -7,7 +7,8 @@ not apply it, so PyAV is used only for the facts a probe needs and to prove the 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import av
@@ -22,6 +23,8 @@ from punch_core.ports import Frame, FrameSource, VideoInfo
 # otherwise ask for gigabytes per frame.
 MAX_PIXELS = 4096 * 2304
 MAX_FPS = 240.0
+# frames_at skips forward by decoding up to this far; a target further ahead is sought.
+SEEK_AHEAD_S = 2.0
 
 
 def _open_capture(path: str) -> cv2.VideoCapture:
@@ -133,3 +136,38 @@ class OpenCvFrameSource(FrameSource):
         finally:
             cap.release()
         raise MediaError("the video holds no frame we can decode: it may be cut short or damaged")
+
+    def frames_at(self, path: str, times_s: Sequence[float]) -> list[Frame]:
+        """``frame_at`` for each time, from one open video: the frames between are skipped without being converted.
+
+        A seek decodes from the keyframe before its target, which may be seconds back: ten thumbnails a second
+        apart of a 720p round took ten seeks and 1.5 s, and skipping forward takes 0.6 s (1080p: 1.3 -> 0.4 s).
+        Targets more than ``SEEK_AHEAD_S`` ahead are still sought. A frame that cannot be reached this way (the
+        header's frame count is too high) comes from ``frame_at``, which steps back to the last decodable one.
+        """
+        frames = []
+        cap = _open_capture(path)
+        try:
+            fps = float(cap.get(cv2.CAP_PROP_FPS)) or 30.0
+            n = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+            position = 0  # the index of the frame the next read returns
+            for t_s in times_s:
+                index = max(0, math.floor(t_s * fps + 1e-6))
+                if n > 0:
+                    index = min(index, n - 1)
+                if index < position or index - position > SEEK_AHEAD_S * fps:
+                    cap.set(cv2.CAP_PROP_POS_FRAMES, index)
+                    position = index
+                while position < index and cap.grab():
+                    position += 1
+                ok, bgr = cap.read() if position == index else (False, None)
+                if not ok or bgr is None:
+                    frames.append(self.frame_at(path, t_s))
+                    position = sys.maxsize  # unknown: the next one is sought
+                    continue
+                position += 1
+                t = _frame_time_s(cap, index, fps)
+                frames.append(Frame(index=index, t_s=t, rgb=np.ascontiguousarray(bgr[:, :, ::-1])))
+        finally:
+            cap.release()
+        return frames
