@@ -1,6 +1,6 @@
 """Load test of the production topology: 100 boxers for 60 s (locust, headless), figures per request kind.
 
-Usage: .venv/bin/python bench/load.py [--users 100] [--seconds 60] [--uploaders 10] [--port 8100]
+Usage: .venv/bin/python bench/load.py [--users 100] [--seconds 60] [--uploaders 10] [--port 8100] [--uploads-only]
 
 In one run:
   1. builds (once, cached in .bench_cache/) a 62 s round from the ../shared clips for the seed analysis, and a
@@ -207,11 +207,29 @@ def give_round_to_users(env: dict[str, str], seed_id: str, users: int) -> None:
     print(f"seeded {made} users with the analysed round", file=sys.stderr)
 
 
-def upload_alone(base: str, video: Path, rounds: int) -> list[float]:
-    """MB/s of uploads made one at a time with nothing else running (each by its own new boxer)."""
+def wait_queue_idle(env: dict[str, str], timeout_s: float = 600) -> None:
+    """Wait until the workers have nothing queued or running (the mixed run's uploads leave thumbnail jobs)."""
+    import redis  # noqa: PLC0415
+
+    client = redis.Redis.from_url(env["PUNCH_REDIS_URL"])
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if not client.zcard(env["PUNCH_QUEUE_NAME"]) and not next(client.scan_iter(match="arq:in-progress:*"), None):
+            break
+        time.sleep(0.5)
+    client.close()
+
+
+def upload_alone(base: str, video: Path, rounds: int, env: dict[str, str]) -> list[float]:
+    """MB/s of uploads made one at a time with nothing else running (each by its own new boxer).
+
+    Each upload starts once the workers are idle: the thumbnails of the one before (a decode of the whole
+    video) would otherwise share the cores with it.
+    """
     data = video.read_bytes()
     rates = []
     for n in range(rounds):
+        wait_queue_idle(env)
         client = sign_in(base, f"load-uploader-{n}")
         started = time.perf_counter()
         created = client.post(
@@ -223,8 +241,11 @@ def upload_alone(base: str, video: Path, rounds: int) -> list[float]:
             client.put(
                 f"/api/v1/uploads/{upload_id}/chunks?offset={offset}", content=data[offset : offset + step]
             ).raise_for_status()
+        sent = time.perf_counter()
         client.post(f"/api/v1/uploads/{upload_id}/complete").raise_for_status()
-        rates.append(len(data) / (time.perf_counter() - started) / 1e6)
+        done = time.perf_counter()
+        rates.append(len(data) / (done - started) / 1e6)
+        print(f"upload alone {n + 1}: chunks {sent - started:.2f} s, complete {done - sent:.2f} s", file=sys.stderr)
         client.close()
     return rates
 
@@ -362,6 +383,9 @@ def main() -> int:
     parser.add_argument("--uploaders", type=int, default=10, help="every Nth user uploads once (0 = none)")
     parser.add_argument("--alone-uploads", type=int, default=3, help="uploads timed one at a time after the load")
     parser.add_argument("--port", type=int, default=8100)
+    parser.add_argument(
+        "--uploads-only", action="store_true", help="skip the seed and locust: only time --alone-uploads uploads"
+    )
     args = parser.parse_args()
     seed_video, upload_video = build_videos()
 
@@ -406,6 +430,14 @@ def main() -> int:
         )
         wait_for(f"{base}/healthz", 120)
         reset_rate_limits(env)
+        if args.uploads_only:
+            alone = upload_alone(base, upload_video, args.alone_uploads, env)
+            print(
+                f"uploads alone ({upload_video.stat().st_size / 1e6:.1f} MB each): "
+                + ", ".join(f"{rate:.1f}" for rate in alone)
+                + f" MB/s, median {statistics.median(alone):.1f}"
+            )
+            return 0 if statistics.median(alone) >= 50 else 1
         give_round_to_users(env, analyse_seed(base, seed_video), args.users)
         locust_env = {
             **os.environ,
@@ -416,7 +448,7 @@ def main() -> int:
             "LOAD_SAMPLES": str(out / "samples.tsv"),
         }
         run_locust(base, args, locust_env, out)
-        alone = upload_alone(base, upload_video, args.alone_uploads) if args.alone_uploads else []
+        alone = upload_alone(base, upload_video, args.alone_uploads, env) if args.alone_uploads else []
         return report(out, args, upload_log, alone, upload_video.stat().st_size / 1e6)
     finally:
         stop_all(procs, timeout_s=30)

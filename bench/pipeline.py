@@ -5,7 +5,7 @@ Usage: .venv/bin/python bench/pipeline.py [--seconds 180] [--workers N] [--overl
 Builds (once, cached in .bench_cache/) a portrait 720x1280 30 fps H.264 video of the given length from the
 shadowcoach clips in ../shared/media, then in one run:
   1. the floor: the median time of one PoseLandmarker inference (VIDEO mode, the pipeline's preprocessing) over
-     300 frames of that video, times the frame count, divided by the cores used;
+     three stretches of 110 frames spread through that video, times the frame count, divided by the cores used;
   2. `punch analyze` as a child process, timed, with the peak memory of its whole process tree sampled from /proc.
 Prints wall time, real-time factor, ms per frame, peak RSS and wall / floor. Goals (issue 3): wall <= 1.2 x floor
 (<= 90 s here), peak RSS < 1.5 GB.
@@ -81,27 +81,36 @@ def build_video(seconds: int) -> Path:
     return out
 
 
-def inference_median_s(video: Path, n: int = 300) -> float:
-    """Median seconds of one pose inference on the pipeline's preprocessed frames (one pose per frame)."""
+def inference_median_s(video: Path, stretches: int = 3, n: int = 120) -> float:
+    """Median seconds of one pose inference on the pipeline's preprocessed frames (one pose per frame).
+
+    Sampled over ``stretches`` runs of ``n`` frames spread through the video (its content changes from clip to
+    clip), each run a fresh VIDEO-mode landmarker as a pose worker has; the first 10 frames of each are warm-up.
+    """
     import cv2  # noqa: PLC0415
     import numpy as np  # noqa: PLC0415
 
     from punch_adapters.pose.mediapipe_pose import _landmarker, _mp_image, _shrink  # noqa: PLC0415
 
     cap = cv2.VideoCapture(str(video))
-    times = []
-    with _landmarker(video=True, num_poses=1) as landmarker:
-        for i in range(n):
-            ok, bgr = cap.read()
-            if not ok:
-                break
-            small = _shrink(np.asarray(bgr, dtype=np.uint8))
-            image = _mp_image(np.asarray(cv2.cvtColor(small, cv2.COLOR_BGR2RGB), dtype=np.uint8))
-            t = time.perf_counter()
-            landmarker.detect_for_video(image, round(i * 1000 / FPS))
-            times.append(time.perf_counter() - t)
+    total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+    times: list[float] = []
+    for k in range(stretches):
+        start = round(total * (0.1 + 0.8 * k / max(1, stretches - 1))) - n // 2
+        cap.set(cv2.CAP_PROP_POS_FRAMES, max(0, start))
+        with _landmarker(video=True, num_poses=1) as landmarker:
+            for i in range(n):
+                ok, bgr = cap.read()
+                if not ok:
+                    break
+                small = _shrink(np.asarray(bgr, dtype=np.uint8))
+                image = _mp_image(np.asarray(cv2.cvtColor(small, cv2.COLOR_BGR2RGB), dtype=np.uint8))
+                t = time.perf_counter()
+                landmarker.detect_for_video(image, round(i * 1000 / FPS))
+                if i >= 10:
+                    times.append(time.perf_counter() - t)
     cap.release()
-    return statistics.median(times[10:])
+    return statistics.median(times)
 
 
 def _tree_rss_bytes(pid: int) -> int:
