@@ -190,6 +190,7 @@ def build_store(settings: Settings) -> ObjectStore:
             "endpoint_url": settings.s3_endpoint_url,
             "region": settings.s3_region,
             "server_side_encryption": settings.s3_sse,
+            "read_timeout_s": settings.s3_read_timeout_s,
         }
     return store_from_url(settings.storage_url, **options)
 

@@ -6,6 +6,7 @@ the in-process job runner, the offline coach.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -23,7 +24,7 @@ def _float(env: Mapping[str, str], name: str, default: float, *, minimum: float 
         value = float(text)
     except ValueError:
         raise ValidationError(name, text, f"a number of at least {minimum}") from None
-    if value < minimum:
+    if not math.isfinite(value) or value < minimum:
         raise ValidationError(name, text, f"a number of at least {minimum}")
     return value
 
@@ -48,6 +49,9 @@ class Settings:
         s3_endpoint_url: S3 endpoint for S3-compatible servers (``PUNCH_S3_ENDPOINT_URL``).
         s3_region: S3 region (``PUNCH_S3_REGION``).
         s3_sse: Server-side encryption for S3 objects, ``AES256`` or ``aws:kms`` (``PUNCH_S3_SSE``).
+        s3_read_timeout_s: Longest wait for S3 to answer one request before it is retried
+            (``PUNCH_S3_READ_TIMEOUT_S``, default 15): a stalled S3 then holds a request for about 3 x this, not
+            3 minutes.
         redis_url: Redis for ARQ jobs and live progress (``PUNCH_REDIS_URL``); unset = in-process jobs.
         queue_name: The ARQ queue (``PUNCH_QUEUE_NAME``).
         stage_timeout_s: Hard limit for one processing stage (``PUNCH_STAGE_TIMEOUT_S``, default 300).
@@ -87,6 +91,7 @@ class Settings:
     s3_endpoint_url: str | None = None
     s3_region: str | None = None
     s3_sse: str | None = None
+    s3_read_timeout_s: float = 15.0
     redis_url: str | None = None
     queue_name: str = "punch:jobs"
     stage_timeout_s: float = 300.0
@@ -135,6 +140,7 @@ class Settings:
             s3_endpoint_url=env.get("PUNCH_S3_ENDPOINT_URL") or None,
             s3_region=env.get("PUNCH_S3_REGION") or None,
             s3_sse=env.get("PUNCH_S3_SSE") or None,
+            s3_read_timeout_s=_float(env, "PUNCH_S3_READ_TIMEOUT_S", 15.0, minimum=1.0),
             redis_url=env.get("PUNCH_REDIS_URL") or None,
             queue_name=env.get("PUNCH_QUEUE_NAME") or "punch:jobs",
             stage_timeout_s=_float(env, "PUNCH_STAGE_TIMEOUT_S", 300.0, minimum=1.0),

@@ -8,10 +8,13 @@ endpoint, files left on disk).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
+import socket
 import stat
+import threading
 import time
 import tracemalloc
 import uuid
@@ -22,9 +25,40 @@ import pytest
 
 from punch_adapters.storage import FsspecObjectStore, local_store, memory_store, s3_store, store_from_url
 from punch_adapters.storage.driver_errors import translate_errors
+from punch_app.container import build_store
+from punch_app.settings import Settings
 from punch_core.errors import ConflictError, NotFoundError, StorageUnavailableError, ValidationError
 from punch_core.ports import ObjectStore
 from tests.support.s3_server import S3TestServer, running_s3_server
+
+
+@contextlib.contextmanager
+def stalled_server() -> Iterator[str]:
+    """An HTTP endpoint that accepts connections and reads what arrives but never answers."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            held.append(conn)
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join()
+        for conn in held:
+            conn.close()
+        listener.close()
+
 
 CHUNK_BYTES = 256 * 1024
 LARGE_CHUNKS = 48  # 12 MiB: more than two 5 MiB parts on S3
@@ -647,6 +681,28 @@ class TestS3ObjectStore(ObjectStoreContract):
             store.get("videos/a/source.mp4")
         with pytest.raises(StorageUnavailableError, match="does not exist"):
             store.put("videos/a/source.mp4", b"x")
+
+    def test_a_stalled_endpoint_is_storage_unavailable_after_the_read_timeout(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")  # botocore reads the credentials from the environment
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+        # A server that accepts connections and reads requests but never answers (a hung S3 or proxy).
+        with stalled_server() as endpoint:
+            settings = Settings.from_env(
+                {
+                    "PUNCH_STORAGE_URL": "s3://punch-stalled/objects",
+                    "PUNCH_S3_ENDPOINT_URL": endpoint,
+                    "PUNCH_S3_REGION": "us-east-1",
+                    "PUNCH_S3_READ_TIMEOUT_S": "1",
+                }
+            )
+            store = build_store(settings)
+            started = time.monotonic()
+            with pytest.raises(StorageUnavailableError, match="cannot be reached"):
+                store.get("videos/a/source.mp4")
+            # 3 tries of 1 s each, with the retry back-off between them (without the setting: 3 x 60 s).
+            assert time.monotonic() - started < 10
 
     def test_a_dead_endpoint_is_storage_unavailable_within_seconds(self) -> None:
         with running_s3_server() as server:
