@@ -71,3 +71,36 @@ def test_a_missing_arm_near_the_peak_counts_as_straight_as_before():
     pos[PEAK - 5 : PEAK + 6, Landmark.LEFT_ELBOW] = np.nan
     k = Kinematics(t_s=k.t_s, pos_m=pos, vel_mps=k.vel_mps, px_per_m=k.px_per_m, pose_ok=k.pose_ok, height_m=k.height_m)
     assert _features(k, _candidate(), FRONTAL)["elbow_angle_deg"] == 180.0
+
+
+def _typed(**features: float) -> str:
+    base = {"wrist_rise_m": 0.09, "horizontal_travel_m": 0.05, "elbow_lift_m": 0.0, "elbow_angle_deg": 86.0}
+    return classify({**base, **features})[0]
+
+
+@pytest.mark.parametrize(
+    ("features", "expected"),
+    [
+        # Measured on a real frontal jab clip (shadowcoach 22a3d19a): the arm points at the camera, so on screen
+        # the wrist stays near the shoulder and the noisy depth bends the elbow; it was typed a hook.
+        ({"facing_sideways": 0.02, "screen_extension_share": 0.23}, "straight"),
+        # A frontal jab rising to eye level (a real clip typed uppercut before).
+        (
+            {"facing_sideways": 0.0, "screen_extension_share": 0.34, "wrist_rise_m": 0.52, "elbow_lift_m": -0.10},
+            "straight",
+        ),
+        # A hook from the front swings the wrist across the body.
+        ({"facing_sideways": 0.02, "screen_extension_share": 0.45, "horizontal_travel_m": 0.35}, "hook"),
+        # An uppercut from the front keeps the elbow low.
+        (
+            {"facing_sideways": 0.02, "screen_extension_share": 0.3, "wrist_rise_m": 0.3, "elbow_lift_m": -0.25},
+            "uppercut",
+        ),
+        # Seen from the side a short projection is a bent arm, not a foreshortened one.
+        ({"facing_sideways": 0.8, "screen_extension_share": 0.23}, "hook"),
+        # An arm reaching out across the screen is not foreshortened: its elbow angle decides.
+        ({"facing_sideways": 0.02, "screen_extension_share": 0.7}, "hook"),
+    ],
+)
+def test_facing_the_camera_a_foreshortened_arm_is_a_straight_punch(features: dict[str, float], expected: str) -> None:
+    assert _typed(**features) == expected

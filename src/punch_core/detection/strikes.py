@@ -55,6 +55,13 @@ come a few frames before or after full extension). Seen from the side the single
 hook's swing crosses the camera's view and its projection can look straight for a moment."""
 FRONTAL_MAX_SIDEWAYS = 0.5
 """The boxer faces the camera when the facing direction's sideways (image x) share is below this (about 30 deg)."""
+FORESHORTENED_SHARE = 0.5
+"""Facing the camera, a punch whose wrist ends within this share of the arm's length of its shoulder on screen
+travels at the camera: the arm is foreshortened, so its projected elbow angle says nothing."""
+FORESHORTENED_ELBOW_LIFT_M = -0.12
+"""... and with the elbow up near shoulder height (an uppercut's stays low) ..."""
+FORESHORTENED_MAX_SIDEWAYS_M = 0.2
+"""... and the wrist travelling at most this far across the screen (a hook's swings across the body): straight."""
 
 
 @attrs.frozen(kw_only=True)
@@ -151,6 +158,8 @@ def _features(k: Kinematics, c: StrikeCandidate, forward: FloatArray) -> dict[st
         "peak_speed_mps": c.speed_mps,
         "elbow_angle_deg": elbow_angle if np.isfinite(elbow_angle) else 180.0,
         "extension_share": float(np.linalg.norm((wrist[p] - shoulder[p]) * Z_SCALE) / k.arm_m),
+        "screen_extension_share": float(np.linalg.norm((wrist[p] - shoulder[p])[:2]) / k.arm_m),
+        "facing_sideways": float(abs(forward[0])),
         "elbow_lift_m": float((elbow[p, 1] - shoulder[p, 1]) / scale),
         "wrist_rise_m": rise / scale,
         "horizontal_travel_m": horizontal / scale,
@@ -165,6 +174,13 @@ def classify(features: dict[str, float]) -> tuple[str, float]:
     rise = features["wrist_rise_m"]
     horizontal = features["horizontal_travel_m"]
     lift = features["elbow_lift_m"]
+    if (
+        features.get("facing_sideways", 1.0) < FRONTAL_MAX_SIDEWAYS
+        and features.get("screen_extension_share", 1.0) <= FORESHORTENED_SHARE
+        and lift >= FORESHORTENED_ELBOW_LIFT_M
+        and horizontal <= FORESHORTENED_MAX_SIDEWAYS_M
+    ):
+        return "straight", 0.35
     if rise >= 0.12 and rise >= UPPERCUT_RISE_SHARE * horizontal and angle < STRAIGHT_ELBOW_DEG:
         return "uppercut", min(1.0, (rise - 0.12) / 0.15 + 0.3)
     if angle >= STRAIGHT_ELBOW_DEG:
