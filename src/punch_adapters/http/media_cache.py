@@ -9,27 +9,31 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
+from typing import Generic, TypeVar
 
 POSE_VIEWS_MAX_BYTES = 128 * 1024 * 1024
 """A 3-minute round's pose view is about 3.6 MB of JSON, 0.9 MB gzipped as it is kept (a 1-minute one 0.33 MB):
 128 MiB keeps the last 140 to 400 rounds viewed in each API process."""
 SIZES_MAX_ENTRIES = 10_000
 
+V = TypeVar("V")
 
-class LruBytes:
-    """Bytes by key, least recently used dropped first once over ``max_bytes``; safe across threads.
 
-    Args:
-        max_bytes: Total size kept; a single value larger than this is not kept at all.
+class _Lru(Generic[V]):
+    """Values by key, least recently used dropped first once their total weight is over ``max_weight``.
+
+    Safe across threads. A single value heavier than ``max_weight`` is not kept at all.
     """
 
-    def __init__(self, max_bytes: int) -> None:
-        self._max = max_bytes
-        self._items: OrderedDict[str, bytes] = OrderedDict()
+    def __init__(self, max_weight: int, weigh: Callable[[V], int]) -> None:
+        self._max = max_weight
+        self._weigh = weigh
+        self._items: OrderedDict[str, V] = OrderedDict()
         self._total = 0
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> bytes | None:
+    def get(self, key: str) -> V | None:
         """The value, marked as just used; None if not kept."""
         with self._lock:
             value = self._items.get(key)
@@ -37,52 +41,41 @@ class LruBytes:
                 self._items.move_to_end(key)
             return value
 
-    def put(self, key: str, value: bytes) -> None:
+    def put(self, key: str, value: V) -> None:
         """Keep ``value`` (replacing any earlier one), dropping the least recently used values to make room."""
-        if len(value) > self._max:
+        if self._weigh(value) > self._max:
             return
         with self._lock:
             old = self._items.pop(key, None)
             if old is not None:
-                self._total -= len(old)
+                self._total -= self._weigh(old)
             self._items[key] = value
-            self._total += len(value)
+            self._total += self._weigh(value)
             while self._total > self._max:
                 _, dropped = self._items.popitem(last=False)
-                self._total -= len(dropped)
+                self._total -= self._weigh(dropped)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class LruBytes(_Lru[bytes]):
+    """Bytes by key, at most ``max_bytes`` in all, least recently used dropped first."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(max_bytes, len)
 
     @property
     def total_bytes(self) -> int:
         """Bytes kept now."""
         return self._total
 
-    def __len__(self) -> int:
-        return len(self._items)
 
-
-class LruSizes:
-    """Object sizes by key, at most ``max_entries``, least recently used dropped first; safe across threads."""
+class LruSizes(_Lru[int]):
+    """Object sizes by key, at most ``max_entries``, least recently used dropped first."""
 
     def __init__(self, max_entries: int = SIZES_MAX_ENTRIES) -> None:
-        self._max = max_entries
-        self._items: OrderedDict[str, int] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> int | None:
-        """The size, marked as just used; None if not kept."""
-        with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-            return value
-
-    def put(self, key: str, size: int) -> None:
-        """Keep ``size`` for ``key``."""
-        with self._lock:
-            self._items[key] = size
-            self._items.move_to_end(key)
-            while len(self._items) > self._max:
-                self._items.popitem(last=False)
+        super().__init__(max_entries, lambda _size: 1)
 
 
 class MediaCache:
