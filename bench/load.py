@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -138,7 +139,7 @@ def analyse_seed(base: str, video: Path) -> str:
 
 def fresh_database(name: str) -> None:
     """Drop and re-create the load test's own database: every run starts from the same empty state (the S3
-    server keeps its objects in memory, so they are gone after a run anyway)."""
+    server's objects go in a fresh folder of each run)."""
     import psycopg  # noqa: PLC0415
     from scripts.run_prod_local import POSTGRES  # noqa: PLC0415
 
@@ -397,15 +398,16 @@ def main() -> int:
     provider_port = free_port()
     provider_url = f"http://127.0.0.1:{provider_port}"
     base = f"http://127.0.0.1:{args.port}"
+    out = Path(tempfile.mkdtemp(prefix="punch-load-"))
     env = {
         **topology_env(args.port),
         "PUNCH_GOOGLE_CLIENT_ID": CLIENT_ID,
         "PUNCH_GOOGLE_CLIENT_SECRET": CLIENT_SECRET,
         "PUNCH_GOOGLE_ISSUER": provider_url,
         "PUNCH_LOG_LEVEL": "WARNING",
+        "PUNCH_LOCAL_S3_DIR": str(out / "s3"),
     }
     procs: list[subprocess.Popen[bytes]] = []
-    out = Path(tempfile.mkdtemp(prefix="punch-load-"))
     upload_log = out / "uploads.txt"
     topology_log = (out / "topology.log").open("wb")
     print(f"logs and locust's CSV files: {out}", file=sys.stderr)
@@ -452,6 +454,7 @@ def main() -> int:
         return report(out, args, upload_log, alone, upload_video.stat().st_size / 1e6)
     finally:
         stop_all(procs, timeout_s=30)
+        shutil.rmtree(out / "s3", ignore_errors=True)  # the uploaded videos: hundreds of MB
 
 
 if __name__ == "__main__":

