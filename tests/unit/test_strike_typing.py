@@ -1,14 +1,17 @@
 """Which frame's elbow angle types a strike: the peak of reach seen from the side, the straightest near it when the
-boxer faces the camera (docs/detection.md)."""
+boxer faces the camera; and which excursions are the guard moving, not a strike (docs/detection.md)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from punch_core.body import Stance
+from punch_core.detection import strikes
 from punch_core.detection.strikes import EXTENSION_WINDOW_S, StrikeCandidate, _features, classify
 from punch_core.kinematics import GRID_HZ, Kinematics, samples
 from punch_core.landmarks import N_LANDMARKS, Landmark
+from punch_core.stamps import StampKind
 
 FRONTAL = np.array([0.0, 0.0, -1.0])
 SIDE = np.array([1.0, 0.0, 0.0])
@@ -104,3 +107,33 @@ def _typed(**features: float) -> str:
 )
 def test_facing_the_camera_a_foreshortened_arm_is_a_straight_punch(features: dict[str, float], expected: str) -> None:
     assert _typed(**features) == expected
+
+
+@pytest.mark.parametrize(
+    ("features", "expected"),
+    [
+        # Measured on a real non_jab clip (shadowcoach 21.04.02, high guard, slipping): the hands ride with the
+        # head, the elbows stay low and bent; it was typed a jab three times.
+        ({"facing_sideways": 0.91, "elbow_angle_deg": 71.0, "elbow_lift_m": -0.15, "wrist_rise_m": 0.01}, "guard"),
+        ({"facing_sideways": 0.62, "elbow_angle_deg": 86.0, "elbow_lift_m": -0.23, "wrist_rise_m": 0.0}, "guard"),
+        # The same arm facing the camera may be a punch at it: still a straight punch there.
+        ({"facing_sideways": 0.03, "elbow_angle_deg": 92.0, "elbow_lift_m": -0.16, "wrist_rise_m": 0.01}, "straight"),
+        # From the side, a straight arm, a lifted elbow or a rising wrist is still a punch.
+        ({"facing_sideways": 0.9, "elbow_angle_deg": 150.0, "elbow_lift_m": -0.2, "wrist_rise_m": 0.0}, "straight"),
+        ({"facing_sideways": 0.9, "elbow_angle_deg": 90.0, "elbow_lift_m": -0.05, "wrist_rise_m": 0.0}, "hook"),
+        ({"facing_sideways": 0.9, "elbow_angle_deg": 90.0, "elbow_lift_m": -0.2, "wrist_rise_m": 0.2}, "uppercut"),
+    ],
+)
+def test_seen_from_the_side_a_bent_arm_with_a_low_elbow_is_the_guard_moving(
+    features: dict[str, float], expected: str
+) -> None:
+    assert _typed(**features) == expected
+
+
+def test_guard_movements_give_no_strike(monkeypatch: pytest.MonkeyPatch) -> None:
+    k = _arm_with_angles({PEAK: 150.0})
+    monkeypatch.setattr(strikes, "_candidates", lambda _k, side: [_candidate()] if side == "left" else [])
+    assert [s.kind for s in strikes.detect_strikes(k, Stance.ORTHODOX)] == [StampKind.JAB]
+
+    monkeypatch.setattr(strikes, "classify", lambda _features: (strikes.GUARD_MOVEMENT, 0.0))
+    assert strikes.detect_strikes(k, Stance.ORTHODOX) == []

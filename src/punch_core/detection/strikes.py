@@ -9,7 +9,8 @@ How it works (all in metres on the kinematics grid):
   mostly downward excursion is a dropped hand, not a punch.
 * The type comes from the arm at full extension: a nearly straight elbow is a straight punch (jab or cross by
   the hand); a bent elbow with the wrist driven upward is an uppercut; a bent elbow lifted towards shoulder
-  height with the wrist travelling sideways is a hook.
+  height with the wrist travelling sideways is a hook. Seen from the side, a bent arm that is none of these
+  (elbow low, wrist not rising) is the guard moving with the head, and no strike.
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ FORESHORTENED_ELBOW_LIFT_M = -0.12
 """... and with the elbow up near shoulder height (an uppercut's stays low) ..."""
 FORESHORTENED_MAX_SIDEWAYS_M = 0.2
 """... and the wrist travelling at most this far across the screen (a hook's swings across the body): straight."""
+GUARD_MOVEMENT = "guard"
+"""What :func:`classify` calls an excursion that is the guard moving (a slip or a block), not a strike."""
 
 
 @attrs.frozen(kw_only=True)
@@ -169,7 +172,13 @@ def _features(k: Kinematics, c: StrikeCandidate, forward: FloatArray) -> dict[st
 
 
 def classify(features: dict[str, float]) -> tuple[str, float]:
-    """Type a strike from its features: ('straight' | 'hook' | 'uppercut', margin 0-1)."""
+    """Type a strike from its features: ('straight' | 'hook' | 'uppercut', margin 0-1), or ('guard', 0).
+
+    'guard' means the excursion is the guard moving, not a punch. Seen from the side (where the elbow angle is
+    reliable), an arm that stays bent with its elbow kept low and its wrist not driven up is neither straight,
+    hook nor uppercut: the hands travel with a slip, a roll or a block while the guard stays up. Facing the
+    camera such an arm may be a punch at the camera, so it is kept as straight there.
+    """
     angle = features["elbow_angle_deg"]
     rise = features["wrist_rise_m"]
     horizontal = features["horizontal_travel_m"]
@@ -187,6 +196,8 @@ def classify(features: dict[str, float]) -> tuple[str, float]:
         return "straight", min(1.0, (angle - STRAIGHT_ELBOW_DEG) / 30.0 + 0.4)
     if lift >= HOOK_ELBOW_LIFT_M:
         return "hook", min(1.0, (STRAIGHT_ELBOW_DEG - angle) / 40.0 + 0.3)
+    if features.get("facing_sideways", 1.0) >= FRONTAL_MAX_SIDEWAYS:
+        return GUARD_MOVEMENT, 0.0
     return "straight", 0.3
 
 
@@ -206,6 +217,8 @@ def detect_strikes(k: Kinematics, stance: Stance) -> list[Stamp]:
         for c in _candidates(k, side):
             features = _features(k, c, forward)
             kind_type, margin = classify(features)
+            if kind_type == GUARD_MOVEMENT:
+                continue
             hand = _hand(side, stance)
             reach_f = min(1.0, (c.reach_m / k.arm_m - MIN_REACH_SHARE) / 0.4)
             speed_f = min(1.0, (c.speed_mps - MIN_SPEED_MPS) / 4.0)
