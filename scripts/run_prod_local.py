@@ -5,10 +5,10 @@ Starts, with configuration only through environment variables (as in production)
     PUNCH_LOCAL_S3_DIR), so that they outlive a restart as the database rows do,
   - 2 ARQ workers (`punch worker`),
   - the API with 2 processes (`punch serve --workers 2`) on http://127.0.0.1:8000,
-against PostgreSQL (database `punch_local`, or PUNCH_LOCAL_DATABASE; created if missing) and Redis (db 1) on
-127.0.0.1.
+against PostgreSQL (database `punch_local`, or PUNCH_LOCAL_DATABASE; created if missing) and Redis (db 1, or
+PUNCH_LOCAL_REDIS) on 127.0.0.1, with local files in .local-prod (or PUNCH_LOCAL_DATA_DIR).
 The local login stays on (PUNCH_ENV is not "production") so that load tests can sign in without a provider.
-Ctrl-C stops everything. Options: --api-workers N --workers N --worker-nice N --port P --proxy-headers.
+Ctrl-C stops everything. Options: --api-workers N --workers N --worker-nice N --port P --s3-port P --proxy-headers.
 The workers run at niceness 10: on one machine, analyses take the cores the API's requests leave.
 """
 
@@ -76,16 +76,16 @@ def stop_all(procs: list[subprocess.Popen[bytes]], *, timeout_s: float) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
 
 
-def topology_env(port: int) -> dict[str, str]:
+def topology_env(port: int, s3_port: int = S3_PORT) -> dict[str, str]:
     """The environment every process of the topology gets (creates the database if missing)."""
     return {
         **os.environ,
-        "PUNCH_DATA_DIR": str(ROOT / ".local-prod"),
+        "PUNCH_DATA_DIR": os.environ.get("PUNCH_LOCAL_DATA_DIR", str(ROOT / ".local-prod")),
         "PUNCH_DATABASE_URL": ensure_database(os.environ.get("PUNCH_LOCAL_DATABASE", "punch_local")),
         "PUNCH_REDIS_URL": REDIS,
         "PUNCH_QUEUE_NAME": "punch:local",
         "PUNCH_STORAGE_URL": f"s3://{BUCKET}/objects",
-        "PUNCH_S3_ENDPOINT_URL": f"http://127.0.0.1:{S3_PORT}",
+        "PUNCH_S3_ENDPOINT_URL": f"http://127.0.0.1:{s3_port}",
         "PUNCH_S3_REGION": "eu-west-1",
         "AWS_ACCESS_KEY_ID": S3_KEY,
         "AWS_SECRET_ACCESS_KEY": S3_KEY,
@@ -101,6 +101,7 @@ def main() -> int:
     parser.add_argument("--api-workers", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--s3-port", type=int, default=S3_PORT)
     parser.add_argument(
         "--worker-nice",
         type=int,
@@ -116,15 +117,15 @@ def main() -> int:
     # Stopped by a supervisor (SIGTERM) as by Ctrl-C: the finally block below stops every child.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
-    endpoint = f"http://127.0.0.1:{S3_PORT}"
-    env = topology_env(args.port)
+    endpoint = f"http://127.0.0.1:{args.s3_port}"
+    env = topology_env(args.port, args.s3_port)
     procs: list[subprocess.Popen[bytes]] = []
 
     def start(*command: str) -> None:
         procs.append(subprocess.Popen(list(command), env=env, start_new_session=True))  # noqa: S603 - our own tools
 
     try:
-        procs.append(start_seaweedfs(S3_DIR, s3_port=S3_PORT, key=S3_KEY, secret=S3_KEY, bucket=BUCKET))
+        procs.append(start_seaweedfs(S3_DIR, s3_port=args.s3_port, key=S3_KEY, secret=S3_KEY, bucket=BUCKET))
         subprocess.run([str(BIN / "punch"), "db", "upgrade"], env=env, check=True)  # noqa: S603
         for _ in range(args.workers):
             # Batch work yields the cores to the API's requests (on their own machines, workers need no nice).
@@ -132,9 +133,10 @@ def main() -> int:
         serve = [str(BIN / "punch"), "serve", "--port", str(args.port), "--workers", str(args.api_workers)]
         start(*serve, *(["--proxy-headers"] if args.proxy_headers else []))
         wait_for(f"http://127.0.0.1:{args.port}/healthz")
+        database = env["PUNCH_DATABASE_URL"].rsplit("/", 1)[-1]
         sys.stderr.write(
             f"\nproduction topology up: API http://127.0.0.1:{args.port} ({args.api_workers} processes), "
-            f"{args.workers} workers, PostgreSQL punch_local, Redis {REDIS}, S3 {endpoint}. Ctrl-C stops.\n"
+            f"{args.workers} workers, PostgreSQL {database}, Redis {REDIS}, S3 {endpoint}. Ctrl-C stops.\n"
         )
         while all(p.poll() is None for p in procs):
             time.sleep(1)
