@@ -343,7 +343,8 @@ def report(out: Path, args: argparse.Namespace, upload_log: Path, alone: list[fl
     steady_from = max([spawned_at, *signed_in])
     steady = [x for x in samples if x[0] > steady_from]
     uploads = f"every {args.uploaders}th user uploading once" if args.uploaders else "no uploads"
-    print(f"load: {args.users} users, {args.seconds} s, against the production topology (2 API processes); {uploads}")
+    topology = f"the production topology ({args.api_workers} API processes)"
+    print(f"load: {args.users} users, {args.seconds} s, against {topology}; {uploads}")
     print(f"(milliseconds; exact percentiles over every request; sign-in burst {steady_from - first:.1f} s)")
     print("\nwhole run (sign-ins included):")
     whole, _, _, errors = _table(samples, last - first)
@@ -384,6 +385,7 @@ def main() -> int:
     parser.add_argument("--uploaders", type=int, default=10, help="every Nth user uploads once (0 = none)")
     parser.add_argument("--alone-uploads", type=int, default=3, help="uploads timed one at a time after the load")
     parser.add_argument("--port", type=int, default=8100)
+    parser.add_argument("--api-workers", type=int, default=2, help="API processes of the topology")
     parser.add_argument(
         "--uploads-only", action="store_true", help="skip the seed and locust: only time --alone-uploads uploads"
     )
@@ -423,7 +425,11 @@ def main() -> int:
         wait_for(f"{provider_url}/.well-known/openid-configuration", 30)
         procs.append(
             subprocess.Popen(  # noqa: S603 - our own tools
-                [sys.executable, str(ROOT / "scripts/run_prod_local.py"), "--port", str(args.port), "--proxy-headers"],
+                [
+                    sys.executable,
+                    str(ROOT / "scripts/run_prod_local.py"),
+                    *("--port", str(args.port), "--api-workers", str(args.api_workers), "--proxy-headers"),
+                ],
                 env=env,
                 stdout=topology_log,
                 stderr=subprocess.STDOUT,
