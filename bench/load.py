@@ -392,7 +392,7 @@ def main() -> int:
     args = parser.parse_args()
     seed_video, upload_video = build_videos()
 
-    from scripts.run_prod_local import stop_all, topology_env  # noqa: PLC0415
+    from scripts.run_prod_local import kill_marked, stop_all, topology_env  # noqa: PLC0415
 
     os.environ["PUNCH_LOCAL_DATABASE"] = DATABASE
     fresh_database(DATABASE)
@@ -408,6 +408,7 @@ def main() -> int:
         "PUNCH_GOOGLE_ISSUER": provider_url,
         "PUNCH_LOG_LEVEL": "WARNING",
         "PUNCH_LOCAL_S3_DIR": str(out / "s3"),
+        "PUNCH_LOAD_RUN": out.name,  # marks every process of the topology (cleaned up below)
     }
     procs: list[subprocess.Popen[bytes]] = []
     upload_log = out / "uploads.txt"
@@ -460,6 +461,7 @@ def main() -> int:
         return report(out, args, upload_log, alone, upload_video.stat().st_size / 1e6)
     finally:
         stop_all(procs, timeout_s=30)
+        kill_marked("PUNCH_LOAD_RUN", out.name)  # anything the topology could not stop in time
         shutil.rmtree(out / "s3", ignore_errors=True)  # the uploaded videos: hundreds of MB
 
 

@@ -1,8 +1,8 @@
 """The production topology on one machine, for testing: `make run-prod-local`.
 
 Starts, with configuration only through environment variables (as in production):
-  - an S3 server on 127.0.0.1:9000: SeaweedFS (`weed mini`), with its objects on disk under .local-prod/s3 (or
-    PUNCH_LOCAL_S3_DIR), so that they outlive a restart as the database rows do,
+  - an S3 server on 127.0.0.1:9000: SeaweedFS (`weed mini`), with its objects on disk in the data folder's s3/
+    (or PUNCH_LOCAL_S3_DIR), so that they outlive a restart as the database rows do,
   - 2 ARQ workers (`punch worker`),
   - the API with 2 processes (`punch serve --workers 2`) on http://127.0.0.1:8000,
 against PostgreSQL (database `punch_local`, or PUNCH_LOCAL_DATABASE; created if missing) and Redis (db 1, or
@@ -15,6 +15,7 @@ The workers run at niceness 10: on one machine, analyses take the cores the API'
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import subprocess
@@ -35,7 +36,8 @@ REDIS = os.environ.get("PUNCH_LOCAL_REDIS", "redis://127.0.0.1:6379/1")
 S3_PORT = 9000
 BUCKET = "punch-local"
 S3_KEY = "local"  # the local S3 server's only credentials
-S3_DIR = Path(os.environ.get("PUNCH_LOCAL_S3_DIR", str(ROOT / ".local-prod" / "s3")))
+DATA_DIR = Path(os.environ.get("PUNCH_LOCAL_DATA_DIR", str(ROOT / ".local-prod")))
+S3_DIR = Path(os.environ.get("PUNCH_LOCAL_S3_DIR", str(DATA_DIR / "s3")))
 
 
 def ensure_database(name: str) -> str:
@@ -65,22 +67,52 @@ def wait_for(url: str, timeout_s: float = 60.0) -> None:
 
 
 def stop_all(procs: list[subprocess.Popen[bytes]], *, timeout_s: float) -> None:
-    """Stop each process's group (SIGTERM, then SIGKILL after ``timeout_s``), last started first."""
+    """Stop each process's group: SIGTERM to all (last started first), then SIGKILL.
+
+    A group still running ``timeout_s`` after the SIGTERMs (in all, not per process) is killed.
+    """
     for proc in reversed(procs):
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout_s
     for proc in procs:
         try:
-            proc.wait(timeout_s)
+            proc.wait(max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def marked_processes(name: str, value: str) -> list[int]:
+    """The pids of live processes whose environment has ``name=value``.
+
+    Every process a topology starts inherits its environment: with a marker there, a test or benchmark can clean
+    up after a topology that could not stop its children.
+    """
+    marker = f"{name}={value}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and entry.name != str(os.getpid()):
+            try:
+                if marker in (entry / "environ").read_bytes().split(b"\0"):
+                    found.append(int(entry.name))
+            except OSError:  # gone, or not ours to read
+                continue
+    return found
+
+
+def kill_marked(name: str, value: str) -> None:
+    """SIGKILL every live process marked ``name=value`` (see :func:`marked_processes`)."""
+    for pid in marked_processes(name, value):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def topology_env(port: int, s3_port: int = S3_PORT) -> dict[str, str]:
     """The environment every process of the topology gets (creates the database if missing)."""
     return {
         **os.environ,
-        "PUNCH_DATA_DIR": os.environ.get("PUNCH_LOCAL_DATA_DIR", str(ROOT / ".local-prod")),
+        "PUNCH_DATA_DIR": str(DATA_DIR),
         "PUNCH_DATABASE_URL": ensure_database(os.environ.get("PUNCH_LOCAL_DATABASE", "punch_local")),
         "PUNCH_REDIS_URL": REDIS,
         "PUNCH_QUEUE_NAME": "punch:local",

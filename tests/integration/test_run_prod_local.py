@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 import boto3
 import httpx
 import pytest
-from scripts.run_prod_local import BUCKET, S3_KEY
+from scripts.run_prod_local import BUCKET, S3_KEY, kill_marked, marked_processes
 from scripts.seaweedfs import free_ports, weed_binary
 
 from tests.support.services import POSTGRES_URL, REDIS_URL, in_ci, require_service
@@ -24,21 +25,20 @@ ROOT = Path(__file__).resolve().parents[2]
 DATABASE = "punch_prod_local_test"
 
 
-def _processes_of(session: int) -> list[tuple[int, int, str]]:
-    """(pid, niceness, command line) of every live process, of any session, started under this test's topology."""
+MARK = "PUNCH_TEST_TOPOLOGY"
+
+
+def _processes_of(session: str) -> list[tuple[int, int, str]]:
+    """(pid, niceness, command line) of every live process started under this test's topology."""
     found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+    for pid in marked_processes(MARK, session):
         try:
-            environ = (entry / "environ").read_bytes()
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            stat = (entry / "stat").read_text()
-        except OSError:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:  # gone meanwhile
             continue
-        if f"PUNCH_TEST_TOPOLOGY={session}".encode() in environ.split(b"\0"):
-            niceness = int(stat.rsplit(")", 1)[1].split()[16])
-            found.append((int(entry.name), niceness, cmdline))
+        if stat.rsplit(")", 1)[1].split()[0] != "Z":  # a zombie waits for its parent's wait(): it has stopped
+            found.append((pid, int(stat.rsplit(")", 1)[1].split()[16]), cmdline))
     return found
 
 
@@ -62,7 +62,11 @@ def _topology(env: dict[str, str], api_port: int, s3_port: int) -> Iterator[subp
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)  # as a supervisor stops it
-            proc.wait(60)
+            try:
+                proc.wait(60)  # run_prod_local gives its children 20 s in all
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
 
 
 @pytest.fixture
@@ -84,7 +88,7 @@ def test_the_local_production_topology_serves_keeps_objects_and_stops_cleanly(po
             pytest.fail(f"CI=true: {reason}", pytrace=False)
         pytest.skip(reason)
     api_port, s3_port = free_ports(2)
-    session = os.getpid()
+    session = uuid.uuid4().hex
     env = {
         **os.environ,
         "PUNCH_LOCAL_POSTGRES": postgres,
@@ -92,8 +96,15 @@ def test_the_local_production_topology_serves_keeps_objects_and_stops_cleanly(po
         "PUNCH_LOCAL_REDIS": redis,
         "PUNCH_LOCAL_S3_DIR": str(tmp_path / "s3"),
         "PUNCH_LOCAL_DATA_DIR": str(tmp_path / "data"),
-        "PUNCH_TEST_TOPOLOGY": str(session),  # marks every process of this topology (they inherit it)
+        MARK: session,  # marks every process of this topology (they inherit it)
     }
+    try:
+        _start_serve_restart(env, api_port, s3_port, session)
+    finally:
+        kill_marked(MARK, session)  # whatever a failure left running
+
+
+def _start_serve_restart(env: dict[str, str], api_port: int, s3_port: int, session: str) -> None:
     s3 = boto3.client(
         "s3",
         endpoint_url=f"http://127.0.0.1:{s3_port}",
@@ -101,7 +112,6 @@ def test_the_local_production_topology_serves_keeps_objects_and_stops_cleanly(po
         aws_access_key_id=S3_KEY,
         aws_secret_access_key=S3_KEY,
     )
-
     with _topology(env, api_port, s3_port):
         with httpx.Client(base_url=f"http://127.0.0.1:{api_port}", timeout=30) as client:
             assert client.post("/api/v1/auth/local/login").status_code in (200, 204)
