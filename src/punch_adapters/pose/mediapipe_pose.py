@@ -163,11 +163,37 @@ def _collect(  # noqa: PLR0917 - a segment's bounds and what to do per frame
     return np.array(times), np.stack(marks).astype(np.float32), np.stack(looks).astype(np.float32)
 
 
-def _worker(path: str, start: int, stop: int, num_poses: int, fps: float, worker: int, out: Any) -> None:  # noqa: ANN401, PLR0917 - a Process target
-    """Worker process body: run one segment, report progress, send the arrays (or the error) back."""
+class _OrphanedError(Exception):
+    """The process that started this worker is gone: nobody wants the rest of the segment."""
+
+
+def _worker(  # noqa: PLR0917 - a Process target
+    path: str,
+    start: int,
+    stop: int,
+    num_poses: int,
+    fps: float,
+    worker: int,
+    out: Any,  # noqa: ANN401 - a multiprocessing queue
+    parent_pid: int,
+) -> None:
+    """Worker process body: run one segment, report progress, send the arrays (or the error) back.
+
+    A parent killed outright (a job runner SIGKILLed mid-job) cannot stop its workers: each one notices at its
+    next progress report (every ``PROGRESS_EVERY`` frames) that it has a new parent, and stops, instead of
+    spending the cores on a segment nobody will read while the job runs again elsewhere.
+    """
+
+    def report(count: int) -> None:
+        if os.getppid() != parent_pid:
+            raise _OrphanedError
+        out.put(("progress", worker, count))
+
     try:
-        part = _collect(path, start, stop, num_poses, fps, lambda i: out.put(("progress", worker, i)))
+        part = _collect(path, start, stop, num_poses, fps, report)
         out.put(("done", worker, part))
+    except _OrphanedError:
+        return
     except Exception as exc:  # everything must reach the parent, which raises a domain error
         out.put(("error", worker, f"{type(exc).__name__}: {exc}"))
 
@@ -297,7 +323,10 @@ class MediaPipePoseEstimator(PoseEstimator):
         out = ctx.Queue()
         procs = [
             ctx.Process(
-                target=_worker, args=(path, start, stop, num_poses, info.fps, w, out), daemon=True, name=f"pose-{w}"
+                target=_worker,
+                args=(path, start, stop, num_poses, info.fps, w, out, os.getpid()),
+                daemon=True,
+                name=f"pose-{w}",
             )
             for w, (start, _keep, stop) in enumerate(segments)
         ]
