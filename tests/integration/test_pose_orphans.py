@@ -62,6 +62,7 @@ def test_pose_workers_stop_soon_after_their_parent_is_killed(tmp_path: Path) -> 
         while _alive(workers) and time.monotonic() - started < 10:
             time.sleep(0.2)
         left = _alive(workers)
+        print(f"\npose workers gone {time.monotonic() - started:.1f} s after their parent was killed")
         assert not left, f"pose workers {left} still run {time.monotonic() - started:.0f} s after their parent died"
     finally:
         kill_marked(MARK, session)
