@@ -125,6 +125,28 @@ class StageRunner:
         except Exception as exc:
             return await self._unexpected(exc, stage, analysis_id, attempt=attempt, started=started, extra=extra)
 
+    async def give_up(self, stage: Stage, analysis_id: str, *, attempt: int) -> Outcome:
+        """Fail the analysis on its job's last delivery, instead of running the stage again.
+
+        Reached when the earlier tries ended without a word (the process running them was killed: out of memory,
+        a machine lost). Without this the queue would drop the job after its last try and the analysis would
+        show "running" for good. A stage that is already stored (the process died just after) is not failed: it
+        is run, which only queues the next stage.
+        """
+        extra = {"stage": stage.value, "attempt": attempt}
+        try:
+            analysis = await asyncio.to_thread(self.ports.analyses.get, analysis_id)
+        except NotFoundError:
+            return Outcome.DONE  # deleted meanwhile: nothing to fail
+        if stage in analysis.done_stages or analysis.status in (AnalysisStatus.COMPLETED, AnalysisStatus.FAILED):
+            return await self.run(stage, analysis_id, attempt=attempt)
+        message = (
+            f"the {stage.value} stage could not finish in {attempt - 1} tries (the process running it stopped "
+            "unexpectedly, for example out of memory); try again later"
+        )
+        logger.error("processing.gave_up", extra=extra)
+        return await self._fail(stage, analysis_id, message, time.monotonic(), extra)
+
     async def _unexpected(
         self, exc: Exception, stage: Stage, analysis_id: str, *, attempt: int, started: float, extra: dict[str, Any]
     ) -> Outcome:

@@ -32,6 +32,10 @@ logger = logging.getLogger("punch.worker")
 # ARQ's lease on a running job is the longest function timeout + 10 s; ours adds a little to the stage limit so
 # the stage's own timeout (with its message for the user) fires first.
 ARQ_TIMEOUT_MARGIN_S = 5.0
+CRASH_TRIES = 2
+"""Deliveries of a job beyond the runner's attempts: a try that a crash ended counts as one (ARQ cannot tell it
+from a retry), so one spare try runs the stage again, and the last one only fails the analysis with a message
+(``StageRunner.give_up``) instead of leaving it "running" when ARQ drops the job."""
 # While Redis is unreachable the worker tries it again this often (ARQ's own poll delay is 0.2 s).
 REDIS_DOWN_RETRY_S = 1.0
 
@@ -85,8 +89,12 @@ QUEUE_SIZE_EVERY_S = 15.0
 async def run_stage(ctx: dict[str, Any], analysis_id: str, stage: str) -> str:
     """The one job function: run a stage, and ask ARQ to retry it later when the runner says so."""
     services: Services = ctx["services"]
+    settings: Settings = ctx["settings"]
     attempt = int(ctx.get("job_try", 1))
-    outcome = await services.runner.run(Stage(stage), analysis_id, attempt=attempt)
+    if attempt >= settings.max_attempts + CRASH_TRIES:
+        outcome = await services.runner.give_up(Stage(stage), analysis_id, attempt=attempt)
+    else:
+        outcome = await services.runner.run(Stage(stage), analysis_id, attempt=attempt)
     queue = services.queue
     if isinstance(queue, ArqJobQueue):
         await _export_queue_size(services.metrics, queue)
@@ -148,7 +156,7 @@ def make_worker(settings: Settings) -> Worker:
                 timeout=settings.stage_timeout_s + ARQ_TIMEOUT_MARGIN_S,
                 keep_result=0,
                 # Crashes count as tries too; the runner fails the analysis itself after max_attempts.
-                max_tries=settings.max_attempts + 1,
+                max_tries=settings.max_attempts + CRASH_TRIES,
             )
         ],
         redis_settings=redis_settings(settings.redis_url),

@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from punch_adapters.jobs.arq_queue import RUN_STAGE
 from punch_app import worker as worker_module
+from punch_app.runner import Outcome
 from punch_app.settings import Settings
 from punch_app.worker import ResilientWorker, make_worker
 
@@ -50,3 +52,37 @@ def test_a_job_slot_taken_when_redis_fails_is_given_back(tmp_path):
         asyncio.run(worker.start_jobs([b"a1:pose"]))
     assert worker.job_counter == 0
     assert not worker.sem.locked(), "max_jobs=1: a leaked slot would stop the worker taking jobs"
+
+
+class _RecordingRunner:
+    """Stands in for the stage runner: records which way each delivery went."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, int]] = []
+
+    async def run(self, stage: Any, analysis_id: str, *, attempt: int) -> Any:
+        self.calls.append(("run", attempt))
+        return Outcome.DONE
+
+    async def give_up(self, stage: Any, analysis_id: str, *, attempt: int) -> Any:
+        self.calls.append(("give_up", attempt))
+        return Outcome.FAILED
+
+
+def test_a_job_runs_on_every_delivery_but_its_last_which_gives_up(tmp_path):
+    settings = Settings.from_env({"PUNCH_DATA_DIR": str(tmp_path), "PUNCH_REDIS_URL": "redis://127.0.0.1:1/0"})
+    runner = _RecordingRunner()
+
+    class _Services:
+        def __init__(self) -> None:
+            self.runner = runner
+            self.queue = None
+
+    last = settings.max_attempts + worker_module.CRASH_TRIES
+    for attempt in range(1, last + 1):
+        ctx = {"services": _Services(), "settings": settings, "job_try": attempt}
+        asyncio.run(worker_module.run_stage(ctx, "a1", "pose"))
+    assert runner.calls == [*(("run", n) for n in range(1, last)), ("give_up", last)]
+    # ARQ drops a job after max_tries deliveries: the last one must be the one that gives up.
+    function = make_worker(settings).functions[RUN_STAGE]
+    assert function.max_tries == last

@@ -77,3 +77,41 @@ def test_an_analysis_deleted_during_its_stage_is_cleaned_up():
     assert asyncio.run(runner.run(Stage.POSE, "a1")) is Outcome.DONE
     assert not ports.store.exists(object_key("a1", "pose_track.npz"))
     assert not ports.store.exists(object_key("a1", "thumbnails.json"))
+
+
+def test_the_last_delivery_after_silent_crashes_fails_the_analysis_with_a_message():
+    ports, repos = _ready(ScriptedPose())
+    runner, queued = _runner(ports)
+    assert asyncio.run(runner.give_up(Stage.POSE, "a1", attempt=5)) is Outcome.FAILED
+    failed = repos.analyses.get("a1")
+    assert failed.status is AnalysisStatus.FAILED
+    assert "could not finish in 4 tries" in (failed.error or "")
+    assert "try again later" in (failed.error or "")
+    assert queued == []
+    assert runner.metrics.value("processing_jobs_total", stage="pose", outcome="failed") == 1
+
+
+def test_the_last_delivery_of_a_stage_already_stored_only_queues_the_next_one():
+    # The process died just after storing the pose: nothing to fail, the analysis goes on.
+    ports, repos = _ready(ScriptedPose())
+    run_stage(ports, "a1", Stage.POSE)
+    runner, queued = _runner(ports)
+
+    async def scenario():
+        outcome = await runner.give_up(Stage.POSE, "a1", attempt=5)
+        runner.queue.start()
+        await runner.queue.join()
+        await runner.queue.stop()
+        return outcome
+
+    assert asyncio.run(scenario()) is Outcome.DONE
+    assert queued == [Stage.STAMPS]
+    assert repos.analyses.get("a1").status is not AnalysisStatus.FAILED
+
+
+def test_the_last_delivery_of_a_deleted_analysis_does_nothing():
+    ports, repos = _ready(ScriptedPose())
+    repos.analyses.delete("a1")
+    runner, queued = _runner(ports)
+    assert asyncio.run(runner.give_up(Stage.POSE, "a1", attempt=5)) is Outcome.DONE
+    assert queued == []
