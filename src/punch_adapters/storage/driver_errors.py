@@ -1,12 +1,14 @@
 """Translate fsspec, s3fs, botocore and OS errors into the core's errors, at the storage boundary.
 
-The messages are written for the person using the app (they may reach the HTTP API's error body); the driver's
-own exception stays attached as ``__cause__`` for the logs, so messages name the store but never an endpoint,
-path or credential.
+The messages are written for the person using the app (they may reach the HTTP API's error body): they name the
+kind of store that failed, never its bucket, an object key, an endpoint, a path or a credential. Those go to the
+``punch.storage`` log (``storage.unavailable``) for the operators, and the driver's own exception stays attached
+as ``__cause__``.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Literal
@@ -23,6 +25,8 @@ from punch_core.errors import ConflictError, NotFoundError, StorageUnavailableEr
 
 Action = Literal["reading", "writing", "deleting", "listing"]
 
+logger = logging.getLogger("punch.storage")
+
 _RETRY_LATER = "try again in a few minutes"
 _TELL_OPERATORS = "please tell the site's operators"
 _NOT_FOUND_CODES = frozenset({"NoSuchKey", "NotFound", "404"})
@@ -33,8 +37,11 @@ _REFUSED_CODES = frozenset({"AccessDenied", "403", "InvalidAccessKeyId", "Signat
 def translate_errors(store: str, key: str, action: Action) -> Iterator[None]:
     """Re-raise driver errors raised inside the block as core errors (``raise ... from exc``).
 
+    A store that is unavailable gets a message a user may read: it says what kind of store failed, never its
+    bucket or object key (those are logged on ``punch.storage`` for the operators).
+
     Args:
-        store: What the store is, in words a user can read (``S3 bucket 'punch-videos'``).
+        store: What the store is (``S3 bucket 'punch-videos'``); only its kind reaches user messages.
         key: The object key (or prefix) the operation is about.
         action: What the block does; a missing file means "no such object" only when ``reading``.
 
@@ -47,43 +54,65 @@ def translate_errors(store: str, key: str, action: Action) -> Iterator[None]:
         yield
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError, FileExistsError) as exc:
         if _is_missing_bucket(exc):
-            raise _missing_bucket(store) from exc
+            raise _logged(_missing_bucket(store), store, key, action, exc) from exc
         if action != "writing":
             raise NotFoundError(f"there is no stored file {key!r}") from exc
         if isinstance(exc, FileNotFoundError):
-            raise StorageUnavailableError(
-                f"file storage failed while {action} {key!r}: the {store} has gone away; {_RETRY_LATER}"
+            raise _logged(
+                StorageUnavailableError(
+                    f"file storage failed while {action}: the {_kind(store)} has gone away; {_RETRY_LATER}"
+                ),
+                store,
+                key,
+                action,
+                exc,
             ) from exc
         raise ConflictError(
             f"cannot store {key!r}: part of its path is already a stored file, or it names a folder of files"
         ) from exc
     except PermissionError as exc:
-        raise _refused(store, key, action) from exc
+        raise _logged(_refused(store, action), store, key, action, exc) from exc
     except (NoCredentialsError, PartialCredentialsError, CredentialRetrievalError) as exc:
-        raise StorageUnavailableError(
-            f"file storage is not set up correctly: there are no usable credentials for the {store}; {_TELL_OPERATORS}"
-        ) from exc
+        error = StorageUnavailableError(
+            "file storage is not set up correctly: there are no usable credentials for the "
+            f"{_kind(store)}; {_TELL_OPERATORS}"
+        )
+        raise _logged(error, store, key, action, exc) from exc
     except ClientError as exc:
         raise _from_client_error(exc, store, key, action) from exc
     except (BotoCoreError, ConnectionError, TimeoutError) as exc:
-        raise StorageUnavailableError(
-            f"file storage is unavailable right now: the {store} cannot be reached; {_RETRY_LATER}"
-        ) from exc
+        error = StorageUnavailableError(
+            f"file storage is unavailable right now: the {_kind(store)} cannot be reached; {_RETRY_LATER}"
+        )
+        raise _logged(error, store, key, action, exc) from exc
     except OSError as exc:
-        raise StorageUnavailableError(
-            f"file storage failed while {action} {key!r} in the {store}; {_RETRY_LATER}"
-        ) from exc
+        error = StorageUnavailableError(f"file storage failed while {action} in the {_kind(store)}; {_RETRY_LATER}")
+        raise _logged(error, store, key, action, exc) from exc
+
+
+def _kind(store: str) -> str:
+    """The store's kind without its name: ``S3 bucket 'punch-videos'`` -> ``S3 bucket``."""
+    return store.split(" '", 1)[0]
+
+
+def _logged(error: StorageUnavailableError, store: str, key: str, action: Action, cause: BaseException) -> Exception:
+    """Log what the user message leaves out (which store, which key, the driver's error); returns ``error``."""
+    logger.warning(
+        "storage.unavailable",
+        extra={"store": store, "key": key, "action": action, "error": f"{type(cause).__name__}: {cause}"},
+    )
+    return error
 
 
 def _missing_bucket(store: str) -> StorageUnavailableError:
     return StorageUnavailableError(
-        f"file storage is not set up correctly: the {store} does not exist; {_TELL_OPERATORS}"
+        f"file storage is not set up correctly: the {_kind(store)} does not exist; {_TELL_OPERATORS}"
     )
 
 
-def _refused(store: str, key: str, action: Action) -> StorageUnavailableError:
+def _refused(store: str, action: Action) -> StorageUnavailableError:
     return StorageUnavailableError(
-        f"file storage refused {action} {key!r}: the {store} denies access (check its credentials and "
+        f"file storage refused {action}: the {_kind(store)} denies access (check its credentials and "
         f"permissions); {_RETRY_LATER}"
     )
 
@@ -92,12 +121,13 @@ def _from_client_error(exc: ClientError, store: str, key: str, action: Action) -
     # s3fs turns most ClientErrors into OSErrors itself; this catches the few paths that let one through.
     code = str(exc.response.get("Error", {}).get("Code", ""))
     if code == "NoSuchBucket":
-        return _missing_bucket(store)
+        return _logged(_missing_bucket(store), store, key, action, exc)
     if code in _NOT_FOUND_CODES and action != "writing":
         return NotFoundError(f"there is no stored file {key!r}")
     if code in _REFUSED_CODES:
-        return _refused(store, key, action)
-    return StorageUnavailableError(f"file storage failed while {action} {key!r} in the {store}; {_RETRY_LATER}")
+        return _logged(_refused(store, action), store, key, action, exc)
+    error = StorageUnavailableError(f"file storage failed while {action} in the {_kind(store)}; {_RETRY_LATER}")
+    return _logged(error, store, key, action, exc)
 
 
 def _is_missing_bucket(exc: BaseException) -> bool:

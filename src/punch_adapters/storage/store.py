@@ -495,7 +495,7 @@ def _checked_ranges(ranges: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def _no_room(key: str) -> StorageUnavailableError:
     return StorageUnavailableError(
-        f"there is no room for a temporary copy of {key!r} on this server; try again in a few minutes"
+        "there is no room for a temporary copy of a stored file on this server; try again in a few minutes"
     )
 
 
