@@ -26,6 +26,15 @@ def _runner(ports):
     return runner, queued
 
 
+async def _then_drain(runner, step):
+    """Await the runner's step, then run whatever it queued; returns the step's outcome."""
+    outcome = await step
+    runner.queue.start()
+    await runner.queue.join()
+    await runner.queue.stop()
+    return outcome
+
+
 def _ready(pose):
     ports, repos = make_ports(pose)
     run_stage(ports, "a1", Stage.THUMBNAILS)
@@ -50,14 +59,7 @@ def test_a_stage_finishing_queues_the_next_one():
     ports, repos = _ready(ScriptedPose())
     runner, queued = _runner(ports)
 
-    async def scenario():
-        outcome = await runner.run(Stage.POSE, "a1")
-        runner.queue.start()
-        await runner.queue.join()
-        await runner.queue.stop()
-        return outcome
-
-    assert asyncio.run(scenario()) is Outcome.DONE
+    assert asyncio.run(_then_drain(runner, runner.run(Stage.POSE, "a1"))) is Outcome.DONE
     assert queued == [Stage.STAMPS]
     assert Stage.POSE in repos.analyses.get("a1").done_stages
 
@@ -97,14 +99,7 @@ def test_the_last_delivery_of_a_stage_already_stored_only_queues_the_next_one():
     run_stage(ports, "a1", Stage.POSE)
     runner, queued = _runner(ports)
 
-    async def scenario():
-        outcome = await runner.give_up(Stage.POSE, "a1", attempt=5)
-        runner.queue.start()
-        await runner.queue.join()
-        await runner.queue.stop()
-        return outcome
-
-    assert asyncio.run(scenario()) is Outcome.DONE
+    assert asyncio.run(_then_drain(runner, runner.give_up(Stage.POSE, "a1", attempt=5))) is Outcome.DONE
     assert queued == [Stage.STAMPS]
     assert repos.analyses.get("a1").status is not AnalysisStatus.FAILED
 
