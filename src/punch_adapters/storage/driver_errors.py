@@ -52,56 +52,49 @@ def translate_errors(store: str, key: str, action: Action) -> Iterator[None]:
     """
     try:
         yield
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, FileExistsError) as exc:
+    except (OSError, BotoCoreError, ClientError) as exc:
+        error = _translated(exc, store, key, action)
+        if isinstance(error, StorageUnavailableError):  # what the user message leaves out, for the operators
+            logger.warning(
+                "storage.unavailable",
+                extra={"store": store, "key": key, "action": action, "error": f"{type(exc).__name__}: {exc}"},
+            )
+        raise error from exc
+
+
+def _translated(exc: OSError | BotoCoreError | ClientError, store: str, key: str, action: Action) -> Exception:  # noqa: PLR0911 - one answer per kind of failure
+    """The core error for a driver error (see :func:`translate_errors`)."""
+    if isinstance(exc, (FileNotFoundError, IsADirectoryError, NotADirectoryError, FileExistsError)):
         if _is_missing_bucket(exc):
-            raise _logged(_missing_bucket(store), store, key, action, exc) from exc
+            return _missing_bucket(store)
         if action != "writing":
-            raise NotFoundError(f"there is no stored file {key!r}") from exc
+            return NotFoundError(f"there is no stored file {key!r}")
         if isinstance(exc, FileNotFoundError):
-            raise _logged(
-                StorageUnavailableError(
-                    f"file storage failed while {action}: the {_kind(store)} has gone away; {_RETRY_LATER}"
-                ),
-                store,
-                key,
-                action,
-                exc,
-            ) from exc
-        raise ConflictError(
+            return StorageUnavailableError(
+                f"file storage failed while {action}: the {_kind(store)} has gone away; {_RETRY_LATER}"
+            )
+        return ConflictError(
             f"cannot store {key!r}: part of its path is already a stored file, or it names a folder of files"
-        ) from exc
-    except PermissionError as exc:
-        raise _logged(_refused(store, action), store, key, action, exc) from exc
-    except (NoCredentialsError, PartialCredentialsError, CredentialRetrievalError) as exc:
-        error = StorageUnavailableError(
+        )
+    if isinstance(exc, PermissionError):
+        return _refused(store, action)
+    if isinstance(exc, (NoCredentialsError, PartialCredentialsError, CredentialRetrievalError)):
+        return StorageUnavailableError(
             "file storage is not set up correctly: there are no usable credentials for the "
             f"{_kind(store)}; {_TELL_OPERATORS}"
         )
-        raise _logged(error, store, key, action, exc) from exc
-    except ClientError as exc:
-        raise _from_client_error(exc, store, key, action) from exc
-    except (BotoCoreError, ConnectionError, TimeoutError) as exc:
-        error = StorageUnavailableError(
+    if isinstance(exc, ClientError):
+        return _from_client_error(exc, store, key, action)
+    if isinstance(exc, (BotoCoreError, ConnectionError, TimeoutError)):
+        return StorageUnavailableError(
             f"file storage is unavailable right now: the {_kind(store)} cannot be reached; {_RETRY_LATER}"
         )
-        raise _logged(error, store, key, action, exc) from exc
-    except OSError as exc:
-        error = StorageUnavailableError(f"file storage failed while {action} in the {_kind(store)}; {_RETRY_LATER}")
-        raise _logged(error, store, key, action, exc) from exc
+    return StorageUnavailableError(f"file storage failed while {action} in the {_kind(store)}; {_RETRY_LATER}")
 
 
 def _kind(store: str) -> str:
     """The store's kind without its name: ``S3 bucket 'punch-videos'`` -> ``S3 bucket``."""
     return store.split(" '", 1)[0]
-
-
-def _logged(error: StorageUnavailableError, store: str, key: str, action: Action, cause: BaseException) -> Exception:
-    """Log what the user message leaves out (which store, which key, the driver's error); returns ``error``."""
-    logger.warning(
-        "storage.unavailable",
-        extra={"store": store, "key": key, "action": action, "error": f"{type(cause).__name__}: {cause}"},
-    )
-    return error
 
 
 def _missing_bucket(store: str) -> StorageUnavailableError:
@@ -121,13 +114,12 @@ def _from_client_error(exc: ClientError, store: str, key: str, action: Action) -
     # s3fs turns most ClientErrors into OSErrors itself; this catches the few paths that let one through.
     code = str(exc.response.get("Error", {}).get("Code", ""))
     if code == "NoSuchBucket":
-        return _logged(_missing_bucket(store), store, key, action, exc)
+        return _missing_bucket(store)
     if code in _NOT_FOUND_CODES and action != "writing":
         return NotFoundError(f"there is no stored file {key!r}")
     if code in _REFUSED_CODES:
-        return _logged(_refused(store, action), store, key, action, exc)
-    error = StorageUnavailableError(f"file storage failed while {action} in the {_kind(store)}; {_RETRY_LATER}")
-    return _logged(error, store, key, action, exc)
+        return _refused(store, action)
+    return StorageUnavailableError(f"file storage failed while {action} in the {_kind(store)}; {_RETRY_LATER}")
 
 
 def _is_missing_bucket(exc: BaseException) -> bool:
