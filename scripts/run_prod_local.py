@@ -119,6 +119,8 @@ def topology_env(port: int, s3_port: int = S3_PORT) -> dict[str, str]:
         "PUNCH_STORAGE_URL": f"s3://{BUCKET}/objects",
         "PUNCH_S3_ENDPOINT_URL": f"http://127.0.0.1:{s3_port}",
         "PUNCH_S3_REGION": "eu-west-1",
+        # Browsers on this machine play videos straight from the S3 server (signed URLs), as in production.
+        "PUNCH_MEDIA_DIRECT": os.environ.get("PUNCH_MEDIA_DIRECT", "true"),
         "AWS_ACCESS_KEY_ID": S3_KEY,
         "AWS_SECRET_ACCESS_KEY": S3_KEY,
         "PUNCH_PUBLIC_URL": f"http://127.0.0.1:{port}",

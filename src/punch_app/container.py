@@ -189,6 +189,7 @@ def build_store(settings: Settings) -> ObjectStore:
         options = {
             "endpoint_url": settings.s3_endpoint_url,
             "region": settings.s3_region,
+            "public_endpoint_url": settings.s3_public_endpoint_url,
             "server_side_encryption": settings.s3_sse,
             "read_timeout_s": settings.s3_read_timeout_s,
         }

@@ -16,6 +16,15 @@ import attrs
 from punch_core.errors import ValidationError
 
 
+def _bool(env: Mapping[str, str], name: str) -> bool:
+    text = (env.get(name) or "").strip().lower()
+    if text in {"", "0", "false", "no", "off"}:
+        return False
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    raise ValidationError(name, text, "true or false")
+
+
 def _float(env: Mapping[str, str], name: str, default: float, *, minimum: float = 0.0) -> float:
     text = env.get(name)
     if text is None or text == "":
@@ -48,6 +57,10 @@ class Settings:
         storage_url: Object store URL (``PUNCH_STORAGE_URL``): a path, ``file://``, ``memory://``, ``s3://bucket/p``.
         s3_endpoint_url: S3 endpoint for S3-compatible servers (``PUNCH_S3_ENDPOINT_URL``).
         s3_region: S3 region (``PUNCH_S3_REGION``).
+        s3_public_endpoint_url: The S3 endpoint as browsers reach it, when not ``s3_endpoint_url``
+            (``PUNCH_S3_PUBLIC_ENDPOINT_URL``): signed media URLs point there.
+        media_direct: Browsers read report videos straight from the S3 bucket through signed URLs valid for an
+            hour, instead of through the API (``PUNCH_MEDIA_DIRECT=true``; S3 stores only).
         s3_sse: Server-side encryption for S3 objects, ``AES256`` or ``aws:kms`` (``PUNCH_S3_SSE``).
         s3_read_timeout_s: Longest wait for S3 to answer one request before it is retried
             (``PUNCH_S3_READ_TIMEOUT_S``, default 15): a stalled S3 then holds a request for about 3 x this, not
@@ -90,6 +103,8 @@ class Settings:
     storage_url: str
     s3_endpoint_url: str | None = None
     s3_region: str | None = None
+    s3_public_endpoint_url: str | None = None
+    media_direct: bool = False
     s3_sse: str | None = None
     s3_read_timeout_s: float = 15.0
     redis_url: str | None = None
@@ -130,15 +145,23 @@ class Settings:
         env = os.environ if env is None else env
         data_dir = Path(env.get("PUNCH_DATA_DIR") or Path.home() / ".local/share/punchanalytics").expanduser()
         workers = env.get("PUNCH_POSE_WORKERS")
+        storage_url = env.get("PUNCH_STORAGE_URL") or str(data_dir / "objects")
+        media_direct = _bool(env, "PUNCH_MEDIA_DIRECT")
+        if media_direct and not storage_url.startswith("s3://"):
+            raise ValidationError(
+                "PUNCH_MEDIA_DIRECT", "true", "false unless PUNCH_STORAGE_URL is an s3:// bucket (browsers read it)"
+            )
         log_format = env.get("PUNCH_LOG_FORMAT", "json")
         if log_format not in {"json", "text"}:
             raise ValidationError("PUNCH_LOG_FORMAT", log_format, "json or text")
         return cls(
             data_dir=data_dir,
             database_url=env.get("PUNCH_DATABASE_URL") or f"sqlite:///{data_dir / 'punch.sqlite3'}",
-            storage_url=env.get("PUNCH_STORAGE_URL") or str(data_dir / "objects"),
+            storage_url=storage_url,
             s3_endpoint_url=env.get("PUNCH_S3_ENDPOINT_URL") or None,
             s3_region=env.get("PUNCH_S3_REGION") or None,
+            s3_public_endpoint_url=env.get("PUNCH_S3_PUBLIC_ENDPOINT_URL") or None,
+            media_direct=media_direct,
             s3_sse=env.get("PUNCH_S3_SSE") or None,
             s3_read_timeout_s=_float(env, "PUNCH_S3_READ_TIMEOUT_S", 15.0, minimum=1.0),
             redis_url=env.get("PUNCH_REDIS_URL") or None,

@@ -14,7 +14,9 @@ import secrets
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+import attrs
 from litestar import Litestar
 
 from punch_adapters.auth.jwt_signer import JwtSigner
@@ -26,7 +28,8 @@ from punch_app.logs import configure_logging
 from punch_app.report_html import render_report_html
 from punch_app.settings import Settings
 from punch_app.tracing import configure_tracing
-from punch_core.ports import IdentityProvider, MalwareScanner, TokenSigner
+from punch_core.errors import ValidationError
+from punch_core.ports import IdentityProvider, MalwareScanner, ObjectStore, TokenSigner
 
 logger = logging.getLogger("punch.app")
 
@@ -109,9 +112,27 @@ def api_deps(
         rate_limit_store=_rate_limit_store(settings),
         metrics_exposition=services.metrics.exposition,
         report_page=lambda report, thumbs: render_report_html(report, thumbnails=thumbs),
-        config=config or http_config(settings),
+        config=media_config(config or http_config(settings), services.store, settings),
         scanner=scanner,
     )
+
+
+def media_config(config: HttpConfig, store: ObjectStore, settings: Settings) -> HttpConfig:
+    """``config`` with the object store's origin when browsers read videos from it (``PUNCH_MEDIA_DIRECT``).
+
+    The origin is taken from a URL the store signs (no request is made), so it is exactly where the routes will
+    redirect, whatever addressing the S3 client picks.
+
+    Raises:
+        ValidationError: the store cannot sign read URLs (not S3).
+    """
+    if not settings.media_direct:
+        return config
+    url = store.read_url("media-origin-probe", expires_s=60)
+    if url is None:
+        raise ValidationError("PUNCH_MEDIA_DIRECT", "true", "false for a store that cannot sign read URLs (not S3)")
+    parts = urlsplit(url)
+    return attrs.evolve(config, media_origin=f"{parts.scheme}://{parts.netloc}")
 
 
 def http_config(settings: Settings) -> HttpConfig:

@@ -140,6 +140,15 @@ class ObjectStore(Protocol):
         """Bytes ``[start, end)`` of an object (fewer past its end; video seeking). Raises ``NotFoundError``."""
         ...
 
+    def read_url(self, key: str, *, expires_s: int, content_type: str | None = None) -> str | None:
+        """A URL from which anyone holding it reads the object for ``expires_s`` seconds, range requests included.
+
+        Stores that serve objects themselves sign one (S3: a presigned GET, ``content_type`` as the answer's
+        type); others (a local folder, memory) return None, and the caller serves the bytes. No request is made:
+        the object may not exist. Raises ``ValidationError`` for a bad key or a non-positive ``expires_s``.
+        """
+        ...
+
     def exists(self, key: str) -> bool:
         """Whether the key exists."""
         ...

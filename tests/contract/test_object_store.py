@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from punch_adapters.storage import FsspecObjectStore, local_store, memory_store, s3_store, store_from_url
@@ -128,6 +129,8 @@ class ObjectStoreContract:
 
     keeps_own_files = False
     """Whether ``local_path`` yields the store's own file (a local folder) rather than a temporary copy."""
+    signs_read_urls = False
+    """Whether the store's server serves objects to browsers through signed URLs (S3)."""
 
     @pytest.fixture
     def store(self) -> ObjectStore:
@@ -178,6 +181,20 @@ class ObjectStoreContract:
             store.read_range("videos/r/missing.mp4", 0, 10)
         with pytest.raises(ValidationError):
             store.read_range("videos/r/source.mp4", 10, 5)
+
+    def test_read_url_refuses_bad_keys_and_lifetimes(self, store: ObjectStore) -> None:
+        with pytest.raises(ValidationError):
+            store.read_url("../escape", expires_s=60)
+        for expires_s in (0, -1, 8 * 24 * 3600):
+            with pytest.raises(ValidationError):
+                store.read_url("videos/a/source.mp4", expires_s=expires_s)
+
+    def test_read_url_is_signed_only_by_stores_with_a_server(self, store: ObjectStore) -> None:
+        store.put("videos/a/source.mp4", b"video")
+
+        url = store.read_url("videos/a/source.mp4", expires_s=60)
+
+        assert (url is not None) == self.signs_read_urls  # without a server, the caller serves the bytes
 
     def test_put_replaces_an_object(self, store: ObjectStore) -> None:
         store.put("reports/r1.json", b"first version, longer")
@@ -525,6 +542,8 @@ class S3ObjectStoreContract(ObjectStoreContract):
     """What every S3 server must do for the store (moto's in tests, SeaweedFS in the local production topology,
     AWS in production). Subclasses provide the ``s3_server`` fixture."""
 
+    signs_read_urls = True
+
     @pytest.fixture
     def prefix(self) -> str:
         return f"contract/{uuid.uuid4().hex}"
@@ -532,6 +551,38 @@ class S3ObjectStoreContract(ObjectStoreContract):
     @pytest.fixture
     def store(self, s3_server: S3TestServer, prefix: str) -> FsspecObjectStore:
         return s3_store(s3_server.bucket, prefix=prefix, block_size=BLOCK_BYTES, **s3_server.store_options())
+
+    def test_a_read_url_reads_the_object_and_its_ranges_without_credentials(
+        self, store: FsspecObjectStore, s3_server: S3TestServer, prefix: str
+    ) -> None:
+        data = os.urandom(300_000)
+        store.put("videos/v/source.mp4", data)
+
+        url = store.read_url("videos/v/source.mp4", expires_s=300, content_type="video/mp4")
+
+        assert url is not None
+        assert url.startswith(f"{s3_server.endpoint_url}/{s3_server.bucket}/{prefix}/videos/v/source.mp4?")
+        whole = httpx.get(url, timeout=10)
+        assert whole.status_code == 200
+        assert whole.content == data
+        assert whole.headers["content-type"] == "video/mp4"
+        part = httpx.get(url, headers={"range": "bytes=1000-1999"}, timeout=10)
+        assert part.status_code == 206
+        assert part.content == data[1000:2000]
+        assert part.headers["content-range"] == f"bytes 1000-1999/{len(data)}"
+
+    def test_a_read_url_uses_the_public_endpoint_when_given(self, s3_server: S3TestServer, prefix: str) -> None:
+        store = s3_store(
+            s3_server.bucket,
+            prefix=prefix,
+            public_endpoint_url="https://media.example.com",
+            **s3_server.store_options(),
+        )
+
+        url = store.read_url("videos/v/source.mp4", expires_s=60)
+
+        assert url is not None
+        assert url.startswith(f"https://media.example.com/{s3_server.bucket}/{prefix}/videos/v/source.mp4?")
 
     def test_a_large_put_stream_is_a_multipart_upload(
         self, store: FsspecObjectStore, s3_server: S3TestServer, prefix: str
@@ -783,6 +834,20 @@ class TestSeaweedObjectStore(S3ObjectStoreContract):
     @pytest.fixture
     def s3_server(self, seaweedfs_server: S3TestServer) -> S3TestServer:
         return seaweedfs_server
+
+    def test_a_read_url_reads_that_object_only_and_not_after_it_expires(
+        self, store: FsspecObjectStore, s3_server: S3TestServer
+    ) -> None:
+        # moto does not check signatures at all; SeaweedFS does, as AWS does.
+        store.put("videos/v/source.mp4", b"mine")
+        store.put("videos/w/source.mp4", b"someone else's")
+        url = store.read_url("videos/v/source.mp4", expires_s=1)
+        assert url is not None
+
+        other = url.replace("/videos/v/", "/videos/w/")
+        assert httpx.get(other, timeout=10).status_code == 403  # the signature covers the key
+        time.sleep(2.1)
+        assert httpx.get(url, timeout=10).status_code == 403
 
 
 @pytest.mark.parametrize(

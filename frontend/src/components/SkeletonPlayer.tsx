@@ -1,4 +1,4 @@
-import { useEffect, useRef, type RefObject } from "react";
+import { useEffect, useRef, useState, type RefObject } from "react";
 import { Box } from "@mui/material";
 import type { PoseDoc } from "../api/types";
 import { contentRect, drawSkeleton, nearestFrame } from "../lib/skeleton";
@@ -12,12 +12,51 @@ interface Props {
   onError?: () => void;
 }
 
+/** A failure this long after the video loaded is taken for an expired URL and asked again, once per load. */
+export const RETRY_AFTER_LOAD_MS = 60_000;
+
+/** The video's address for a fresh try: the API then answers again (with a new signed URL, if it gives those). */
+export function withAttempt(src: string, attempt: number): string {
+  return attempt === 0 ? src : `${src}${src.includes("?") ? "&" : "?"}attempt=${attempt}`;
+}
+
 /**
  * The video with a canvas over it, drawing the skeleton of the frame nearest the playback time: every animation
  * frame while playing, and after each seek, load or resize.
  */
 export function SkeletonPlayer({ src, pose, showSkeleton, videoRef, label, onError }: Props) {
   const canvasRef = useRef<HTMLCanvasElement>(null);
+  const [attempt, setAttempt] = useState(0);
+  const loadedAt = useRef<number | null>(null);
+  const resume = useRef<{ time: number; play: boolean } | null>(null);
+  useEffect(() => {
+    setAttempt(0);
+    loadedAt.current = null;
+    resume.current = null;
+  }, [src]);
+
+  const handleLoaded = () => {
+    const video = videoRef.current;
+    loadedAt.current = Date.now();
+    if (video && resume.current) {
+      video.currentTime = resume.current.time;
+      if (resume.current.play) video.play()?.catch(() => undefined);
+      resume.current = null;
+    }
+  };
+  const handleError = () => {
+    const video = videoRef.current;
+    const loaded = loadedAt.current;
+    // A video that played for a while and then fails most likely came from a signed URL of the bucket that has
+    // expired (they last an hour): ask the API again, and carry on from where the boxer was.
+    if (video && loaded !== null && Date.now() - loaded > RETRY_AFTER_LOAD_MS) {
+      resume.current = { time: video.currentTime, play: !video.paused };
+      loadedAt.current = null;
+      setAttempt((n) => n + 1);
+      return;
+    }
+    onError?.();
+  };
   useEffect(() => {
     const video = videoRef.current;
     const canvas = canvasRef.current;
@@ -82,12 +121,13 @@ export function SkeletonPlayer({ src, pose, showSkeleton, videoRef, label, onErr
       <Box
         component="video"
         ref={videoRef}
-        src={src}
+        src={withAttempt(src, attempt)}
         controls
         playsInline
         preload="auto"
         aria-label={label}
-        onError={onError}
+        onLoadedMetadata={handleLoaded}
+        onError={handleError}
         sx={{ position: "absolute", inset: 0, width: "100%", height: "100%", objectFit: "contain", display: "block" }}
       />
       <Box

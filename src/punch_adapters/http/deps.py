@@ -58,6 +58,9 @@ class HttpConfig:
         min_duration_s: Shortest accepted video.
         max_duration_s: Longest accepted video.
         frontend_dir: A built web app to serve at ``/`` (``index.html`` for every unknown non-API path), if any.
+        media_origin: Set when browsers read videos straight from the object store (``PUNCH_MEDIA_DIRECT``): the
+            store's origin (``https://bucket.s3.eu-west-1.amazonaws.com``), which the content security policy
+            lets videos play from. The video routes then check access and redirect to a signed URL.
     """
 
     public_url: str = "http://127.0.0.1:8000"
@@ -69,6 +72,7 @@ class HttpConfig:
     min_duration_s: float = 60.0
     max_duration_s: float = 180.0
     frontend_dir: str | None = None
+    media_origin: str | None = None
 
     @property
     def secure_cookies(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
@@ -21,16 +22,28 @@ logger = logging.getLogger("punch.http")
 REQUEST_ID_HEADER = "x-request-id"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
-SECURITY_HEADERS = {
-    "x-content-type-options": "nosniff",
-    "x-frame-options": "DENY",
-    "referrer-policy": "strict-origin-when-cross-origin",
-    "permissions-policy": "camera=(), microphone=(), geolocation=()",
-    "content-security-policy": (
-        "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self' 'unsafe-inline'; "
-        "script-src 'self'; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'"
-    ),
-}
+
+@functools.cache
+def security_headers(media_origin: str | None = None) -> dict[str, str]:
+    """The headers every answer carries.
+
+    ``media_origin`` (``https://bucket.s3.amazonaws.com``) is where videos may also play from when browsers read
+    them straight from the object store (``HttpConfig.media_origin``).
+    """
+    media = f"'self' blob: {media_origin}" if media_origin else "'self' blob:"
+    return {
+        "x-content-type-options": "nosniff",
+        "x-frame-options": "DENY",
+        "referrer-policy": "strict-origin-when-cross-origin",
+        "permissions-policy": "camera=(), microphone=(), geolocation=()",
+        "content-security-policy": (
+            f"default-src 'self'; img-src 'self' data: blob:; media-src {media}; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self'; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'"
+        ),
+    }
+
+
+SECURITY_HEADERS = security_headers()
 
 
 def _route_of(scope: Scope) -> str:
@@ -52,6 +65,7 @@ class RequestContextMiddleware(ASGIMiddleware):
         deps = scope["litestar_app"].state["deps"]
         metrics: Metrics = deps.metrics
         hsts = deps.config.secure_cookies
+        extra_headers = security_headers(deps.config.media_origin)
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         status: dict[str, Any] = {"code": 500}
@@ -61,7 +75,7 @@ class RequestContextMiddleware(ASGIMiddleware):
                 status["code"] = message["status"]
                 headers = MutableScopeHeaders.from_message(message)
                 headers[REQUEST_ID_HEADER] = request_id
-                for name, value in SECURITY_HEADERS.items():
+                for name, value in extra_headers.items():
                     headers.setdefault(name, value)
                 if hsts:
                     headers["strict-transport-security"] = "max-age=31536000; includeSubDomains"
@@ -103,5 +117,6 @@ async def headers_on_every_response(message: Message, scope: Scope) -> None:
     if REQUEST_ID_HEADER not in headers:
         state = scope.get("state", {})
         headers[REQUEST_ID_HEADER] = str(state.get("request_id") or uuid.uuid4().hex)
-    for name, value in SECURITY_HEADERS.items():
+    deps = scope["litestar_app"].state.get("deps")
+    for name, value in security_headers(deps.config.media_origin if deps else None).items():
         headers.setdefault(name, value)

@@ -14,6 +14,7 @@ from fsspec.implementations.local import LocalFileSystem
 from fsspec.implementations.memory import MemoryFileSystem
 
 from punch_adapters.storage.keys import validate_key, validate_prefix
+from punch_adapters.storage.signing import S3ReadUrlSigner
 from punch_adapters.storage.store import FsspecObjectStore
 from punch_core.errors import StorageUnavailableError, ValidationError
 
@@ -46,6 +47,7 @@ class S3Options(TypedDict, total=False):
     connect_timeout_s: float
     read_timeout_s: float
     max_attempts: int
+    public_endpoint_url: str | None
 
 
 def local_store(root_dir: str | os.PathLike[str]) -> FsspecObjectStore:
@@ -101,6 +103,7 @@ def s3_store(
     connect_timeout_s: float = 2.0,
     read_timeout_s: float = 60.0,
     max_attempts: int = 3,
+    public_endpoint_url: str | None = None,
 ) -> FsspecObjectStore:
     """A store in an S3 bucket (AWS, or any S3 API such as SeaweedFS or moto) through s3fs.
 
@@ -124,6 +127,8 @@ def s3_store(
         connect_timeout_s: Seconds to wait for a connection to open.
         read_timeout_s: Seconds to wait for the server to answer a request.
         max_attempts: Tries per request (1 means no retry).
+        public_endpoint_url: The S3 API as browsers reach it, for the store's signed read URLs
+            (``read_url``), when that is not ``endpoint_url`` (a private address behind a public one).
 
     Raises:
         ValidationError: An option is out of range (bucket name, prefix, encryption, sizes, a key without a
@@ -170,7 +175,10 @@ def s3_store(
     )
     fs.retries = _S3FS_RETRIES
     root = f"{bucket}/{root_prefix}" if root_prefix else bucket
-    return FsspecObjectStore(fs, root, description=f"S3 bucket {bucket!r}", write_block_size=block_size)
+    signer = S3ReadUrlSigner(endpoint_url=public_endpoint_url or endpoint_url, region=region, key=key, secret=secret)
+    return FsspecObjectStore(
+        fs, root, description=f"S3 bucket {bucket!r}", write_block_size=block_size, url_signer=signer
+    )
 
 
 def store_from_url(url: str, **options: Unpack[S3Options]) -> FsspecObjectStore:

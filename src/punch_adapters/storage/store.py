@@ -16,6 +16,7 @@ from fsspec.spec import AbstractFileSystem
 
 from punch_adapters.storage.driver_errors import Action, translate_errors
 from punch_adapters.storage.keys import TEMPORARY_MARK, validate_key
+from punch_adapters.storage.signing import MAX_EXPIRES_S, S3ReadUrlSigner
 from punch_adapters.storage.writers import AtomicWriter, BufferedFileWriter, LocalFileWriter, WholeObjectWriter
 from punch_core.errors import NotFoundError, StorageUnavailableError, ValidationError
 from punch_core.ports import ObjectStore
@@ -47,10 +48,18 @@ class FsspecObjectStore(ObjectStore):
             name no secret, path or endpoint here.
         write_block_size: Bytes buffered before each part of an upload (S3: at least 5 MiB, its minimum part
             size); ``None`` keeps the filesystem's default.
+        url_signer: Signs read URLs (``S3ReadUrlSigner``) for a store whose server serves objects to browsers
+            (S3, with ``root`` as ``bucket/prefix``); ``None``: ``read_url`` gives None.
     """
 
     def __init__(
-        self, fs: AbstractFileSystem, root: str, *, description: str, write_block_size: int | None = None
+        self,
+        fs: AbstractFileSystem,
+        root: str,
+        *,
+        description: str,
+        write_block_size: int | None = None,
+        url_signer: S3ReadUrlSigner | None = None,
     ) -> None:
         trimmed = root.rstrip("/")
         if not trimmed:
@@ -59,6 +68,7 @@ class FsspecObjectStore(ObjectStore):
         self._root = trimmed
         self._description = description
         self._write_block_size = write_block_size
+        self._url_signer = url_signer
         self._is_local = isinstance(fs, LocalFileSystem)
 
     @property
@@ -255,6 +265,21 @@ class FsspecObjectStore(ObjectStore):
             return b""
         with self._translated(key, "reading"):
             return bytes(self._fs.cat_file(path, start=start, end=min(end, size)))
+
+    def read_url(self, key: str, *, expires_s: int, content_type: str | None = None) -> str | None:
+        """A signed URL that reads the object for ``expires_s`` seconds; None for a store without a signer.
+
+        Raises:
+            ValidationError: The key is not allowed, or ``expires_s`` is not 1 s to 7 days.
+            StorageUnavailableError: The signer has no credentials.
+        """
+        path = self._path(key)
+        if not 0 < expires_s <= MAX_EXPIRES_S:
+            raise ValidationError("expires_s", expires_s, f"1 to {MAX_EXPIRES_S} seconds")
+        if self._url_signer is None:
+            return None
+        bucket, _, object_key = path.partition("/")
+        return self._url_signer(bucket, object_key, expires_s=expires_s, content_type=content_type)
 
     def open_read(self, key: str, *, chunk_size: int = 1 << 20) -> Iterator[bytes]:
         """Stream an object in chunks of at most ``chunk_size`` bytes.

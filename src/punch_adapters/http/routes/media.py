@@ -13,7 +13,7 @@ from typing import Any, cast
 from litestar import MediaType, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath
-from litestar.response import Stream
+from litestar.response import Redirect, Stream
 
 from punch_adapters.http.deps import ApiDeps
 from punch_adapters.http.routes.shares import shared_link
@@ -25,6 +25,9 @@ from punch_core.processing import object_key
 # One response carries at most this much: a player asks again from where it needs (``bytes=N-``).
 MAX_RANGE_BYTES = 2 * 1024 * 1024
 _RANGE = re.compile(r"^bytes=(\d{0,18})-(\d{0,18})$")
+MEDIA_URL_TTL_S = 3600
+"""How long a signed video URL reads (``PUNCH_MEDIA_DIRECT``): a report watched with long pauses keeps playing; a
+revoked share link stops new page views at once, and an open one within this time."""
 CONTENT_TYPES = {"mp4": "video/mp4", "mov": "video/quicktime", "webm": "video/webm"}
 
 
@@ -57,11 +60,17 @@ class RangeNotSatisfiableError(BadRequestError):
 
 def _video_response(deps: ApiDeps, video_id: str, range_header: str | None) -> Response[Any]:
     video = deps.videos.get(video_id)
+    media_type = CONTENT_TYPES.get(video.container, "application/octet-stream")
+    if deps.config.media_origin:
+        # The store serves the bytes (and the ranges) itself; this answer only says where, for a while. Not
+        # cached: each page view asks again, so a deleted analysis or a revoked link stops new views at once.
+        url = deps.store.read_url(video.object_key, expires_s=MEDIA_URL_TTL_S, content_type=media_type)
+        if url is not None:
+            return Redirect(url, status_code=307, headers={"cache-control": "no-store"}, media_type=MediaType.TEXT)
     size = deps.media_cache.video_sizes.get(video.object_key)
     if size is None:  # an uploaded video never changes: its size is asked of the store once per process
         size = deps.store.size(video.object_key)
         deps.media_cache.video_sizes.put(video.object_key, size)
-    media_type = CONTENT_TYPES.get(video.container, "application/octet-stream")
     headers = {"accept-ranges": "bytes", "cache-control": "private, max-age=3600"}
     try:
         span = parse_range(range_header, size)
