@@ -185,7 +185,7 @@ def build_cipher(settings: Settings) -> AesGcmFieldCipher:
 def build_store(settings: Settings) -> ObjectStore:
     """The object store named by ``PUNCH_STORAGE_URL``."""
     options: dict[str, Any] = {}
-    if settings.storage_url.startswith("s3://"):
+    if settings.storage_url.lower().startswith(("s3://", "s3a://")):
         options = {
             "endpoint_url": settings.s3_endpoint_url,
             "region": settings.s3_region,

@@ -10,6 +10,7 @@ import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import attrs
 
@@ -23,6 +24,16 @@ def _bool(env: Mapping[str, str], name: str) -> bool:
     if text in {"1", "true", "yes", "on"}:
         return True
     raise ValidationError(name, text, "true or false")
+
+
+def _http_url(env: Mapping[str, str], name: str) -> str | None:
+    text = (env.get(name) or "").strip()
+    if not text:
+        return None
+    parts = urlsplit(text)
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.query or parts.fragment:
+        raise ValidationError(name, text, "an http(s) address such as https://media.example.com")
+    return text.rstrip("/")
 
 
 def _float(env: Mapping[str, str], name: str, default: float, *, minimum: float = 0.0) -> float:
@@ -147,7 +158,7 @@ class Settings:
         workers = env.get("PUNCH_POSE_WORKERS")
         storage_url = env.get("PUNCH_STORAGE_URL") or str(data_dir / "objects")
         media_direct = _bool(env, "PUNCH_MEDIA_DIRECT")
-        if media_direct and not storage_url.startswith("s3://"):
+        if media_direct and not storage_url.lower().startswith(("s3://", "s3a://")):
             raise ValidationError(
                 "PUNCH_MEDIA_DIRECT", "true", "false unless PUNCH_STORAGE_URL is an s3:// bucket (browsers read it)"
             )
@@ -160,7 +171,7 @@ class Settings:
             storage_url=storage_url,
             s3_endpoint_url=env.get("PUNCH_S3_ENDPOINT_URL") or None,
             s3_region=env.get("PUNCH_S3_REGION") or None,
-            s3_public_endpoint_url=env.get("PUNCH_S3_PUBLIC_ENDPOINT_URL") or None,
+            s3_public_endpoint_url=_http_url(env, "PUNCH_S3_PUBLIC_ENDPOINT_URL"),
             media_direct=media_direct,
             s3_sse=env.get("PUNCH_S3_SSE") or None,
             s3_read_timeout_s=_float(env, "PUNCH_S3_READ_TIMEOUT_S", 15.0, minimum=1.0),

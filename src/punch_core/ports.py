@@ -144,8 +144,8 @@ class ObjectStore(Protocol):
         """A URL from which anyone holding it reads the object for ``expires_s`` seconds, range requests included.
 
         Stores that serve objects themselves sign one (S3: a presigned GET, ``content_type`` as the answer's
-        type); others (a local folder, memory) return None, and the caller serves the bytes. No request is made:
-        the object may not exist. Raises ``ValidationError`` for a bad key or a non-positive ``expires_s``.
+        type); others (a local folder, memory) return None, and the caller serves the bytes. No request goes to
+        the store (the object may not exist). Raises ``ValidationError`` for a bad key or a non-positive ``expires_s``.
         """
         ...
 

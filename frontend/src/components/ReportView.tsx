@@ -13,6 +13,8 @@ interface Props {
   subtitle?: ReactNode;
   report: Report;
   videoUrl: string;
+  /** Renews access before the video is asked for again after it failed (the owner's session). */
+  renewVideoAccess?: () => Promise<unknown>;
   pose?: PoseDoc | null;
   poseError?: unknown;
   /** Share controls and other owner-only parts, shown at the end. */
@@ -34,7 +36,17 @@ function Section({ id, title, children }: { id: string; title: string; children:
 }
 
 /** The report, for its owner and for a share link alike: player, timeline, metrics, charts, coaching. */
-export function ReportView({ title, subtitle, report, videoUrl, pose, poseError, footer, actions }: Props) {
+export function ReportView({
+  title,
+  subtitle,
+  report,
+  videoUrl,
+  renewVideoAccess,
+  pose,
+  poseError,
+  footer,
+  actions,
+}: Props) {
   const { t } = useI18n();
   const videoRef = useRef<HTMLVideoElement>(null);
   const [currentTime, setCurrentTime] = useState(0);
@@ -94,6 +106,7 @@ export function ReportView({ title, subtitle, report, videoUrl, pose, poseError,
               videoRef={videoRef}
               label={t("report.video")}
               onError={() => setVideoFailed(true)}
+              renewAccess={renewVideoAccess}
             />
             <FormControlLabel
               sx={{ mt: 1 }}

@@ -10,6 +10,8 @@ interface Props {
   videoRef: RefObject<HTMLVideoElement | null>;
   label: string;
   onError?: () => void;
+  /** Called before the video is asked for again (the owner's page refreshes its session first). */
+  renewAccess?: () => Promise<unknown>;
 }
 
 /** A failure this long after the video loaded is taken for an expired URL and asked again, once per load. */
@@ -24,16 +26,13 @@ export function withAttempt(src: string, attempt: number): string {
  * The video with a canvas over it, drawing the skeleton of the frame nearest the playback time: every animation
  * frame while playing, and after each seek, load or resize.
  */
-export function SkeletonPlayer({ src, pose, showSkeleton, videoRef, label, onError }: Props) {
+export function SkeletonPlayer({ src, pose, showSkeleton, videoRef, label, onError, renewAccess }: Props) {
   const canvasRef = useRef<HTMLCanvasElement>(null);
-  const [attempt, setAttempt] = useState(0);
+  // The attempt belongs to one address: a new src starts again at 0 without a render at the old attempt.
+  const [retry, setRetry] = useState({ src, attempt: 0 });
+  const attempt = retry.src === src ? retry.attempt : 0;
   const loadedAt = useRef<number | null>(null);
   const resume = useRef<{ time: number; play: boolean } | null>(null);
-  useEffect(() => {
-    setAttempt(0);
-    loadedAt.current = null;
-    resume.current = null;
-  }, [src]);
 
   const handleLoaded = () => {
     const video = videoRef.current;
@@ -47,12 +46,14 @@ export function SkeletonPlayer({ src, pose, showSkeleton, videoRef, label, onErr
   const handleError = () => {
     const video = videoRef.current;
     const loaded = loadedAt.current;
-    // A video that played for a while and then fails most likely came from a signed URL of the bucket that has
-    // expired (they last an hour): ask the API again, and carry on from where the boxer was.
+    // A video that played for a while and then fails on a seek most likely lost its access: the session's
+    // access cookie (15 minutes) or the bucket's signed URL (an hour) has expired. Renew it, ask the API again,
+    // and carry on from where the boxer was; a failure before the new try loads is shown as it is.
     if (video && loaded !== null && Date.now() - loaded > RETRY_AFTER_LOAD_MS) {
       resume.current = { time: video.currentTime, play: !video.paused };
       loadedAt.current = null;
-      setAttempt((n) => n + 1);
+      const next = { src, attempt: attempt + 1 };
+      void (renewAccess ? renewAccess().catch(() => undefined) : Promise.resolve()).then(() => setRetry(next));
       return;
     }
     onError?.();

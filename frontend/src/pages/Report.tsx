@@ -2,7 +2,7 @@ import { useState } from "react";
 import useSWR from "swr";
 import { Link as RouterLink, useNavigate, useParams } from "react-router-dom";
 import { Alert, Box, Button, CircularProgress } from "@mui/material";
-import { api, unwrap } from "../api/client";
+import { api, refreshSession, unwrap } from "../api/client";
 import { ApiError } from "../api/errors";
 import type { PoseDoc, Report, StatusDoc } from "../api/types";
 import { useI18n } from "../i18n/I18n";
@@ -71,6 +71,7 @@ export default function ReportPage() {
         title={t("report.title")}
         report={report.data}
         videoUrl={`/api/v1/analyses/${encodeURIComponent(analysisId)}/video`}
+        renewVideoAccess={() => refreshSession()}
         pose={pose.data}
         poseError={pose.error}
         actions={

@@ -7,6 +7,8 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from litestar.datastructures import MutableScopeHeaders
@@ -24,23 +26,25 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 @functools.cache
-def security_headers(media_origin: str | None = None) -> dict[str, str]:
+def security_headers(media_origin: str | None = None) -> Mapping[str, str]:
     """The headers every answer carries.
 
     ``media_origin`` (``https://bucket.s3.amazonaws.com``) is where videos may also play from when browsers read
     them straight from the object store (``HttpConfig.media_origin``).
     """
     media = f"'self' blob: {media_origin}" if media_origin else "'self' blob:"
-    return {
-        "x-content-type-options": "nosniff",
-        "x-frame-options": "DENY",
-        "referrer-policy": "strict-origin-when-cross-origin",
-        "permissions-policy": "camera=(), microphone=(), geolocation=()",
-        "content-security-policy": (
-            f"default-src 'self'; img-src 'self' data: blob:; media-src {media}; style-src 'self' 'unsafe-inline'; "
-            "script-src 'self'; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'"
-        ),
-    }
+    return MappingProxyType(
+        {
+            "x-content-type-options": "nosniff",
+            "x-frame-options": "DENY",
+            "referrer-policy": "strict-origin-when-cross-origin",
+            "permissions-policy": "camera=(), microphone=(), geolocation=()",
+            "content-security-policy": (
+                f"default-src 'self'; img-src 'self' data: blob:; media-src {media}; style-src 'self' 'unsafe-inline'; "
+                "script-src 'self'; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'"
+            ),
+        }
+    )
 
 
 SECURITY_HEADERS = security_headers()

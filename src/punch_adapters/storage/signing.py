@@ -7,14 +7,17 @@ signature must not wait behind an 8 MiB part being hashed and sent.
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
 import botocore.session
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError
+from botocore.exceptions import BotoCoreError, NoCredentialsError
 
-from punch_core.errors import StorageUnavailableError
+from punch_core.errors import StorageUnavailableError, ValidationError
+
+logger = logging.getLogger("punch.storage")
 
 MAX_EXPIRES_S = 7 * 24 * 3600
 """SigV4's longest validity for a presigned URL."""
@@ -26,8 +29,9 @@ class S3ReadUrlSigner:
     Args:
         endpoint_url: The S3 API as browsers reach it (``https://media.example.com``, ``http://127.0.0.1:8333``);
             ``None`` for AWS itself.
-        region: The bucket's region (SigV4 signs it); ``None`` leaves it to botocore's configuration
-            (``AWS_REGION``...), else ``us-east-1``.
+        region: The bucket's region (SigV4 signs it, and unlike a client a signed URL gets no second try in
+            the right region); ``None`` takes botocore's configuration (``AWS_DEFAULT_REGION``, the config
+            file). On AWS itself one of the two is required; other servers accept ``us-east-1``.
         key: The access key id; ``None`` (with ``secret``) uses botocore's usual credential chain.
         secret: The secret access key.
     """
@@ -44,17 +48,26 @@ class S3ReadUrlSigner:
         with self._lock:
             if self._client is None:
                 session = botocore.session.get_session()
+                region = self._region or session.get_config_variable("region")
+                if region is None and self._endpoint_url is None:
+                    raise ValidationError(
+                        "PUNCH_S3_REGION", None, "the bucket's region (eu-west-1...): AWS signs it into media URLs"
+                    )
                 # A non-AWS server is reached by path (http://host:port/bucket/key): its host name has no
                 # bucket subdomains.
                 addressing = "path" if self._endpoint_url else "virtual"
-                self._client = session.create_client(
-                    "s3",
-                    endpoint_url=self._endpoint_url,
-                    region_name=self._region or session.get_config_variable("region") or "us-east-1",
-                    aws_access_key_id=self._key,
-                    aws_secret_access_key=self._secret,
-                    config=Config(signature_version="s3v4", s3={"addressing_style": addressing}),
-                )
+                try:
+                    self._client = session.create_client(
+                        "s3",
+                        endpoint_url=self._endpoint_url,
+                        region_name=region or "us-east-1",
+                        aws_access_key_id=self._key,
+                        aws_secret_access_key=self._secret,
+                        config=Config(signature_version="s3v4", s3={"addressing_style": addressing}),
+                    )
+                except (BotoCoreError, ValueError) as exc:  # "Invalid endpoint" is a ValueError
+                    logger.warning("storage.signing_failed", extra={"error": f"{type(exc).__name__}: {exc}"})
+                    raise StorageUnavailableError("the object store's media links cannot be signed") from exc
             return self._client
 
     def __call__(self, bucket: str, key: str, *, expires_s: int, content_type: str | None = None) -> str:
@@ -66,10 +79,13 @@ class S3ReadUrlSigner:
         params: dict[str, str] = {"Bucket": bucket, "Key": key}
         if content_type:
             params["ResponseContentType"] = content_type
+        client = self._s3()  # a missing region raises ValidationError, naming the setting
         try:
-            url = self._s3().generate_presigned_url("get_object", Params=params, ExpiresIn=expires_s)
-        except BotoCoreError as exc:
-            raise StorageUnavailableError(
-                f"the object store's media links cannot be signed ({type(exc).__name__}): check its credentials"
-            ) from exc
+            url = client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_s)
+        except NoCredentialsError as exc:
+            raise StorageUnavailableError("the object store's media links cannot be signed: no credentials") from exc
+        except (BotoCoreError, ValueError) as exc:  # botocore says "Invalid endpoint" with a ValueError
+            # The endpoint and the reason go to the operators' log; the message names neither.
+            logger.warning("storage.signing_failed", extra={"error": f"{type(exc).__name__}: {exc}"})
+            raise StorageUnavailableError("the object store's media links cannot be signed right now") from exc
         return str(url)
