@@ -108,6 +108,22 @@ def kill_marked(name: str, value: str) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
+def nice_session(pid: int, nice: int) -> bool:
+    """Give the session of ``pid`` (Linux's autogroup) the CPU weight of ``nice``; False where there is none.
+
+    With autogroup scheduling on (``/proc/sys/kernel/sched_autogroup_enabled``, the default of most desktop and
+    many server kernels), the scheduler first shares the cores equally between sessions, and only then between
+    the processes of one session by their nice values. Each process of the topology starts its own session (so
+    that it can be stopped as a group), so a worker's nice alone changed nothing against the API: its session
+    got as much CPU as each API process's. The session's own nice does.
+    """
+    try:
+        Path(f"/proc/{pid}/autogroup").write_text(f"{nice}\n", encoding="ascii")
+    except OSError:  # no autogroup support (or not Linux): the processes' nice values are all there is
+        return False
+    return True
+
+
 def topology_env(port: int, s3_port: int = S3_PORT) -> dict[str, str]:
     """The environment every process of the topology gets (creates the database if missing)."""
     return {
@@ -155,15 +171,18 @@ def main() -> int:
     env = topology_env(args.port, args.s3_port)
     procs: list[subprocess.Popen[bytes]] = []
 
-    def start(*command: str) -> None:
-        procs.append(subprocess.Popen(list(command), env=env, start_new_session=True))  # noqa: S603 - our own tools
+    def start(*command: str) -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen(list(command), env=env, start_new_session=True)  # noqa: S603 - our own tools
+        procs.append(proc)
+        return proc
 
     try:
         procs.append(start_seaweedfs(S3_DIR, s3_port=args.s3_port, key=S3_KEY, secret=S3_KEY, bucket=BUCKET))
         subprocess.run([str(BIN / "punch"), "db", "upgrade"], env=env, check=True)  # noqa: S603
         for _ in range(args.workers):
             # Batch work yields the cores to the API's requests (on their own machines, workers need no nice).
-            start("nice", "-n", str(args.worker_nice), str(BIN / "punch"), "worker")
+            worker = start("nice", "-n", str(args.worker_nice), str(BIN / "punch"), "worker")
+            nice_session(worker.pid, args.worker_nice)
         serve = [str(BIN / "punch"), "serve", "--port", str(args.port), "--workers", str(args.api_workers)]
         start(*serve, *(["--proxy-headers"] if args.proxy_headers else []))
         wait_for(f"http://127.0.0.1:{args.port}/healthz")

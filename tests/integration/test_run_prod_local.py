@@ -28,6 +28,9 @@ DATABASE = "punch_prod_local_test"
 MARK = "PUNCH_TEST_TOPOLOGY"
 
 
+AUTOGROUP = Path("/proc/sys/kernel/sched_autogroup_enabled")
+
+
 def _processes_of(session: str) -> list[tuple[int, int, str]]:
     """(pid, niceness, command line) of every live process started under this test's topology."""
     found = []
@@ -122,6 +125,14 @@ def _start_serve_restart(env: dict[str, str], api_port: int, s3_port: int, sessi
         workers = [(pid, nice) for pid, nice, cmd in running if cmd.endswith("punch worker ")]
         assert workers, running
         assert all(nice == 10 for _, nice in workers), workers  # analyses yield the cores to the API
+        if AUTOGROUP.exists() and AUTOGROUP.read_text().strip() == "1":
+            # Each process has a session of its own, which the scheduler shares the cores between first: the
+            # workers' sessions must be niced too, or their nice changes nothing against the API's sessions.
+            for pid, _ in workers:
+                assert Path(f"/proc/{pid}/autogroup").read_text().split()[-1] == "10", pid
+            api = [pid for pid, _, cmd in running if " serve " in cmd]
+            assert api, running
+            assert all(Path(f"/proc/{pid}/autogroup").read_text().split()[-1] == "0" for pid in api), api
         assert any("weed mini" in cmd for _, _, cmd in running), running
         s3.put_object(Bucket=BUCKET, Key="objects/kept", Body=b"across a restart")
 
