@@ -141,6 +141,18 @@ def pose_json(deps: ApiDeps, analysis_id: str, accept_encoding: str | None = Non
     return Response(content=gzip.decompress(packed), media_type=MediaType.JSON, headers=headers)
 
 
+# Each route makes one trip to a worker thread for its database and storage calls: under load, every trip waits
+# for a thread and then for the event loop again.
+def _video_of(deps: ApiDeps, analysis_id: str, owner_id: str | None, range_header: str | None) -> Response[Any]:
+    analysis = deps.analyses.get(analysis_id, owner_id=owner_id)  # None: a share link's, already checked
+    return _video_response(deps, analysis.video_id, range_header)
+
+
+def _pose_of(deps: ApiDeps, analysis_id: str, owner_id: str, accept_encoding: str | None) -> Response[Any]:
+    deps.analyses.get(analysis_id, owner_id=owner_id)
+    return pose_json(deps, analysis_id, accept_encoding)
+
+
 @get("/analyses/{analysis_id:str}/video", media_type="video/mp4")
 async def analysis_video(
     request: Request[Any, Any, Any],
@@ -149,8 +161,7 @@ async def analysis_video(
     analysis_id: FromPath[str],
 ) -> Response[Any]:
     """Your uploaded video, with HTTP range requests (206) for seeking."""
-    analysis = await asyncio.to_thread(deps.analyses.get, analysis_id, owner_id=user_id)
-    return await asyncio.to_thread(_video_response, deps, analysis.video_id, request.headers.get("range"))
+    return await asyncio.to_thread(_video_of, deps, analysis_id, user_id, request.headers.get("range"))
 
 
 @get("/analyses/{analysis_id:str}/pose")
@@ -161,17 +172,15 @@ async def analysis_pose(
     analysis_id: FromPath[str],
 ) -> PoseDoc:
     """Your pose track, for drawing the skeleton over the video (gzip-encoded when the client accepts it)."""
-    await asyncio.to_thread(deps.analyses.get, analysis_id, owner_id=user_id)
     encoding = request.headers.get("accept-encoding")
-    return cast("PoseDoc", await asyncio.to_thread(pose_json, deps, analysis_id, encoding))  # stored PoseDoc JSON
+    return cast("PoseDoc", await asyncio.to_thread(_pose_of, deps, analysis_id, user_id, encoding))  # stored JSON
 
 
 @get("/shared/{share_hash:str}/video", media_type="video/mp4")
 async def shared_video(request: Request[Any, Any, Any], share_hash: FromPath[str]) -> Response[Any]:
     """The shared report's video (read-only, range requests)."""
     deps, link = await shared_link(request, share_hash)
-    analysis = await asyncio.to_thread(deps.analyses.get, link.analysis_id)
-    return await asyncio.to_thread(_video_response, deps, analysis.video_id, request.headers.get("range"))
+    return await asyncio.to_thread(_video_of, deps, link.analysis_id, None, request.headers.get("range"))
 
 
 @get("/shared/{share_hash:str}/pose")
