@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import gc
 import logging
 import secrets
 from collections.abc import Mapping, Sequence
@@ -164,6 +165,18 @@ def _plugins(settings: Settings) -> Sequence[Any]:
     return (OpenTelemetryPlugin(OpenTelemetryConfig(tracer_provider=provider)),)
 
 
+def freeze_startup_objects() -> None:
+    """Keep everything made so far (modules, the app, clients, their models) out of the garbage collector's way.
+
+    A full collection walks every tracked object: an API process holds hundreds of thousands from its start
+    alone (measured: about 110 ms for the imports and one boto3 client), and the whole process waits meanwhile,
+    which lands on whichever requests are in flight. Frozen objects are never walked again; what requests create
+    afterwards is collected as before.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 IO_THREADS = 40
 """Threads for blocking database and storage calls in one API process (anyio's own default for sync handlers)."""
 
@@ -187,6 +200,7 @@ def build_app(settings: Settings, **overrides: Any) -> Litestar:  # noqa: ANN401
         holder["services"] = services
         app.state["deps"] = api_deps(services, settings, providers=providers, signer=signer, scanner=scanner)
         app.state["services"] = services
+        freeze_startup_objects()
         logger.info("web.started", extra={"public_url": settings.public_url, "embedded": not settings.redis_url})
 
     async def shutdown(_app: Litestar) -> None:
