@@ -85,9 +85,13 @@ async def list_shares(
     deps: NamedDependency[ApiDeps], user_id: NamedDependency[str], analysis_id: FromPath[str]
 ) -> ShareLinkList:
     """Every link to your report, active or not, newest first."""
-    await asyncio.to_thread(deps.analyses.get, analysis_id, owner_id=user_id)
-    links = await asyncio.to_thread(deps.share_links.list_for_analysis, analysis_id)
+    links = await asyncio.to_thread(_links_of, deps, user_id, analysis_id)
     return {"items": [link_of(deps, link) for link in links]}
+
+
+def _links_of(deps: ApiDeps, user_id: str, analysis_id: str) -> list[ShareLink]:
+    deps.analyses.get(analysis_id, owner_id=user_id)  # one trip to a worker thread for both
+    return deps.share_links.list_for_analysis(analysis_id)
 
 
 def _revoke(deps: ApiDeps, user_id: str, analysis_id: str, share_hash: str) -> None:
