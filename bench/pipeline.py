@@ -25,8 +25,10 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -84,68 +86,67 @@ def build_video(seconds: int) -> Path:
     return out
 
 
-def inference_median_s(video: Path, stretches: int = 3, n: int = 120) -> float:
-    """Median seconds of one pose inference on the pipeline's preprocessed frames (one pose per frame).
-
-    Sampled over ``stretches`` runs of ``n`` frames spread through the video (its content changes from clip to
-    clip), each run a fresh VIDEO-mode landmarker as a pose worker has; the first 10 frames of each are warm-up.
-    """
-    import cv2  # noqa: PLC0415
-    import numpy as np  # noqa: PLC0415
-
-    from punch_adapters.pose.mediapipe_pose import _landmarker, _mp_image, _shrink  # noqa: PLC0415
-
-    cap = cv2.VideoCapture(str(video))
-    total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
-    times: list[float] = []
-    for k in range(stretches):
-        start = round(total * (0.1 + 0.8 * k / max(1, stretches - 1))) - n // 2
-        cap.set(cv2.CAP_PROP_POS_FRAMES, max(0, start))
-        with _landmarker(video=True, num_poses=1) as landmarker:
-            for i in range(n):
-                ok, bgr = cap.read()
-                if not ok:
-                    break
-                small = _shrink(np.asarray(bgr, dtype=np.uint8))
-                image = _mp_image(np.asarray(cv2.cvtColor(small, cv2.COLOR_BGR2RGB), dtype=np.uint8))
-                t = time.perf_counter()
-                landmarker.detect_for_video(image, round(i * 1000 / FPS))
-                if i >= 10:
-                    times.append(time.perf_counter() - t)
-    cap.release()
-    return statistics.median(times)
-
-
-def decode_cpu_s(video: Path, stretches: int = 3, n: int = 120) -> float:
-    """CPU seconds per frame (every thread of this process) of what a pose worker does to a frame before inference:
-    decode, halve if large, BGR to RGB, wrap as a MediaPipe image. Same stretches as ``inference_median_s``.
-
-    The floor leaves this out, so ``1 + this / inference`` is the lowest wall / floor any pipeline that decodes
-    every frame on these cores can reach.
-    """
+def _stretches(video: Path, stretches: int, n: int) -> Iterator[Iterator[Any]]:
+    """``stretches`` runs of ``n`` frames spread through the video (its content changes from clip to clip), each
+    an iterator of its frames prepared as a pose worker prepares them: decoded, halved if large, BGR to RGB,
+    wrapped as a ``mediapipe.Image``."""
     import cv2  # noqa: PLC0415
     import numpy as np  # noqa: PLC0415
 
     from punch_adapters.pose.mediapipe_pose import _mp_image, _shrink  # noqa: PLC0415
 
-    cap = cv2.VideoCapture(str(video))
-    total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
-    per_stretch: list[float] = []
-    for k in range(stretches):
-        start = round(total * (0.1 + 0.8 * k / max(1, stretches - 1))) - n // 2
-        cap.set(cv2.CAP_PROP_POS_FRAMES, max(0, start))
-        cap.read()  # the seek's own decoding is not a worker's per-frame cost
-        began, done = time.process_time(), 0
+    def prepared(cap: Any) -> Iterator[Any]:  # noqa: ANN401 - cv2.VideoCapture
         for _ in range(n):
             ok, bgr = cap.read()
             if not ok:
-                break
+                return
             small = _shrink(np.asarray(bgr, dtype=np.uint8))
-            _mp_image(np.asarray(cv2.cvtColor(small, cv2.COLOR_BGR2RGB), dtype=np.uint8))
-            done += 1
+            yield _mp_image(np.asarray(cv2.cvtColor(small, cv2.COLOR_BGR2RGB), dtype=np.uint8))
+
+    cap = cv2.VideoCapture(str(video))
+    try:
+        total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+        for k in range(stretches):
+            start = round(total * (0.1 + 0.8 * k / max(1, stretches - 1))) - n // 2
+            cap.set(cv2.CAP_PROP_POS_FRAMES, max(0, start))
+            yield prepared(cap)
+    finally:
+        cap.release()
+
+
+def inference_median_s(video: Path, stretches: int = 3, n: int = 120) -> float:
+    """Median seconds of one pose inference on the pipeline's preprocessed frames (one pose per frame).
+
+    Sampled over ``_stretches``, each run a fresh VIDEO-mode landmarker as a pose worker has; the first 10 frames
+    of each are warm-up.
+    """
+    from punch_adapters.pose.mediapipe_pose import _landmarker  # noqa: PLC0415
+
+    times: list[float] = []
+    for frames in _stretches(video, stretches, n):
+        with _landmarker(video=True, num_poses=1) as landmarker:
+            for i, image in enumerate(frames):
+                t = time.perf_counter()
+                landmarker.detect_for_video(image, round(i * 1000 / FPS))
+                if i >= 10:
+                    times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def decode_cpu_s(video: Path, stretches: int = 3, n: int = 120) -> float:
+    """CPU seconds per frame (every thread of this process) of what a pose worker does to a frame before inference
+    (``_stretches``' preparation), the median over the same stretches as ``inference_median_s``.
+
+    The floor leaves this out, so ``1 + this / inference`` is the lowest wall / floor any pipeline that decodes
+    every frame on these cores can reach.
+    """
+    per_stretch: list[float] = []
+    for frames in _stretches(video, stretches, n):
+        next(frames, None)  # the seek's own decoding is not a worker's per-frame cost
+        began = time.process_time()
+        done = sum(1 for _ in frames)
         if done:
             per_stretch.append((time.process_time() - began) / done)
-    cap.release()
     return statistics.median(per_stretch)
 
 
