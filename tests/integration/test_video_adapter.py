@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import struct
 from fractions import Fraction
 from pathlib import Path
 
@@ -32,6 +33,35 @@ def _encode(path: Path, *, codec: str = "libx264", seconds: float = 2.0, size: t
         stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
         for i in range(round(seconds * FPS)):
             rgb = np.full((size[1], size[0], 3), (4 * i) % 256, dtype=np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
+                box.mux(packet)
+        for packet in stream.encode():
+            box.mux(packet)
+    return path
+
+
+def _rotated(path: Path, out: Path) -> Path:
+    """``path`` with its track marked to be shown turned 90 degrees clockwise, as phones mark portrait video: the
+    display matrix in the track header (tkhd) is rewritten in place."""
+    data = bytearray(path.read_bytes())
+    at = data.index(b"tkhd") + 4
+    version = data[at]
+    matrix = at + (52 if version == 1 else 40)
+    one, minus_one, w = 0x0001_0000, 0xFFFF_0000, 0x4000_0000
+    data[matrix : matrix + 36] = struct.pack(">9I", 0, one, 0, minus_one, 0, 0, 0, 0, w)
+    out.write_bytes(bytes(data))
+    return out
+
+
+def _corner_marked(path: Path, *, frames: int = 12, size: tuple[int, int] = (64, 48)) -> Path:
+    """A video with a white block in the top-left corner of every frame, so which way is up can be seen."""
+    with av.open(str(path), "w") as box:
+        stream = box.add_stream("libx264", rate=Fraction(FPS, 1))
+        assert isinstance(stream, av.VideoStream)
+        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
+        for i in range(frames):
+            rgb = np.full((size[1], size[0], 3), 40 + i, dtype=np.uint8)
+            rgb[:16, :24] = 255
             for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
                 box.mux(packet)
         for packet in stream.encode():
@@ -75,6 +105,22 @@ def test_frames_stream_in_order_and_seek(mp4: Path) -> None:
     assert at.index == 45
     assert abs(int(at.rgb.mean()) - 4 * 45 % 256) <= 3
     assert source.frame_at(str(mp4), 99.0).index == 2 * FPS - 1
+
+
+def test_phone_video_is_turned_upright(tmp_path: Path) -> None:
+    """A portrait phone video is stored landscape with a display matrix: probe, frames, frame_at and frames_at all
+    give it upright."""
+    video = str(_rotated(_corner_marked(tmp_path / "flat.mp4"), tmp_path / "portrait.mp4"))
+    source = OpenCvFrameSource()
+    info = source.probe(video)
+    assert (info.width, info.height, info.rotation_deg) == (48, 64, 90)
+    frames = [*source.frames(video), source.frame_at(video, 0.2), *source.frames_at(video, [0.1, 0.3])]
+    assert len(frames) == 15
+    for frame in frames:
+        assert frame.rgb.shape == (64, 48, 3)
+        # Turned clockwise, the block that was top-left is now top-right.
+        assert frame.rgb[:20, -12:].mean() > 200
+        assert frame.rgb[:20, :12].mean() < 120
 
 
 @pytest.mark.parametrize(
