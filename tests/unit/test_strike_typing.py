@@ -8,6 +8,7 @@ import pytest
 
 from punch_core.body import Stance
 from punch_core.detection import strikes
+from punch_core.detection.geometry import facing_during
 from punch_core.detection.strikes import EXTENSION_WINDOW_S, StrikeCandidate, _features, classify
 from punch_core.kinematics import GRID_HZ, Kinematics, samples
 from punch_core.landmarks import N_LANDMARKS, Landmark
@@ -137,3 +138,79 @@ def test_guard_movements_give_no_strike(monkeypatch: pytest.MonkeyPatch) -> None
 
     monkeypatch.setattr(strikes, "classify", lambda _features: (strikes.GUARD_MOVEMENT, 0.0))
     assert strikes.detect_strikes(k, Stance.ORTHODOX) == []
+
+
+# Measured on a real jab clip seen three-quarters on (shadowcoach 2f7e0f76): as the jab goes out, the rear wrist,
+# hidden behind the body (visibility 0.24), is guessed swinging back with the turn, and reaches further.
+JAB_SEEN_THREE_QUARTERS = {
+    "reach_share": 0.92, "elbow_angle_deg": 154.0, "elbow_lift_m": 0.05, "wrist_rise_m": 0.11,
+    "horizontal_travel_m": 0.35, "facing_sideways": 0.49, "screen_extension_share": 1.0, "forward_travel_m": 0.14,
+    "facing_sideways_near": 0.49,
+}  # fmt: skip
+REAR_WRIST_PULLED_BACK = {
+    "reach_share": 0.96, "elbow_angle_deg": 132.0, "elbow_lift_m": -0.13, "wrist_rise_m": 0.02,
+    "horizontal_travel_m": 0.41, "facing_sideways": 0.49, "screen_extension_share": 0.47, "forward_travel_m": -0.19,
+    "facing_sideways_near": 0.49,
+}  # fmt: skip
+
+
+UPPERCUT_FROM_THE_SIDE = {
+    "facing_sideways": 0.9, "elbow_angle_deg": 90.0, "elbow_lift_m": -0.2, "wrist_rise_m": 0.2,
+    "horizontal_travel_m": 0.05, "forward_travel_m": 0.08, "facing_sideways_near": 0.9,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("features", "expected"),
+    [
+        (REAR_WRIST_PULLED_BACK, "guard"),
+        ({**REAR_WRIST_PULLED_BACK, "forward_travel_m": -0.1}, "hook"),  # a little back: the swing decides
+        # Facing the camera the face's direction on screen is noise: a hook's sideways swing can read as backward.
+        ({**REAR_WRIST_PULLED_BACK, "facing_sideways": 0.1, "facing_sideways_near": 0.1}, "hook"),
+        (JAB_SEEN_THREE_QUARTERS, "straight"),
+        # A hook swings across, an uppercut rises: neither travels back.
+        ({**REAR_WRIST_PULLED_BACK, "forward_travel_m": 0.05}, "hook"),
+        (UPPERCUT_FROM_THE_SIDE, "uppercut"),
+    ],
+)
+def test_a_hand_that_travels_back_is_not_a_punch(features: dict[str, float], expected: str) -> None:
+    assert classify(features)[0] == expected
+
+
+def test_a_hand_pulled_back_no_longer_outreaches_the_jab(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Of two hands peaking together the further-reaching one was kept: the guessed rear wrist, typed a rear hook."""
+    k = _arm_with_angles({})
+    rear = StrikeCandidate(side="right", start=START, peak=PEAK - 1, end=70, reach_m=0.55, speed_mps=5.5,
+                           speed_3d_mps=5.5)  # fmt: skip
+    monkeypatch.setattr(strikes, "_candidates", lambda _k, side: [_candidate()] if side == "left" else [rear])
+    features = {"left": JAB_SEEN_THREE_QUARTERS, "right": REAR_WRIST_PULLED_BACK}
+    monkeypatch.setattr(strikes, "_features", lambda _k, c, _forward: dict(features[c.side]))
+    assert [s.kind for s in strikes.detect_strikes(k, Stance.ORTHODOX)] == [StampKind.JAB]
+
+    features["right"] = {**REAR_WRIST_PULLED_BACK, "forward_travel_m": 0.0}  # the same swing, not travelling back
+    assert [s.kind for s in strikes.detect_strikes(k, Stance.ORTHODOX)] == [StampKind.REAR_HOOK]
+
+
+def _turning_boxer(n: int = 240) -> Kinematics:
+    """A head seen from the side that faces screen right for the first half of the track and screen left after."""
+    pos = np.full((n, N_LANDMARKS, 3), np.nan)
+    half = n // 2
+    for rows, way in ((slice(0, half), 1.0), (slice(half, n), -1.0)):
+        pos[rows, Landmark.LEFT_EAR] = [0.0, 1.6, 0.05]
+        pos[rows, Landmark.RIGHT_EAR] = [0.0, 1.6, -0.05]
+        pos[rows, Landmark.NOSE] = [0.1 * way, 1.6, 0.0]
+    return Kinematics(t_s=np.arange(n) / GRID_HZ, pos_m=pos, vel_mps=np.zeros_like(pos), px_per_m=np.full(n, 300.0),
+                      pose_ok=np.ones(n, dtype=bool), height_m=1.75)  # fmt: skip
+
+
+def test_a_strike_is_judged_by_where_the_boxer_faces_around_it():
+    """A boxer who circles turns: forward over the round is the median, forward near a strike is where they face."""
+    k = _turning_boxer()
+    first, second = facing_during(k, 0, 100), facing_during(k, 140, 240)
+    assert first is not None
+    assert second is not None
+    np.testing.assert_allclose(first, [1.0, 0.0, 0.0])
+    np.testing.assert_allclose(second, [-1.0, 0.0, 0.0])
+    no_face = Kinematics(t_s=k.t_s, pos_m=np.full_like(k.pos_m, np.nan), vel_mps=k.vel_mps, px_per_m=k.px_per_m,
+                         pose_ok=k.pose_ok, height_m=k.height_m)  # fmt: skip
+    assert facing_during(no_face, 0, 100) is None

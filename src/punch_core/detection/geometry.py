@@ -52,13 +52,9 @@ def facing_axes(k: Kinematics) -> tuple[FloatArray, FloatArray]:
     Forward comes from the nose relative to the ears (the face points forward); left from the right-to-left
     shoulder direction. Both are medians over the round, so a noisy frame does not flip them.
     """
-    nose = k.point(Landmark.NOSE)
-    ears = k.mid(Landmark.LEFT_EAR, Landmark.RIGHT_EAR)
-    face = np.nanmedian(nose - ears, axis=0) if np.isfinite(nose - ears).any() else np.array([0.0, 0.0, -1.0])
-    forward = np.array([face[0], 0.0, face[2]])
-    if not np.all(np.isfinite(forward)) or np.linalg.norm(forward) < 1e-6:
+    forward = facing_during(k, 0, k.t_s.size)
+    if forward is None:
         forward = np.array([0.0, 0.0, -1.0])
-    forward /= np.linalg.norm(forward)
     left = np.array([-forward[2], 0.0, forward[0]])
     shoulders = k.point(Landmark.LEFT_SHOULDER) - k.point(Landmark.RIGHT_SHOULDER)
     with np.errstate(all="ignore"):
@@ -66,6 +62,23 @@ def facing_axes(k: Kinematics) -> tuple[FloatArray, FloatArray]:
     if np.isfinite(sign) and sign < 0:
         left = -left
     return forward, left
+
+
+def facing_during(k: Kinematics, start: int, stop: int) -> FloatArray | None:
+    """Where the boxer faces over samples ``start`` to ``stop``; ``None`` where the face is not seen.
+
+    A unit vector (3,) in the ground plane, from the median of the nose relative to the ears. Over a whole round
+    this is one direction; a boxer who circles an opponent turns, so a single strike is judged by the direction
+    around it.
+    """
+    head = k.pos_m[start:stop]
+    face_to = head[:, Landmark.NOSE] - 0.5 * (head[:, Landmark.LEFT_EAR] + head[:, Landmark.RIGHT_EAR])
+    if not np.isfinite(face_to).all(axis=1).any():
+        return None
+    face = np.nanmedian(face_to, axis=0)
+    forward = np.array([face[0], 0.0, face[2]])
+    norm = float(np.linalg.norm(forward))
+    return forward / norm if np.isfinite(norm) and norm >= 1e-6 else None
 
 
 def baseline(values: FloatArray, window_s: float) -> FloatArray:

@@ -7,6 +7,7 @@ How it works (all in metres on the kinematics grid):
 * A strike candidate is a peak of the distance from guard (``reach``, downward travel discounted) of at
   least ``MIN_REACH_SHARE`` of the arm's length, reached at a hand speed of at least ``MIN_SPEED_MPS``. A
   mostly downward excursion is a dropped hand, not a punch.
+* A hand that has travelled back, away from where the boxer faces, is being pulled back, not punching.
 * The type comes from the arm at full extension: a nearly straight elbow is a straight punch (jab or cross by
   the hand); a bent elbow with the wrist driven upward is an uppercut; a bent elbow lifted towards shoulder
   height with the wrist travelling sideways is a hook. Seen from the side, a bent arm that is none of these
@@ -28,6 +29,7 @@ from punch_core.detection.geometry import (
     angle_deg,
     baseline,
     facing_axes,
+    facing_during,
     span_below,
 )
 from punch_core.kinematics import Kinematics, samples, weighted_norm
@@ -63,6 +65,17 @@ FORESHORTENED_ELBOW_LIFT_M = -0.12
 """... and with the elbow up near shoulder height (an uppercut's stays low) ..."""
 FORESHORTENED_MAX_SIDEWAYS_M = 0.2
 """... and the wrist travelling at most this far across the screen (a hook's swings across the body): straight."""
+BACKWARD_TRAVEL_M = -0.15
+"""A hand that has travelled back, away from where the boxer faces, by more than this (15 cm, scaled to a 1.75 m
+boxer) at its peak of reach is pulled back, not punching: the rear hand as the jab goes out, or a wrist hidden
+behind the body that MediaPipe guesses (low visibility) swinging with the turn. Every punch, hooks and uppercuts
+included, travels forward or across."""
+FACING_NEAR_S = 1.0
+"""Forward travel is measured along where the boxer faces within this long of the strike, not over the round."""
+SIDE_ON_MIN_SIDEWAYS = 0.35
+"""... and judged only where the boxer is turned at least about 20 degrees from the camera (the facing direction's
+sideways share at least this): facing the camera, forward is depth, and the face's direction on screen is too
+noisy to tell a hook's sideways swing from a hand pulled back."""
 GUARD_MOVEMENT = "guard"
 """What :func:`classify` calls an excursion that is the guard moving (a slip or a block), not a strike."""
 
@@ -151,6 +164,10 @@ def _features(k: Kinematics, c: StrikeCandidate, forward: FloatArray) -> dict[st
     horizontal = float(np.hypot(travel[0], travel[2]))
     rise = float(rel[p, 1] - lowest)
     half = samples(EXTENSION_WINDOW_S) if abs(forward[0]) < FRONTAL_MAX_SIDEWAYS else 0
+    near = samples(FACING_NEAR_S)
+    facing_near = facing_during(k, max(0, s - near), c.end + near + 1)
+    if facing_near is None:
+        facing_near = forward
     out = slice(max(s, p - half), min(p + half, wrist.shape[0] - 1) + 1)
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN stretch gives NaN: handled below
@@ -166,23 +183,30 @@ def _features(k: Kinematics, c: StrikeCandidate, forward: FloatArray) -> dict[st
         "elbow_lift_m": float((elbow[p, 1] - shoulder[p, 1]) / scale),
         "wrist_rise_m": rise / scale,
         "horizontal_travel_m": horizontal / scale,
-        "forward_travel_m": float(travel @ (forward * Z_SCALE)) / scale,
+        "forward_travel_m": float(travel @ (facing_near * Z_SCALE)) / scale,
+        "facing_sideways_near": float(abs(facing_near[0])),
         "duration_s": float(k.t_s[c.end] - k.t_s[c.start]),
     }
 
 
-def classify(features: dict[str, float]) -> tuple[str, float]:
+def classify(features: dict[str, float]) -> tuple[str, float]:  # noqa: PLR0911 - one return per rule below
     """Type a strike from its features: ('straight' | 'hook' | 'uppercut', margin 0-1), or ('guard', 0).
 
-    'guard' means the excursion is the guard moving, not a punch. Seen from the side (where the elbow angle is
-    reliable), an arm that stays bent with its elbow kept low and its wrist not driven up is neither straight,
-    hook nor uppercut: the hands travel with a slip, a roll or a block while the guard stays up. Facing the
-    camera such an arm may be a punch at the camera, so it is kept as straight there.
+    'guard' means the excursion is the guard moving, not a punch. A hand that travelled back (``BACKWARD_TRAVEL_M``,
+    judged where the boxer is turned from the camera) is pulled back, whatever its path. Seen from the side (where
+    the elbow angle is reliable), an arm that stays bent with its elbow kept low and its wrist not driven up is
+    neither straight, hook nor uppercut: the hands travel with a slip, a roll or a block while the guard stays up.
+    Facing the camera such an arm may be a punch at the camera, so it is kept as straight there.
     """
     angle = features["elbow_angle_deg"]
     rise = features["wrist_rise_m"]
     horizontal = features["horizontal_travel_m"]
     lift = features["elbow_lift_m"]
+    if (
+        features.get("facing_sideways_near", 0.0) >= SIDE_ON_MIN_SIDEWAYS
+        and features.get("forward_travel_m", 0.0) < BACKWARD_TRAVEL_M
+    ):
+        return GUARD_MOVEMENT, 0.0
     if (
         features.get("facing_sideways", 1.0) < FRONTAL_MAX_SIDEWAYS
         and features.get("screen_extension_share", 1.0) <= FORESHORTENED_SHARE
