@@ -76,11 +76,17 @@ class Boxer(FastHttpUser):
         self.number = _next_number()
         self.address = f"10.{self.number // 62500 % 250}.{self.number // 250 % 250}.{self.number % 250 + 1}"
         self.client.client.default_headers["X-Forwarded-For"] = self.address
+        # The same timeouts as the signed-in client, and no retries or silent redirects beyond its own: a bare
+        # FastHttpSession would retry a failed GET three times and give up after 5 s.
         self.anonymous = FastHttpSession(
             self.host,
             request_event=self.environment.events.request,
             user=self,
             headers={"X-Forwarded-For": self.address},
+            network_timeout=self.network_timeout,
+            connection_timeout=self.connection_timeout,
+            max_retries=self.max_retries,
+            max_redirects=self.max_redirects,
         )
         self._sign_in()
         listing = self.client.get("/api/v1/reports", name="/api/v1/reports").json()
@@ -134,8 +140,9 @@ class Boxer(FastHttpUser):
             name="/api/v1/analyses/{id}/video (256 KiB range)",
             catch_response=True,
         ) as answer:
-            if answer.status_code != 206 or len(answer.content) != 262144:
-                answer.failure(f"expected 206 with 256 KiB, got {answer.status_code} with {len(answer.content)} B")
+            size = len(answer.content or b"")  # no content at all after a connection error
+            if answer.status_code != 206 or size != 262144:
+                answer.failure(f"expected 206 with 256 KiB, got {answer.status_code} with {size} B")
 
     @task(1)
     def status_stream(self) -> None:
@@ -147,7 +154,8 @@ class Boxer(FastHttpUser):
             if answer.status_code == 200 and not any(line.startswith(b"data:") for line in _lines(answer)):
                 raise AssertionError("the status stream ended without an event")
         finally:
-            answer.release()
+            if answer._response is not None:  # None after a connection error (already counted as one)
+                answer.release()
 
     @task(2)
     def shared_report(self) -> None:
