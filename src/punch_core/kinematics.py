@@ -59,6 +59,8 @@ class Kinematics:
         px_per_m: Image scale at each grid time, shape (N,).
         pose_ok: Shape (N,): the frame had a pose (after filling short gaps).
         height_m: The boxer's height the scale was set from.
+        visibility: MediaPipe's visibility of each landmark (the chance it is in view, not hidden behind the body
+            or out of frame), shape (N, 33), NaN without a pose; None when the source had none.
     """
 
     t_s: FloatArray
@@ -67,6 +69,7 @@ class Kinematics:
     px_per_m: FloatArray
     pose_ok: BoolArray
     height_m: float
+    visibility: FloatArray | None = None
 
     @property
     def dt_s(self) -> float:
@@ -262,7 +265,17 @@ def compute_kinematics(track: PoseTrack, *, height_m: float) -> Kinematics:
     vxy = _smooth(metres[:, :, :2].reshape(n_grid, -1), SMOOTH_WINDOW_S, deriv=1).reshape(n_grid, N_LANDMARKS, 2)
     vz = _smooth(metres[:, :, 2], Z_SMOOTH_WINDOW_S, deriv=1)[:, :, None]
     vel = np.concatenate([vxy, vz], axis=2)
-    return Kinematics(t_s=t_grid, pos_m=pos, vel_mps=vel, px_per_m=px_per_m, pose_ok=pose_ok, height_m=height_m)
+    seen = np.where(has_pose[:, None], lm[:, :, 3], np.nan)
+    visibility = _resample(t_src, seen, t_grid)
+    return Kinematics(
+        t_s=t_grid,
+        pos_m=pos,
+        vel_mps=vel,
+        px_per_m=px_per_m,
+        pose_ok=pose_ok,
+        height_m=height_m,
+        visibility=visibility,
+    )
 
 
 def weighted_norm(vectors: npt.NDArray[np.float64]) -> FloatArray:

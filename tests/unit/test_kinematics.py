@@ -34,3 +34,20 @@ def test_empty_track_is_a_quality_error():
     track = PoseTrack(t_s=np.arange(10) / 30, landmarks=np.full((10, 33, 4), np.nan), width=100, height=100)
     with pytest.raises(PoseQualityError, match="no boxer was found"):
         compute_kinematics(track, height_m=1.75)
+
+
+def test_visibility_comes_onto_the_grid_and_is_nan_without_a_pose():
+    r = make_round(actions=(), duration_s=3.0, fps=30, camera=Camera(yaw_deg=30.0), bounce=False)
+    landmarks = r.landmarks.copy()
+    landmarks[:, Landmark.RIGHT_WRIST, 3] = 0.2  # hidden behind the body
+    landmarks[:, Landmark.LEFT_WRIST, 3] = 0.9
+    landmarks[45:60] = np.nan  # half a second with no pose at all
+    k = compute_kinematics(PoseTrack(t_s=r.t_s, landmarks=landmarks, width=r.width, height=r.height), height_m=1.75)
+    assert k.visibility is not None
+    assert k.visibility.shape == (k.t_s.size, 33)
+    seen = np.isfinite(k.visibility[:, Landmark.RIGHT_WRIST])
+    np.testing.assert_allclose(k.visibility[seen, Landmark.RIGHT_WRIST], 0.2)
+    np.testing.assert_allclose(k.visibility[seen, Landmark.LEFT_WRIST], 0.9)
+    gap = (k.t_s > r.t_s[46]) & (k.t_s < r.t_s[58])
+    assert gap.any()
+    assert np.isnan(k.visibility[gap]).all()

@@ -8,7 +8,7 @@ import pytest
 
 from punch_core.body import Stance
 from punch_core.detection import strikes
-from punch_core.detection.geometry import facing_during
+from punch_core.detection.geometry import facing_axes, facing_during
 from punch_core.detection.strikes import EXTENSION_WINDOW_S, StrikeCandidate, _features, classify
 from punch_core.kinematics import GRID_HZ, Kinematics, samples
 from punch_core.landmarks import N_LANDMARKS, Landmark
@@ -145,12 +145,12 @@ def test_guard_movements_give_no_strike(monkeypatch: pytest.MonkeyPatch) -> None
 JAB_SEEN_THREE_QUARTERS = {
     "reach_share": 0.92, "elbow_angle_deg": 154.0, "elbow_lift_m": 0.05, "wrist_rise_m": 0.11,
     "horizontal_travel_m": 0.35, "facing_sideways": 0.49, "screen_extension_share": 1.0, "forward_travel_m": 0.14,
-    "facing_sideways_near": 0.49,
+    "facing_sideways_near": 0.49, "wrist_visibility": 0.97,
 }  # fmt: skip
 REAR_WRIST_PULLED_BACK = {
     "reach_share": 0.96, "elbow_angle_deg": 132.0, "elbow_lift_m": -0.13, "wrist_rise_m": 0.02,
     "horizontal_travel_m": 0.41, "facing_sideways": 0.49, "screen_extension_share": 0.47, "forward_travel_m": -0.19,
-    "facing_sideways_near": 0.49,
+    "facing_sideways_near": 0.49, "wrist_visibility": 0.24,
 }  # fmt: skip
 
 
@@ -167,6 +167,8 @@ UPPERCUT_FROM_THE_SIDE = {
         ({**REAR_WRIST_PULLED_BACK, "forward_travel_m": -0.1}, "hook"),  # a little back: the swing decides
         # Facing the camera the face's direction on screen is noise: a hook's sideways swing can read as backward.
         ({**REAR_WRIST_PULLED_BACK, "facing_sideways": 0.1, "facing_sideways_near": 0.1}, "hook"),
+        # A wrist in view is never judged by it: turned 30-45 degrees, a hook swinging across reads the same.
+        ({**REAR_WRIST_PULLED_BACK, "wrist_visibility": 0.9}, "hook"),
         (JAB_SEEN_THREE_QUARTERS, "straight"),
         # A hook swings across, an uppercut rises: neither travels back.
         ({**REAR_WRIST_PULLED_BACK, "forward_travel_m": 0.05}, "hook"),
@@ -214,3 +216,31 @@ def test_a_strike_is_judged_by_where_the_boxer_faces_around_it():
     no_face = Kinematics(t_s=k.t_s, pos_m=np.full_like(k.pos_m, np.nan), vel_mps=k.vel_mps, px_per_m=k.px_per_m,
                          pose_ok=k.pose_ok, height_m=k.height_m)  # fmt: skip
     assert facing_during(no_face, 0, 100) is None
+
+
+def test_the_travel_of_a_hidden_wrist_is_read_along_where_the_boxer_faces_then(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``_features`` on real kinematics: the boxer faces screen right for most of the track and turns left for the
+    strike; the wrist, hidden, moves right during it. Along the round's facing that is forward, along the facing
+    around the strike it is back, and the strike is no punch."""
+    n, turn = 240, 180
+    k = _arm_with_angles({}, n=n)
+    pos = k.pos_m.copy()
+    for rows, way in ((slice(0, turn), 1.0), (slice(turn, n), -1.0)):
+        pos[rows, Landmark.LEFT_EAR] = [0.0, 1.6, 0.05]
+        pos[rows, Landmark.RIGHT_EAR] = [0.0, 1.6, -0.05]
+        pos[rows, Landmark.NOSE] = [0.1 * way, 1.6, 0.0]
+    start, peak = 195, 205
+    pos[start : peak + 1, Landmark.LEFT_WRIST, 0] += np.linspace(0.0, 0.3, peak - start + 1)
+    visibility = np.full((n, N_LANDMARKS), 0.9)
+    visibility[:, Landmark.LEFT_WRIST] = 0.2
+    k = Kinematics(t_s=k.t_s, pos_m=pos, vel_mps=k.vel_mps, px_per_m=k.px_per_m, pose_ok=k.pose_ok,
+                   height_m=k.height_m, visibility=visibility)  # fmt: skip
+    round_facing, _ = facing_axes(k)
+    assert round_facing[0] > 0.9  # the round's median: screen right
+    c = StrikeCandidate(side="left", start=start, peak=peak, end=215, reach_m=0.3, speed_mps=4.0, speed_3d_mps=4.0)
+    features = _features(k, c, round_facing)
+    assert features["forward_travel_m"] == pytest.approx(-0.3, abs=0.02)
+    assert features["wrist_visibility"] == pytest.approx(0.2)
+    assert classify(features)[0] == "guard"
+    visibility[:, Landmark.LEFT_WRIST] = 0.9  # the same wrist in view: typed by its arm
+    assert classify(_features(k, c, round_facing))[0] != "guard"

@@ -65,11 +65,11 @@ def facing_axes(k: Kinematics) -> tuple[FloatArray, FloatArray]:
 
 
 def facing_during(k: Kinematics, start: int, stop: int) -> FloatArray | None:
-    """Where the boxer faces over samples ``start`` to ``stop``; ``None`` where the face is not seen.
+    """Where the boxer faces over samples ``start`` to ``stop`` (exclusive); ``None`` where the face is not seen.
 
-    A unit vector (3,) in the ground plane, from the median of the nose relative to the ears. Over a whole round
-    this is one direction; a boxer who circles an opponent turns, so a single strike is judged by the direction
-    around it.
+    ``None`` too where the face points straight up or down. A unit vector (3,) in the ground plane, from the median
+    of the nose relative to the ears. Over a whole round this is one direction; a boxer who circles an opponent
+    turns, so a single strike is judged by the direction around it.
     """
     head = k.pos_m[start:stop]
     face_to = head[:, Landmark.NOSE] - 0.5 * (head[:, Landmark.LEFT_EAR] + head[:, Landmark.RIGHT_EAR])

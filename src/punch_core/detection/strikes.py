@@ -7,7 +7,8 @@ How it works (all in metres on the kinematics grid):
 * A strike candidate is a peak of the distance from guard (``reach``, downward travel discounted) of at
   least ``MIN_REACH_SHARE`` of the arm's length, reached at a hand speed of at least ``MIN_SPEED_MPS``. A
   mostly downward excursion is a dropped hand, not a punch.
-* A hand that has travelled back, away from where the boxer faces, is being pulled back, not punching.
+* A hidden wrist (low MediaPipe visibility) guessed to travel back, away from where a boxer turned from the camera
+  faces, is the far hand swinging with the turn, not a punch.
 * The type comes from the arm at full extension: a nearly straight elbow is a straight punch (jab or cross by
   the hand); a bent elbow with the wrist driven upward is an uppercut; a bent elbow lifted towards shoulder
   height with the wrist travelling sideways is a hook. Seen from the side, a bent arm that is none of these
@@ -66,16 +67,21 @@ FORESHORTENED_ELBOW_LIFT_M = -0.12
 FORESHORTENED_MAX_SIDEWAYS_M = 0.2
 """... and the wrist travelling at most this far across the screen (a hook's swings across the body): straight."""
 BACKWARD_TRAVEL_M = -0.15
-"""A hand that has travelled back, away from where the boxer faces, by more than this (15 cm, scaled to a 1.75 m
-boxer) at its peak of reach is pulled back, not punching: the rear hand as the jab goes out, or a wrist hidden
-behind the body that MediaPipe guesses (low visibility) swinging with the turn. Every punch, hooks and uppercuts
-included, travels forward or across."""
+"""A hidden wrist (below ``SEEN_VISIBILITY``) guessed to have travelled back, away from where the boxer faces, by
+more than this from the start of its excursion is not a punch: seen from the side, as the near hand jabs, MediaPipe
+guesses the far wrist swinging back with the turn, and that guess can reach further than the jab. The travel is
+``forward_travel_m``: with depth weighted 0.3 twice, it is in effect the travel across the screen times the facing
+direction's sideways share, so a wrist swinging across the body of a boxer turned 30-45 degrees can read the same
+as one going back. That is why a wrist in view is never judged by it."""
+SEEN_VISIBILITY = 0.5
+"""MediaPipe's own threshold for drawing a landmark: a wrist below it is hidden (behind the body) or out of frame,
+and its position is the model's guess."""
 FACING_NEAR_S = 1.0
-"""Forward travel is measured along where the boxer faces within this long of the strike, not over the round."""
+"""Forward travel is measured along where the boxer faces within this long of the strike, not over the round (a
+boxer who circles an opponent turns)."""
 SIDE_ON_MIN_SIDEWAYS = 0.35
 """... and judged only where the boxer is turned at least about 20 degrees from the camera (the facing direction's
-sideways share at least this): facing the camera, forward is depth, and the face's direction on screen is too
-noisy to tell a hook's sideways swing from a hand pulled back."""
+sideways share at least this): facing the camera, forward is depth, and the face's direction on screen is noise."""
 GUARD_MOVEMENT = "guard"
 """What :func:`classify` calls an excursion that is the guard moving (a slip or a block), not a strike."""
 
@@ -185,6 +191,7 @@ def _features(k: Kinematics, c: StrikeCandidate, forward: FloatArray) -> dict[st
         "horizontal_travel_m": horizontal / scale,
         "forward_travel_m": float(travel @ (facing_near * Z_SCALE)) / scale,
         "facing_sideways_near": float(abs(facing_near[0])),
+        "wrist_visibility": float(k.visibility[p, wrist_lm]) if k.visibility is not None else float("nan"),
         "duration_s": float(k.t_s[c.end] - k.t_s[c.start]),
     }
 
@@ -192,11 +199,11 @@ def _features(k: Kinematics, c: StrikeCandidate, forward: FloatArray) -> dict[st
 def classify(features: dict[str, float]) -> tuple[str, float]:  # noqa: PLR0911 - one return per rule below
     """Type a strike from its features: ('straight' | 'hook' | 'uppercut', margin 0-1), or ('guard', 0).
 
-    'guard' means the excursion is the guard moving, not a punch. A hand that travelled back (``BACKWARD_TRAVEL_M``,
-    judged where the boxer is turned from the camera) is pulled back, whatever its path. Seen from the side (where
-    the elbow angle is reliable), an arm that stays bent with its elbow kept low and its wrist not driven up is
-    neither straight, hook nor uppercut: the hands travel with a slip, a roll or a block while the guard stays up.
-    Facing the camera such an arm may be a punch at the camera, so it is kept as straight there.
+    'guard' means the excursion is the guard moving, not a punch. A hidden wrist guessed to travel back
+    (``BACKWARD_TRAVEL_M``, judged where the boxer is turned from the camera) is not a punch, whatever its path.
+    Seen from the side (where the elbow angle is reliable), an arm that stays bent with its elbow kept low and its
+    wrist not driven up is neither straight, hook nor uppercut: the hands travel with a slip, a roll or a block
+    while the guard stays up. Facing the camera such an arm may be a punch at the camera, so it stays straight.
     """
     angle = features["elbow_angle_deg"]
     rise = features["wrist_rise_m"]
@@ -205,6 +212,7 @@ def classify(features: dict[str, float]) -> tuple[str, float]:  # noqa: PLR0911 
     if (
         features.get("facing_sideways_near", 0.0) >= SIDE_ON_MIN_SIDEWAYS
         and features.get("forward_travel_m", 0.0) < BACKWARD_TRAVEL_M
+        and features.get("wrist_visibility", 1.0) < SEEN_VISIBILITY
     ):
         return GUARD_MOVEMENT, 0.0
     if (
