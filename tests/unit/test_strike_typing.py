@@ -133,7 +133,7 @@ def test_seen_from_the_side_a_bent_arm_with_a_low_elbow_is_the_guard_moving(
 
 def test_guard_movements_give_no_strike(monkeypatch: pytest.MonkeyPatch) -> None:
     k = _arm_with_angles({PEAK: 150.0})
-    monkeypatch.setattr(strikes, "_candidates", lambda _k, side: [_candidate()] if side == "left" else [])
+    monkeypatch.setattr(strikes, "_candidates", lambda _k, side, _forward: [_candidate()] if side == "left" else [])
     assert [s.kind for s in strikes.detect_strikes(k, Stance.ORTHODOX)] == [StampKind.JAB]
 
     monkeypatch.setattr(strikes, "classify", lambda _features: (strikes.GUARD_MOVEMENT, 0.0))
@@ -184,7 +184,7 @@ def test_a_hand_pulled_back_no_longer_outreaches_the_jab(monkeypatch: pytest.Mon
     k = _arm_with_angles({})
     rear = StrikeCandidate(side="right", start=START, peak=PEAK - 1, end=70, reach_m=0.55, speed_mps=5.5,
                            speed_3d_mps=5.5)  # fmt: skip
-    monkeypatch.setattr(strikes, "_candidates", lambda _k, side: [_candidate()] if side == "left" else [rear])
+    monkeypatch.setattr(strikes, "_candidates", lambda _k, side, _forward: [_candidate()] if side == "left" else [rear])
     features = {"left": JAB_SEEN_THREE_QUARTERS, "right": REAR_WRIST_PULLED_BACK}
     monkeypatch.setattr(strikes, "_features", lambda _k, c, _forward: dict(features[c.side]))
     assert [s.kind for s in strikes.detect_strikes(k, Stance.ORTHODOX)] == [StampKind.JAB]
@@ -244,3 +244,71 @@ def test_the_travel_of_a_hidden_wrist_is_read_along_where_the_boxer_faces_then(m
     assert classify(features)[0] == "guard"
     visibility[:, Landmark.LEFT_WRIST] = 0.9  # the same wrist in view: typed by its arm
     assert classify(_features(k, c, round_facing))[0] != "guard"
+
+
+# Measured on a real non_jab clip (shadowcoach 21.05.39): facing the camera, the lead hand swings out and down by
+# the hip, arm straight, then comes across at shoulder height; it was typed a jab at the wind-up.
+LOOPING_HOOK_WIND_UP = {
+    "facing_sideways": 0.05, "elbow_angle_deg": 155.0, "screen_extension_share": 0.70, "elbow_lift_m": -0.10,
+    "horizontal_travel_m": 0.32, "wrist_rise_m": 0.08, "wrist_out_m": 0.29, "wrist_below_m": 0.28,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("features", "expected"),
+    [
+        (LOOPING_HOOK_WIND_UP, "hook"),
+        # Seen from the side, outside the shoulder is forward: a straight punch (here to the body).
+        ({**LOOPING_HOOK_WIND_UP, "facing_sideways": 0.9}, "straight"),
+        # At shoulder height, or ending inside the shoulder (a straight to the body), it is a straight punch.
+        ({**LOOPING_HOOK_WIND_UP, "wrist_below_m": 0.05}, "straight"),
+        ({**LOOPING_HOOK_WIND_UP, "wrist_out_m": -0.1}, "straight"),
+    ],
+)
+def test_facing_the_camera_a_straight_arm_swung_wide_and_low_is_a_hook(
+    features: dict[str, float], expected: str
+) -> None:
+    assert classify(features)[0] == expected
+
+
+def test_where_the_wrist_ends_against_its_shoulder():
+    # The left arm reaches straight out to screen right, away from the body's centre, at shoulder height.
+    features = _features(_arm_with_angles({}), _candidate(), FRONTAL)
+    assert features["wrist_out_m"] == pytest.approx(0.57, abs=0.01)
+    assert features["wrist_below_m"] == pytest.approx(-0.05, abs=0.01)
+
+
+def _wrist_dropping(hold_s: float, *, visibility: float = 0.9, facing: str = "camera", n: int = 300) -> Kinematics:
+    """A boxer whose lead wrist drops 0.5 m from guard and comes back (0.12 s each way), down for ``hold_s``."""
+    pos = np.full((n, N_LANDMARKS, 3), np.nan)
+    pos[:, Landmark.LEFT_SHOULDER] = [0.2, 1.45, 0.0]
+    pos[:, Landmark.RIGHT_SHOULDER] = [-0.2, 1.45, 0.0]
+    pos[:, Landmark.LEFT_EAR] = [0.08, 1.6, 0.05]
+    pos[:, Landmark.RIGHT_EAR] = [-0.08, 1.6, 0.05]
+    pos[:, Landmark.NOSE] = [0.0, 1.6, -0.05] if facing == "camera" else [0.1, 1.6, 0.05]
+    t = np.arange(n) / GRID_HZ
+    ramp, middle = 0.12, t[n // 2]
+    down = np.clip((ramp + hold_s / 2 - np.abs(t - middle)) / ramp, 0.0, 1.0)
+    pos[:, Landmark.LEFT_WRIST] = [0.15, 1.5, -0.1]
+    pos[:, Landmark.LEFT_WRIST, 1] -= 0.5 * (0.5 - 0.5 * np.cos(np.pi * down))
+    vis = np.full((n, N_LANDMARKS), 0.9)
+    vis[:, Landmark.LEFT_WRIST] = visibility
+    return Kinematics(t_s=t, pos_m=pos, vel_mps=np.gradient(pos, 1 / GRID_HZ, axis=0), px_per_m=np.full(n, 300.0),
+                      pose_ok=np.ones(n, dtype=bool), height_m=1.75, visibility=vis)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("kinematics", "strikes_found"),
+    [
+        # A punch at the camera that MediaPipe reads as the arm hanging down: gone again within a tenth of a second.
+        (_wrist_dropping(0.0), 1),
+        # The hand dropped to the waist and held there: a dropped guard, not a punch.
+        (_wrist_dropping(0.5), 0),
+        # A hidden wrist's drop is the model's guess, and seen from the side the arm is not foreshortened.
+        (_wrist_dropping(0.0, visibility=0.2), 0),
+        (_wrist_dropping(0.0, facing="side"), 0),
+    ],
+)
+def test_a_brief_fast_drop_facing_the_camera_is_a_punch_at_it(kinematics: Kinematics, strikes_found: int) -> None:
+    forward, _ = facing_axes(kinematics)
+    assert len(strikes._candidates(kinematics, "left", forward)) == strikes_found

@@ -6,12 +6,14 @@ How it works (all in metres on the kinematics grid):
 * Its **guard position** is a rolling median over ``GUARD_WINDOW_S`` (a hand spends most of a round in guard).
 * A strike candidate is a peak of the distance from guard (``reach``, downward travel discounted) of at
   least ``MIN_REACH_SHARE`` of the arm's length, reached at a hand speed of at least ``MIN_SPEED_MPS``. A
-  mostly downward excursion is a dropped hand, not a punch.
+  mostly downward excursion is a dropped hand, not a punch, unless it is gone within a tenth of a second while the
+  boxer faces the camera: that is an arm punching at the camera, which MediaPipe can read as hanging down.
 * A hidden wrist (low MediaPipe visibility) guessed to travel back, away from where a boxer turned from the camera
   faces, is the far hand swinging with the turn, not a punch.
 * The type comes from the arm at full extension: a nearly straight elbow is a straight punch (jab or cross by
   the hand); a bent elbow with the wrist driven upward is an uppercut; a bent elbow lifted towards shoulder
-  height with the wrist travelling sideways is a hook. Seen from the side, a bent arm that is none of these
+  height with the wrist travelling sideways is a hook. Facing the camera, a straight arm swung wide and low,
+  outside and below its shoulder, is a looping hook's wind-up. Seen from the side, a bent arm that is none of these
   (elbow low, wrist not rising) is the guard moving with the head, and no strike.
 """
 
@@ -82,6 +84,19 @@ boxer who circles an opponent turns)."""
 SIDE_ON_MIN_SIDEWAYS = 0.35
 """... and judged only where the boxer is turned at least about 20 degrees from the camera (the facing direction's
 sideways share at least this): facing the camera, forward is depth, and the face's direction on screen is noise."""
+BRIEF_DROP_S = 0.2
+"""Facing the camera, a wrist in view that drops and comes back up within this long (its time above half its peak
+distance from guard) ..."""
+FAST_DROP_MPS = 4.0
+"""... at this hand speed or more is a punch at the camera, not a dropped hand (``_thrown_at_camera``). Seen on two
+frontal jab clips (shadowcoach 4ce06422, 5364b0ef): 0.10-0.13 s at 6.4-7.0 m/s, the wrist dropping 0.5 m with
+visibility 0.9, while the fist is in front of the face."""
+WIDE_SWING_OUT_M = 0.15
+"""Facing the camera, a straight arm whose wrist ends more than this outside its shoulder on screen ..."""
+WIDE_SWING_BELOW_M = 0.15
+"""... and more than this below it swings wide and low: the wind-up of a looping hook, whose arm then comes across
+at shoulder height. A straight punch at anyone in front ends at the centre line, inside the shoulder (the frontal
+jabs of the shadowcoach jab clips end 4-18 cm inside, at or above shoulder height)."""
 GUARD_MOVEMENT = "guard"
 """What :func:`classify` calls an excursion that is the guard moving (a slip or a block), not a strike."""
 
@@ -115,7 +130,24 @@ def _outward_reach(disp: FloatArray) -> FloatArray:
     return np.asarray(np.linalg.norm(weighted, axis=1))
 
 
-def _candidates(k: Kinematics, side: str) -> list[StrikeCandidate]:
+def _thrown_at_camera(
+    k: Kinematics, reach: FloatArray, peak: int, *, top_speed: float, forward: FloatArray, wrist_lm: Landmark
+) -> bool:
+    """Whether a mostly downward excursion is a punch at the camera that the landmarks show as the arm hanging down.
+
+    Facing the camera, an arm punching at it is foreshortened to a fist in front of the face, and MediaPipe can
+    read it as the arm hanging down by the side: the wrist, in view, drops half a metre and comes back within a
+    tenth of a second. A dropped guard stays down far longer (``BRIEF_DROP_S``, ``FAST_DROP_MPS``).
+    """
+    if abs(forward[0]) >= FRONTAL_MAX_SIDEWAYS or top_speed < FAST_DROP_MPS:
+        return False
+    if k.visibility is not None and not k.visibility[peak, wrist_lm] >= SEEN_VISIBILITY:
+        return False
+    start, end = span_below(reach, peak, 0.5 * reach[peak], samples(MAX_OUT_S), samples(MAX_BACK_S))
+    return float(k.t_s[end] - k.t_s[start]) <= BRIEF_DROP_S
+
+
+def _candidates(k: Kinematics, side: str, forward: FloatArray) -> list[StrikeCandidate]:
     shoulder_lm, _, wrist_lm = SIDE_LANDMARKS[side]
     del shoulder_lm
     centre = k.mid(Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER)
@@ -141,8 +173,11 @@ def _candidates(k: Kinematics, side: str) -> list[StrikeCandidate]:
         # The gate uses the z-discounted speed (robust to depth noise); the reported speed is the full 3-D one.
         speed_3d = float(np.nanmax(speed3d[start : min(end, p + samples(0.1)) + 1]))
         disp = (rel[p] - guard[p]) * Z_SCALE
-        if disp[1] < -0.6 * np.linalg.norm(disp):  # mostly downward: a dropped hand, not a punch
-            continue
+        downward = disp[1] < -0.6 * np.linalg.norm(disp)
+        if downward and not _thrown_at_camera(
+            k, reach, int(p), top_speed=top_speed, forward=forward, wrist_lm=wrist_lm
+        ):
+            continue  # a dropped hand, not a punch
         out.append(
             StrikeCandidate(
                 side=side,
@@ -193,6 +228,8 @@ def _features(k: Kinematics, c: StrikeCandidate, forward: FloatArray) -> dict[st
         "facing_sideways_near": float(abs(facing_near[0])),
         "wrist_visibility": float(k.visibility[p, wrist_lm]) if k.visibility is not None else float("nan"),
         "duration_s": float(k.t_s[c.end] - k.t_s[c.start]),
+        "wrist_out_m": float((wrist[p, 0] - shoulder[p, 0]) * np.sign(shoulder[p, 0] - centre[p, 0])) / scale,
+        "wrist_below_m": float(shoulder[p, 1] - wrist[p, 1]) / scale,
     }
 
 
@@ -204,6 +241,8 @@ def classify(features: dict[str, float]) -> tuple[str, float]:  # noqa: PLR0911 
     Seen from the side (where the elbow angle is reliable), an arm that stays bent with its elbow kept low and its
     wrist not driven up is neither straight, hook nor uppercut: the hands travel with a slip, a roll or a block
     while the guard stays up. Facing the camera such an arm may be a punch at the camera, so it stays straight.
+    Facing the camera, a straight arm whose wrist ends wide of and below its shoulder (``WIDE_SWING_*``) is a
+    looping hook's wind-up, not a straight punch.
     """
     angle = features["elbow_angle_deg"]
     rise = features["wrist_rise_m"]
@@ -224,6 +263,13 @@ def classify(features: dict[str, float]) -> tuple[str, float]:  # noqa: PLR0911 
         return "straight", 0.35
     if rise >= 0.12 and rise >= UPPERCUT_RISE_SHARE * horizontal and angle < STRAIGHT_ELBOW_DEG:
         return "uppercut", min(1.0, (rise - 0.12) / 0.15 + 0.3)
+    if (
+        angle >= STRAIGHT_ELBOW_DEG
+        and features.get("facing_sideways", 1.0) < FRONTAL_MAX_SIDEWAYS
+        and features.get("wrist_out_m", 0.0) > WIDE_SWING_OUT_M
+        and features.get("wrist_below_m", 0.0) > WIDE_SWING_BELOW_M
+    ):
+        return "hook", 0.3
     if angle >= STRAIGHT_ELBOW_DEG:
         return "straight", min(1.0, (angle - STRAIGHT_ELBOW_DEG) / 30.0 + 0.4)
     if lift >= HOOK_ELBOW_LIFT_M:
@@ -246,7 +292,7 @@ def detect_strikes(k: Kinematics, stance: Stance) -> list[Stamp]:
     forward, _ = facing_axes(k)
     stamps: list[Stamp] = []
     for side in ("left", "right"):
-        for c in _candidates(k, side):
+        for c in _candidates(k, side, forward):
             features = _features(k, c, forward)
             kind_type, margin = classify(features)
             if kind_type == GUARD_MOVEMENT:
