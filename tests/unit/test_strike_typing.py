@@ -110,6 +110,14 @@ def test_facing_the_camera_a_foreshortened_arm_is_a_straight_punch(features: dic
     assert _typed(**features) == expected
 
 
+# Measured on ai-boxing-trainer session 1 at 4.57 s: facing the camera, the boxer walks towards it with his hands
+# below the frame (wrist visibility 0.33); it was typed a cross.
+HANDS_BELOW_THE_FRAME = {
+    "facing_sideways": 0.01, "elbow_angle_deg": 133.0, "elbow_lift_m": -0.23, "wrist_rise_m": 0.10,
+    "horizontal_travel_m": 0.11, "screen_extension_share": 0.62, "wrist_visibility": 0.33,
+}  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("features", "expected"),
     [
@@ -119,6 +127,9 @@ def test_facing_the_camera_a_foreshortened_arm_is_a_straight_punch(features: dic
         ({"facing_sideways": 0.62, "elbow_angle_deg": 86.0, "elbow_lift_m": -0.23, "wrist_rise_m": 0.0}, "guard"),
         # The same arm facing the camera may be a punch at it: still a straight punch there.
         ({"facing_sideways": 0.03, "elbow_angle_deg": 92.0, "elbow_lift_m": -0.16, "wrist_rise_m": 0.01}, "straight"),
+        # ... but not with the wrist hidden (the boxer walking to the camera, hands below the frame).
+        (HANDS_BELOW_THE_FRAME, "guard"),
+        ({**HANDS_BELOW_THE_FRAME, "wrist_visibility": 0.9}, "straight"),
         # From the side, a straight arm, a lifted elbow or a rising wrist is still a punch.
         ({"facing_sideways": 0.9, "elbow_angle_deg": 150.0, "elbow_lift_m": -0.2, "wrist_rise_m": 0.0}, "straight"),
         ({"facing_sideways": 0.9, "elbow_angle_deg": 90.0, "elbow_lift_m": -0.05, "wrist_rise_m": 0.0}, "hook"),

@@ -240,7 +240,9 @@ def classify(features: dict[str, float]) -> tuple[str, float]:  # noqa: PLR0911 
     (``BACKWARD_TRAVEL_M``, judged where the boxer is turned from the camera) is not a punch, whatever its path.
     Seen from the side (where the elbow angle is reliable), an arm that stays bent with its elbow kept low and its
     wrist not driven up is neither straight, hook nor uppercut: the hands travel with a slip, a roll or a block
-    while the guard stays up. Facing the camera such an arm may be a punch at the camera, so it stays straight.
+    while the guard stays up. Facing the camera such an arm may be a punch at the camera, so it stays straight,
+    but only with its wrist in view: a fist punched at the camera is in front of the body, and a hidden wrist there
+    is behind it or out of the frame.
     Facing the camera, a straight arm whose wrist ends wide of and below its shoulder (``WIDE_SWING_*``) is a
     looping hook's wind-up, not a straight punch.
     """
@@ -276,6 +278,8 @@ def classify(features: dict[str, float]) -> tuple[str, float]:  # noqa: PLR0911 
         return "hook", min(1.0, (STRAIGHT_ELBOW_DEG - angle) / 40.0 + 0.3)
     if features.get("facing_sideways", 1.0) >= FRONTAL_MAX_SIDEWAYS:
         return GUARD_MOVEMENT, 0.0
+    if features.get("wrist_visibility", 1.0) < SEEN_VISIBILITY:
+        return GUARD_MOVEMENT, 0.0  # a punch at the camera puts the fist in front of the body, in view
     return "straight", 0.3
 
 
