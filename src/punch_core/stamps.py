@@ -154,7 +154,7 @@ class Stamp:
             "t_end_s": round(self.t_end_s, 3),
             "confidence": round(self.confidence, 3),
             "peak_speed_mps": None if self.peak_speed_mps is None else round(self.peak_speed_mps, 2),
-            "features": {name: _json_number(value) for name, value in sorted(self.features.items())},
+            "features": {name: _json_feature(value) for name, value in sorted(self.features.items())},
         }
 
     @classmethod
@@ -174,7 +174,9 @@ class Stamp:
                 t_end_s=float(data["t_end_s"]),
                 confidence=float(data["confidence"]),
                 peak_speed_mps=None if data.get("peak_speed_mps") is None else float(data["peak_speed_mps"]),
-                features={str(k): float(v) for k, v in dict(data.get("features") or {}).items()},
+                features={
+                    str(k): math.nan if v is None else float(v) for k, v in dict(data.get("features") or {}).items()
+                },
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise TrackFormatError(f"invalid stamp {dict(data)!r}: {exc}") from exc
@@ -183,5 +185,6 @@ class Stamp:
         return stamp
 
 
-def _json_number(value: float) -> float:
-    return round(float(value), 4) if math.isfinite(value) else 0.0
+def _json_feature(value: float) -> float | None:
+    """A feature for JSON: rounded, or null where it could not be measured (NaN), not a plausible-looking 0."""
+    return round(float(value), 4) if math.isfinite(value) else None

@@ -1,3 +1,5 @@
+import json
+import math
 from typing import Any
 
 import pytest
@@ -25,6 +27,16 @@ def test_stamp_dict_round_trip():
     back = Stamp.from_dict(stamp.to_dict())
     assert back == stamp
     assert back.category is Category.STRIKE
+
+
+def test_a_feature_that_could_not_be_measured_is_null_not_zero():
+    stamp = _jab(features={"reach_m": 0.5, "wrist_visibility": math.nan})
+    doc = stamp.to_dict()
+    assert doc["features"] == {"reach_m": 0.5, "wrist_visibility": None}
+    assert json.loads(json.dumps(doc, allow_nan=False))["features"]["wrist_visibility"] is None
+    back = Stamp.from_dict(doc)
+    assert back.features["reach_m"] == 0.5
+    assert math.isnan(back.features["wrist_visibility"])
 
 
 @pytest.mark.parametrize(
