@@ -145,7 +145,7 @@ def rolling_nanmedian(values: FloatArray, window: int, step: int = BASELINE_STEP
     padded = np.pad(values, pad, mode="constant", constant_values=np.nan)
     view = sliding_window_view(padded, window, axis=0)
     centres = np.unique(np.append(np.arange(0, n, max(1, step)), n - 1))
-    with np.errstate(all="ignore"), _quiet_nan_warnings():
+    with np.errstate(all="ignore"), quiet_nan_warnings():
         coarse = np.nanmedian(view[centres], axis=-1)
     if centres.size == n:
         return np.asarray(coarse)
@@ -159,7 +159,7 @@ def rolling_nanmedian(values: FloatArray, window: int, step: int = BASELINE_STEP
 
 
 @contextmanager
-def _quiet_nan_warnings() -> Iterator[None]:
+def quiet_nan_warnings() -> Iterator[None]:
     """All-NaN windows are expected (long dropouts); their result is NaN, which is what we want."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -214,7 +214,7 @@ def _pixels_per_metre(px: FloatArray, height_m: float) -> FloatArray:
     shoulders_px = np.linalg.norm(l_sh - r_sh, axis=1)
     # Projection only ever shortens a segment, so the larger of the two estimates is the less foreshortened.
     estimates = np.stack([torso_px / (TORSO_SHARE * height_m), shoulders_px / (SHOULDER_WIDTH_SHARE * height_m)])
-    with _quiet_nan_warnings():
+    with quiet_nan_warnings():
         per_frame = np.nanmax(estimates, axis=0)
     smooth = rolling_nanmedian(per_frame[:, None], odd_samples(SCALE_WINDOW_S))[:, 0]
     if np.all(np.isnan(smooth)):

@@ -3,12 +3,14 @@ boxer faces the camera; and which excursions are the guard moving, not a strike 
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
 from punch_core.body import Stance
 from punch_core.detection import strikes
-from punch_core.detection.geometry import facing_axes, facing_during
+from punch_core.detection.geometry import facing_axes, facing_during, head_centre
 from punch_core.detection.strikes import EXTENSION_WINDOW_S, StrikeCandidate, _features, classify
 from punch_core.kinematics import GRID_HZ, Kinematics, samples
 from punch_core.landmarks import N_LANDMARKS, Landmark
@@ -390,3 +392,15 @@ def test_a_brief_fast_drop_facing_the_camera_is_a_punch_at_it(kinematics: Kinema
 def test_a_punch_at_the_camera_read_as_a_hanging_arm_is_a_jab():
     """The kept excursion is typed by the arm at its peak: the wrist below the shoulder but not outside it."""
     assert [s.kind for s in strikes.detect_strikes(_wrist_dropping(0.0), Stance.ORTHODOX)] == [StampKind.JAB]
+
+
+def test_frames_without_the_head_are_nan_without_a_warning():
+    k = _turning_boxer(n=20)
+    pos = k.pos_m.copy()
+    pos[5:10] = np.nan  # the boxer lost for a moment
+    k = Kinematics(t_s=k.t_s, pos_m=pos, vel_mps=k.vel_mps, px_per_m=k.px_per_m, pose_ok=k.pose_ok, height_m=1.75)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        centre = head_centre(k)
+    assert np.isnan(centre[5:10]).all()
+    assert np.isfinite(centre[:5]).all()

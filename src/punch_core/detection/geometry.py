@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from punch_core.kinematics import Z_WEIGHT, Kinematics, odd_samples, rolling_nanmedian
+from punch_core.kinematics import Z_WEIGHT, Kinematics, odd_samples, quiet_nan_warnings, rolling_nanmedian
 from punch_core.landmarks import Landmark
 from punch_core.track import FloatArray
 
@@ -35,7 +35,7 @@ def angle_deg(a: FloatArray, vertex: FloatArray, b: FloatArray) -> FloatArray:
 
 def head_centre(k: Kinematics) -> FloatArray:
     """Mean of the nose, eyes and ears, shape (N, 3)."""
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), quiet_nan_warnings():  # a frame without the head is NaN, not a warning
         pts = k.pos_m[:, [int(lm) for lm in HEAD_LANDMARKS]]
         return np.asarray(np.nanmean(pts, axis=1)) if pts.size else np.full((k.t_s.size, 3), np.nan)
 
