@@ -21,8 +21,6 @@ How it works (all in metres on the kinematics grid):
 
 from __future__ import annotations
 
-import warnings
-
 import attrs
 import numpy as np
 from scipy.signal import find_peaks
@@ -37,7 +35,7 @@ from punch_core.detection.geometry import (
     facing_during,
     span_below,
 )
-from punch_core.kinematics import Kinematics, samples, weighted_norm
+from punch_core.kinematics import Kinematics, quiet_nan_warnings, samples, weighted_norm
 from punch_core.landmarks import Landmark
 from punch_core.stamps import STRIKE_BY_HAND_AND_TYPE, Hand, Stamp
 from punch_core.track import FloatArray
@@ -220,8 +218,7 @@ def _features(k: Kinematics, c: StrikeCandidate, forward: FloatArray) -> dict[st
     if facing_near is None:
         facing_near = forward
     out = slice(max(s, p - half), min(p + half, wrist.shape[0] - 1) + 1)
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN stretch gives NaN: handled below
+    with np.errstate(all="ignore"), quiet_nan_warnings():  # an all-NaN stretch gives NaN: handled below
         elbow_angle = float(np.nanmax(angle_deg(shoulder[out], elbow[out], wrist[out])))
     return {
         "reach_m": c.reach_m,
