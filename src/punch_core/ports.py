@@ -124,6 +124,33 @@ class ObjectStore(Protocol):
         """
         ...
 
+    def start_join(self, key: str) -> str:
+        """Begin writing ``key`` from numbered pieces; returns the join's id (nothing is visible at ``key`` yet).
+
+        S3 joins the pieces by reference on ``finish_join`` (a multipart upload: no byte is copied); other
+        stores keep them as objects beside the key and stream them into it.
+        """
+        ...
+
+    def put_piece(self, key: str, join_id: str, number: int, data: bytes | bytearray) -> None:
+        """Store piece ``number`` (1 to 10,000) of a join. ``NotFoundError`` if the join is finished or unknown.
+
+        Every piece but the last must hold at least 5 MiB (S3's rule), and a number stored again must hold the
+        same bytes (some S3 servers keep every version of a part and cannot tell which is newest).
+        """
+        ...
+
+    def piece_sizes(self, key: str, join_id: str) -> dict[int, int]:
+        """The size of every stored piece of the join, by number. ``NotFoundError`` if it is finished or unknown."""
+        ...
+
+    def finish_join(self, key: str, join_id: str, numbers: Sequence[int]) -> int:
+        """Write (replace) ``key`` with the pieces ``numbers`` in order and end the join; returns the size.
+
+        All or nothing. ``NotFoundError`` if the join is finished or unknown or a piece is missing.
+        """
+        ...
+
     def get(self, key: str) -> bytes:
         """Read a whole object. Raises ``NotFoundError``."""
         ...

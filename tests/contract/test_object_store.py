@@ -169,6 +169,62 @@ class ObjectStoreContract:
             store.concat("joined", ["p/1", "p/missing"])
         assert not store.exists("joined")
 
+    def test_a_join_makes_the_object_from_its_pieces_only_when_finished(self, store: ObjectStore) -> None:
+        key = "videos/j/source.mp4"
+        pieces = [os.urandom(5 * 2**20), os.urandom(5 * 2**20), b"the end"]  # S3-sized pieces, a short last one
+        join = store.start_join(key)
+        store.put_piece(key, join, 3, pieces[2])
+        store.put_piece(key, join, 1, pieces[0])
+        store.put_piece(key, join, 1, pieces[0])  # stored again (a resent chunk): the same bytes
+        store.put_piece(key, join, 2, bytearray(pieces[1]))  # a buffer the caller filled
+        assert not store.exists(key)
+        assert store.piece_sizes(key, join) == {1: len(pieces[0]), 2: len(pieces[1]), 3: 7}
+
+        assert store.finish_join(key, join, [1, 2, 3]) == sum(len(p) for p in pieces)
+
+        assert store.get(key) == b"".join(pieces)
+        assert store.sizes("videos/j") == {key: sum(len(p) for p in pieces)}  # nothing left beside it
+        with pytest.raises(NotFoundError):
+            store.piece_sizes(key, join)
+
+    def test_a_join_leaves_out_the_pieces_not_named(self, store: ObjectStore) -> None:
+        key = "videos/j/source.mp4"
+        first = os.urandom(5 * 2**20)
+        join = store.start_join(key)
+        for number, data in ((1, first), (2, b"second"), (3, b"a stray piece")):
+            store.put_piece(key, join, number, data)
+
+        assert store.finish_join(key, join, [1, 2]) == len(first) + 6
+        assert store.get(key) == first + b"second"
+
+    def test_finishing_a_join_with_a_missing_piece_changes_nothing(self, store: ObjectStore) -> None:
+        key = "videos/j/source.mp4"
+        first = os.urandom(5 * 2**20)
+        join = store.start_join(key)
+        store.put_piece(key, join, 1, first)
+
+        with pytest.raises(NotFoundError):
+            store.finish_join(key, join, [1, 2])
+        assert not store.exists(key)
+        assert store.piece_sizes(key, join) == {1: len(first)}
+        store.put_piece(key, join, 2, b"end")
+        assert store.finish_join(key, join, [1, 2]) == len(first) + 3
+        assert store.get(key) == first + b"end"
+
+    def test_an_unknown_join_is_not_found(self, store: ObjectStore) -> None:
+        key = "videos/j/source.mp4"
+        store.start_join(key)
+        with pytest.raises(NotFoundError):
+            store.piece_sizes(key, "0" * 32)
+        with pytest.raises(NotFoundError):
+            store.finish_join(key, "0" * 32, [1])
+
+    @pytest.mark.parametrize("number", [0, -1, 10_001, True])
+    def test_a_piece_number_outside_1_to_10000_is_refused(self, store: ObjectStore, number: int) -> None:
+        join = store.start_join("videos/j/source.mp4")
+        with pytest.raises(ValidationError):
+            store.put_piece("videos/j/source.mp4", join, number, b"x")
+
     def test_read_range_returns_the_bytes_asked_for_and_fewer_past_the_end(self, store: ObjectStore) -> None:
         data = bytes(range(256)) * 40
         store.put("videos/r/source.mp4", data)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import concurrent.futures
 import logging
 import os
+import re
 import tempfile
+import uuid
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from fsspec.implementations.local import LocalFileSystem
 from fsspec.implementations.memory import MemoryFileSystem
@@ -228,6 +230,138 @@ class FsspecObjectStore(ObjectStore):
             raise
         self._fs.invalidate_cache(path)
         return total
+
+    def start_join(self, key: str) -> str:
+        """Begin writing ``key`` from numbered pieces (``put_piece``), joined by ``finish_join``; returns the join's id.
+
+        On S3 a join is a multipart upload: each piece is one part (every piece but the last must hold at least
+        5 MiB) and finishing joins them by reference, without a byte being copied, so the object appears only
+        then. Elsewhere the pieces are objects in a folder beside the key (``{key}.join-{id}/``) that finishing
+        streams into the key and removes.
+
+        Raises:
+            ValidationError: The key is not allowed.
+            StorageUnavailableError: The store cannot be reached or refuses.
+        """
+        path = self._path(key)
+        if hasattr(self._fs, "call_s3"):
+            bucket, object_key = path.split("/", 1)
+            with self._translated(key, "writing"):
+                answer = self._fs.call_s3("create_multipart_upload", Bucket=bucket, Key=object_key)
+            return str(answer["UploadId"])
+        join_id = uuid.uuid4().hex
+        self.put(self._join_marker(key, join_id), b"")
+        return join_id
+
+    def put_piece(self, key: str, join_id: str, number: int, data: bytes | bytearray) -> None:
+        """Store piece ``number`` (1 to 10,000) of the join; storing a number again must send the same bytes.
+
+        Raises:
+            ValidationError: The key or the number is not allowed.
+            NotFoundError: The join is finished or unknown.
+            StorageUnavailableError: The store cannot be reached or refuses.
+        """
+        path = self._path(key)
+        if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= _S3_MAX_PARTS:
+            raise ValidationError("number", number, f"a piece number from 1 to {_S3_MAX_PARTS}")
+        if hasattr(self._fs, "call_s3"):
+            bucket, object_key = path.split("/", 1)
+            with self._translated(key, "listing"):  # a missing join is NotFoundError, as when listing
+                self._fs.call_s3(
+                    "upload_part", Bucket=bucket, Key=object_key, UploadId=join_id, PartNumber=number, Body=data
+                )
+            return
+        if not self.exists(self._join_marker(key, join_id)):
+            raise NotFoundError(f"there is no unfinished join into {key!r} with the id {join_id!r}")
+        # The writers only hand chunks to a file or buffer, which take a bytearray as they take bytes: no copy.
+        self.put_stream(self._join_piece(key, join_id, number), (cast("bytes", data),))
+
+    def piece_sizes(self, key: str, join_id: str) -> dict[int, int]:
+        """The size of every stored piece of the join, by number.
+
+        Raises:
+            ValidationError: The key is not allowed.
+            NotFoundError: The join is finished or unknown.
+            StorageUnavailableError: The store cannot be reached or refuses.
+        """
+        return {number: size for number, (size, _) in self._pieces(key, join_id).items()}
+
+    def finish_join(self, key: str, join_id: str, numbers: Sequence[int]) -> int:
+        """Write (replace) ``key`` with the pieces ``numbers`` in that order and end the join; returns the size.
+
+        The pieces not named are dropped. All or nothing: a failure leaves the join as it was, to finish later.
+
+        Raises:
+            ValidationError: The key is not allowed, or no number is given.
+            NotFoundError: The join is finished or unknown, or a piece named is missing.
+            StorageUnavailableError: The store cannot be reached or refuses (S3 also refuses a piece but the
+                last under 5 MiB).
+        """
+        if not numbers:
+            raise ValidationError("numbers", list(numbers), "the numbers of the pieces to join, at least one")
+        pieces = self._pieces(key, join_id)
+        missing = [number for number in numbers if number not in pieces]
+        if missing:
+            raise NotFoundError(f"piece {missing[0]} of the join into {key!r} is missing")
+        total = sum(pieces[number][0] for number in numbers)
+        if not hasattr(self._fs, "call_s3"):
+            self.concat(key, [self._join_piece(key, join_id, number) for number in numbers])
+            self.delete_prefix(self._join_folder(key, join_id))
+            return total
+        path = self._path(key)
+        bucket, object_key = path.split("/", 1)
+        parts = [{"PartNumber": number, "ETag": pieces[number][1]} for number in numbers]
+        with self._translated(key, "listing"):
+            self._fs.call_s3(
+                "complete_multipart_upload",
+                Bucket=bucket,
+                Key=object_key,
+                UploadId=join_id,
+                MultipartUpload={"Parts": parts},
+            )
+        self._fs.invalidate_cache(path)
+        return total
+
+    def _pieces(self, key: str, join_id: str) -> dict[int, tuple[int, str]]:
+        """The join's stored pieces: number -> (size, S3 ETag or "")."""
+        path = self._path(key)
+        if not hasattr(self._fs, "call_s3"):
+            folder = self._join_folder(key, join_id)
+            stored = self.sizes(folder)
+            if self._join_marker(key, join_id) not in stored:
+                raise NotFoundError(f"there is no unfinished join into {key!r} with the id {join_id!r}")
+            return {int(name.rsplit("/", 1)[1]): (size, "") for name, size in stored.items() if name[-1].isdigit()}
+        bucket, object_key = path.split("/", 1)
+        found: dict[int, tuple[int, str]] = {}
+        # A piece stored again is listed once per version by some servers (SeaweedFS), in no order and with
+        # times to the second: the newest is kept, which is why a piece may only be stored again with the same
+        # bytes.
+        newest: dict[int, Any] = {}
+        marker = 0
+        while True:
+            with self._translated(key, "listing"):
+                answer = self._fs.call_s3(
+                    "list_parts", Bucket=bucket, Key=object_key, UploadId=join_id, PartNumberMarker=marker
+                )
+            for part in answer.get("Parts", []):
+                number, modified = int(part["PartNumber"]), part.get("LastModified")
+                if number not in newest or (modified is not None and modified >= newest[number]):
+                    newest[number] = modified
+                    found[number] = (int(part["Size"]), str(part["ETag"]))
+            if not answer.get("IsTruncated"):
+                return found
+            marker = int(answer["NextPartNumberMarker"])
+
+    def _join_folder(self, key: str, join_id: str) -> str:
+        if not re.fullmatch(r"[0-9a-f]{32}", join_id):
+            raise NotFoundError(f"there is no unfinished join into {key!r} with the id {join_id!r}")
+        return f"{key}.join-{join_id}"
+
+    def _join_marker(self, key: str, join_id: str) -> str:
+        return f"{self._join_folder(key, join_id)}/started"
+
+    def _join_piece(self, key: str, join_id: str, number: int) -> str:
+        return f"{self._join_folder(key, join_id)}/{number:05d}"
 
     def _chained(self, sources: Sequence[str]) -> Iterator[bytes]:
         for source in sources:
