@@ -1,14 +1,23 @@
 """The upload use cases: start a resumable upload, receive its chunks, complete it into a checked video.
 
 An upload is untrusted from its first byte. It is declared first (name, size, type), then sent in chunks by
-byte offset, in any size the client likes, resent as often as it likes: each chunk streams into the object store
-as its own object (``uploads/{id}/parts/{offset:015d}``, never held whole in memory), and only then is its byte
-range recorded. The bytes a chunk repeats are dropped before storing, so the parts always chain end to start
-(part at 0, part at its end, ...) and completing walks them by their sizes. Completing first streams the parts
-through the malware scanner (when one is configured) before anything reads them as a video, then assembles them
-into ``videos/{id}/source.{ext}``, checks what the file really is (its first bytes, never its name or declared
-type), probes it (an MP4 or MOV from its first and last megabytes when its boxes allow, else whole) and checks
-its length; a refused video leaves nothing behind and the upload says why.
+byte offset, resent as often as the client likes; the bytes a chunk repeats are dropped before storing. How the
+rest is stored depends on the first chunk:
+
+- one that fills a whole piece (``JOIN_PIECE_BYTES``, 8 MiB: the chunk size the API suggests) starts a *join*
+  into ``videos/{id}/source.{ext}`` (the container told from those first bytes): every piece but the last holds
+  exactly 8 MiB, is gathered in memory and stored as piece ``n`` (on S3 a part of one multipart upload), and is
+  recorded as soon as it is stored, so a dropped chunk keeps its whole pieces; later chunks must end on the
+  8 MiB grid or at the end of the file. Completing joins the pieces (on S3 by reference: no byte is copied).
+- any other first chunk keeps the upload in *parts*: each chunk streams into its own object
+  (``uploads/{id}/parts/{offset:015d}``, never held whole in memory) and its range is recorded after it is
+  stored; the parts always chain end to start, and completing walks them by their sizes and joins them (S3:
+  server-side copies).
+
+Completing streams the file through the malware scanner (when one is configured) before anything reads it as a
+video, checks what the file really is (its first bytes, never its name or declared type), probes it (an MP4 or
+MOV from its first and last megabytes when its boxes allow, else whole) and checks its length; a refused video
+leaves nothing behind and the upload says why.
 
 One id follows a round from upload to video to analysis: completing twice, even at the same time, finds the same
 records instead of making new ones. The caller queues the thumbnails stage after :func:`complete_upload`.
@@ -18,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -55,6 +65,9 @@ ACCEPTED_TYPES = ("video/mp4", "video/quicktime", "video/webm")
 MAX_FILENAME_CHARS = 120
 _MIB = 1 << 20
 _COPY_CHUNK_BYTES = _MIB
+
+JOIN_PIECE_BYTES = 8 * _MIB
+"""The pieces a large upload is stored in (the chunk size the API suggests; S3's smallest part is 5 MiB)."""
 
 # What a refused file is, told from its first bytes, so the message can say what was sent instead of a video.
 _KNOWN_NON_VIDEO: tuple[tuple[bytes, int, str], ...] = (
@@ -137,6 +150,11 @@ def parts_prefix(upload_id: str) -> str:
 def part_key(upload_id: str, offset: int) -> str:
     """The object holding the part of an upload that starts at byte ``offset``."""
     return f"{parts_prefix(upload_id)}/{offset:015d}"
+
+
+def join_marker_key(upload_id: str) -> str:
+    """The object naming the join a large upload's pieces go to (with its parts, so removed with them)."""
+    return f"{parts_prefix(upload_id)}/join.json"
 
 
 def video_key(video_id: str, container: str) -> str:
@@ -262,8 +280,127 @@ def receive_chunk(ports: UploadPorts, upload_id: str, owner_id: str, offset: int
     first = next(fresh, None)
     if first is None:
         return ports.uploads.get(upload_id, owner_id=owner_id)
-    written = ports.store.put_stream(part_key(upload_id, resume), itertools.chain((first,), fresh))
-    return ports.uploads.add_range(upload_id, resume, resume + written)
+    stream: Iterator[bytes] = itertools.chain((first,), fresh)
+    join = _join_of(ports.store, upload_id)
+    if join is None and resume == 0:
+        # The first chunk decides: one that fills a whole piece starts a join, a smaller one stays a part.
+        head = _take(stream, JOIN_PIECE_BYTES)
+        held = sum(len(chunk) for chunk in head)
+        if held < JOIN_PIECE_BYTES:
+            written = ports.store.put_stream(part_key(upload_id, 0), head)
+            return ports.uploads.add_range(upload_id, 0, written)
+        join = _start_join(ports.store, upload_id, _first_bytes(head, SNIFF_BYTES))
+        stream = itertools.chain(_handed_over(head), stream)
+    if join is None:
+        written = ports.store.put_stream(part_key(upload_id, resume), stream)
+        return ports.uploads.add_range(upload_id, resume, resume + written)
+    return _receive_pieces(ports, upload, join, resume, stream)
+
+
+def _take(chunks: Iterator[bytes], least: int) -> list[bytes]:
+    """Chunks from ``chunks`` until they hold at least ``least`` bytes (or it ends); the rest stays in it."""
+    taken: list[bytes] = []
+    held = 0
+    for chunk in chunks:
+        taken.append(chunk)
+        held += len(chunk)
+        if held >= least:
+            break
+    return taken
+
+
+def _handed_over(chunks: list[bytes]) -> Iterator[bytes]:
+    """The chunks in order, each let go of as it is handed over (the list holds up to a piece)."""
+    chunks.reverse()
+    while chunks:
+        yield chunks.pop()
+
+
+def _first_bytes(chunks: list[bytes], count: int) -> bytes:
+    head = b""
+    for chunk in chunks:
+        head += chunk[: count - len(head)]
+        if len(head) >= count:
+            break
+    return head
+
+
+@attrs.frozen
+class _Join:
+    """Where the pieces of a large upload go: the video's key and the store's join into it."""
+
+    key: str
+    join_id: str
+
+
+def _join_of(store: ObjectStore, upload_id: str) -> _Join | None:
+    """The upload's join, when its first chunk started one."""
+    try:
+        found = json.loads(store.get(join_marker_key(upload_id)))
+    except (NotFoundError, ValueError):
+        return None
+    if not isinstance(found, dict) or not all(isinstance(found.get(name), str) for name in ("key", "join_id")):
+        return None
+    return _Join(key=found["key"], join_id=found["join_id"])
+
+
+def _start_join(store: ObjectStore, upload_id: str, head: bytes) -> _Join:
+    """Start the join the upload's pieces go to, into the video's key (named from the first bytes)."""
+    try:
+        container = sniff_container(head[:SNIFF_BYTES])
+    except MediaError:
+        container = "unknown"  # completing refuses it, saying what it is
+    key = video_key(upload_id, container)
+    join = _Join(key=key, join_id=store.start_join(key))
+    store.put(join_marker_key(upload_id), json.dumps(attrs.asdict(join)).encode())
+    return join
+
+
+def _receive_pieces(ports: UploadPorts, upload: Upload, join: _Join, resume: int, chunks: Iterator[bytes]) -> Upload:
+    """Store the new bytes of a chunk as whole pieces of the join, recording each as soon as it is stored.
+
+    Every piece but the file's last holds exactly ``JOIN_PIECE_BYTES``, so piece ``n`` always holds the same
+    bytes and a resent one replaces it with the same. A chunk that stops short of a piece's end (the connection
+    dropped, or it was not a multiple of the piece size) keeps the whole pieces before it.
+    """
+    if resume % JOIN_PIECE_BYTES:
+        raise ConflictError(  # only a store that lost what it recorded gets here
+            f"this upload is stored in pieces of {JOIN_PIECE_BYTES} bytes; start a new upload"
+        )
+    # Each piece is gathered in a buffer of its own, handed to the store as it is (never changed afterwards).
+    start, piece, held = resume, bytearray(), 0
+    for chunk in chunks:
+        view = memoryview(chunk)
+        while view:
+            if not piece:
+                piece = bytearray(JOIN_PIECE_BYTES)
+            taken = view[: JOIN_PIECE_BYTES - held]
+            piece[held : held + len(taken)] = taken
+            held += len(taken)
+            view = view[len(taken) :]
+            if held == JOIN_PIECE_BYTES:
+                upload = _store_piece(ports, upload, join, start, piece)
+                start, piece, held = start + JOIN_PIECE_BYTES, bytearray(), 0
+    if held and start + held == upload.size_bytes:
+        return _store_piece(ports, upload, join, start, bytes(memoryview(piece)[:held]))
+    if held:
+        raise BadRequestError(
+            f"this upload is stored in pieces of {JOIN_PIECE_BYTES} bytes: send chunks that end on a multiple "
+            f"of {JOIN_PIECE_BYTES} bytes or at the end of the file (we suggest {JOIN_PIECE_BYTES // _MIB} MB); "
+            f"send the rest starting at byte {start}"
+        )
+    return upload
+
+
+def _store_piece(ports: UploadPorts, upload: Upload, join: _Join, start: int, data: bytes | bytearray) -> Upload:
+    try:
+        ports.store.put_piece(join.key, join.join_id, start // JOIN_PIECE_BYTES + 1, data)
+    except NotFoundError:
+        # The join is gone (only a store that lost it gets here): the upload starts again from its first byte.
+        ports.store.delete(join_marker_key(upload.id))
+        _wind_back(ports, ports.uploads.get(upload.id, owner_id=upload.owner_id), 0)
+        raise ConflictError("part of your upload was lost on our side; send it again, starting at byte 0") from None
+    return ports.uploads.add_range(upload.id, start, start + len(data))
 
 
 def _new_bytes(chunks: Iterable[bytes], *, skip: int, room: int, offset: int, upload: Upload) -> Iterator[bytes]:
@@ -318,47 +455,52 @@ def complete_upload(
             f"only {upload.received_offset} of {upload.size_bytes} bytes have arrived: "
             f"send the rest, starting at byte {upload.received_offset}"
         )
+    join = _join_of(ports.store, upload.id)
     try:
-        parts = _walk_parts(ports.store, upload)
+        # A joined upload is one stored object already: its "parts" are that object.
+        parts = (
+            _walk_parts(ports.store, upload)
+            if join is None
+            else [(_finish_join(ports.store, upload, join), upload.size_bytes)]
+        )
     except _MissingPartError as missing:
         return _after_missing_part(ports, upload, missing.offset)
 
-    key: str | None = None
+    key: str | None = None if join is None else join.key
     try:
         _scan(ports, parts, upload.size_bytes)
         container = _sniff(ports.store, parts)
-        key = video_key(upload.id, container)
+        key = video_key(upload.id, container) if join is None else join.key
         ranges = _probe_ranges(ports.store, parts, upload.size_bytes, container)
-        size_bytes = _assemble(ports.store, key, parts, upload.size_bytes)
+        size_bytes = upload.size_bytes if join is not None else _assemble(ports.store, key, parts, upload.size_bytes)
         info = _probe(ports, key, ranges)
         if not limits.min_duration_s <= info.duration_s <= limits.max_duration_s:
             raise VideoLengthError(info.duration_s, limits.min_duration_s, limits.max_duration_s)
-    except NotFoundError:
-        # A completion running beside this one finished first and removed the parts: its records are ours.
-        again = ports.uploads.get(upload_id, owner_id=owner_id)
-        if again.status is UploadStatus.COMPLETE:
-            return _completed(ports, again)
-        _discard(ports.store, key)
-        try:
-            _walk_parts(ports.store, again)
-        except _MissingPartError as missing:
-            return _after_missing_part(ports, again, missing.offset)
-        raise
+    except NotFoundError as exc:
+        return _after_vanished(ports, upload, exc, join=join, key=key)
     except (MediaError, ValidationError) as exc:
         _discard(ports.store, key)
         ports.store.delete_prefix(parts_prefix(upload.id))
         ports.uploads.set_status(upload.id, UploadStatus.REJECTED, error=exc.user_message)
         raise
     except BaseException:
-        # The store, the scanner or the decoder failed, not the file: keep the parts so that completing again
-        # can succeed.
-        _discard(ports.store, key)
+        # The store, the scanner or the decoder failed, not the file: keep the parts (or the joined video) so
+        # that completing again can succeed.
+        if join is None:
+            _discard(ports.store, key)
         raise
 
+    return _record_video(ports, upload, key=key, container=container, size_bytes=size_bytes, info=info)
+
+
+def _record_video(
+    ports: UploadPorts, upload: Upload, *, key: str, container: str, size_bytes: int, info: VideoInfo
+) -> tuple[Video, Analysis]:
+    """The checked video's records (found instead when a completion beside this one made them first)."""
     now = ports.clock.now()
     video = Video(
         id=upload.id,
-        owner_id=owner_id,
+        owner_id=upload.owner_id,
         object_key=key,
         filename=upload.filename,
         container=container,
@@ -372,17 +514,41 @@ def complete_upload(
     try:
         ports.videos.add(video)
     except ConflictError:
-        video = ports.videos.get(upload.id, owner_id=owner_id)
-    analysis = Analysis(id=upload.id, owner_id=owner_id, video_id=video.id, created_at=now, updated_at=now)
+        video = ports.videos.get(upload.id, owner_id=upload.owner_id)
+    analysis = Analysis(id=upload.id, owner_id=upload.owner_id, video_id=video.id, created_at=now, updated_at=now)
     try:
         ports.analyses.add(analysis)
     except ConflictError:
-        analysis = ports.analyses.get(upload.id, owner_id=owner_id)
+        analysis = ports.analyses.get(upload.id, owner_id=upload.owner_id)
     # Marked complete before the parts go: a crash in between leaves only garbage, never a completed video
     # whose upload would ask for its bytes again.
     ports.uploads.set_status(upload.id, UploadStatus.COMPLETE)
     ports.store.delete_prefix(parts_prefix(upload.id))
     return video, analysis
+
+
+def _after_vanished(
+    ports: UploadPorts, upload: Upload, error: NotFoundError, *, join: _Join | None, key: str | None
+) -> tuple[Video, Analysis]:
+    """What was being checked went away mid-way.
+
+    A completion beside this one finished (its records are ours) or refused it, or the store lost part of it
+    (the client resends from the first byte missing); otherwise ``error`` stands.
+    """
+    again = ports.uploads.get(upload.id, owner_id=upload.owner_id)
+    if again.status is UploadStatus.COMPLETE:
+        return _completed(ports, again)
+    if join is not None:
+        if again.status is UploadStatus.REJECTED:
+            raise ConflictError(f"this upload was refused ({again.error}); start a new upload") from None
+        ports.store.delete(join_marker_key(upload.id))
+        return _after_missing_part(ports, again, 0)
+    _discard(ports.store, key)
+    try:
+        _walk_parts(ports.store, again)
+    except _MissingPartError as missing:
+        return _after_missing_part(ports, again, missing.offset)
+    raise error
 
 
 def _completed(ports: UploadPorts, upload: Upload) -> tuple[Video, Analysis]:
@@ -420,6 +586,40 @@ def _walk_parts(store: ObjectStore, upload: Upload) -> list[tuple[str, int]]:
     return parts
 
 
+def _finish_join(store: ObjectStore, upload: Upload, join: _Join) -> str:
+    """Join the upload's pieces into the video's key (S3: by reference, no byte copied); returns the key.
+
+    Raises:
+        _MissingPartError: at the first piece that is missing or not of its size (the join stays, so the
+            client resends from there); at byte 0 when the join itself is lost (it starts again).
+    """
+    count = max(1, -(-upload.size_bytes // JOIN_PIECE_BYTES))
+    try:
+        stored = store.piece_sizes(join.key, join.join_id)
+    except NotFoundError:
+        return _joined_before(store, upload, join)
+    for number in range(1, count + 1):
+        start = (number - 1) * JOIN_PIECE_BYTES
+        if stored.get(number) != min(JOIN_PIECE_BYTES, upload.size_bytes - start):
+            raise _MissingPartError(start)
+    try:
+        store.finish_join(join.key, join.join_id, list(range(1, count + 1)))
+    except NotFoundError:
+        return _joined_before(store, upload, join)
+    return join.key
+
+
+def _joined_before(store: ObjectStore, upload: Upload, join: _Join) -> str:
+    """The key of a finished join's video; the join is forgotten (the upload starts again) if it is not there.
+
+    A completion beside this one, or one that failed after joining, finished it.
+    """
+    if store.exists(join.key):
+        return join.key
+    store.delete(join_marker_key(upload.id))
+    raise _MissingPartError(0)
+
+
 def _after_missing_part(ports: UploadPorts, upload: Upload, offset: int) -> tuple[Video, Analysis]:
     """A part is missing although its bytes were recorded (two chunks raced for one offset, or it was lost).
 
@@ -429,10 +629,14 @@ def _after_missing_part(ports: UploadPorts, upload: Upload, offset: int) -> tupl
     again = ports.uploads.get(upload.id, owner_id=upload.owner_id)
     if again.status is UploadStatus.COMPLETE:
         return _completed(ports, again)
-    # The repository cannot forget a range, so the upload is stored again with the ranges that hold.
-    ports.uploads.delete(upload.id)
-    ports.uploads.add(attrs.evolve(again, received=((0, offset),) if offset else ()))
+    _wind_back(ports, again, offset)
     raise ConflictError(f"part of your upload was lost on our side; send the rest again, starting at byte {offset}")
+
+
+def _wind_back(ports: UploadPorts, upload: Upload, offset: int) -> None:
+    """Record only bytes ``[0, offset)`` as received (the repository cannot forget a range: it is stored again)."""
+    ports.uploads.delete(upload.id)
+    ports.uploads.add(attrs.evolve(upload, received=((0, offset),) if offset else ()))
 
 
 def _scan(ports: UploadPorts, parts: list[tuple[str, int]], size_bytes: int) -> None:

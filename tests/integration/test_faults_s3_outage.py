@@ -2,7 +2,9 @@
 
 A real S3 API (moto's server) sits behind a TCP proxy that the test cuts and restores, so the objects moto keeps
 in memory survive the outage. The app is `punch_app.web.build_app` with the S3 store pointed at the proxy, real
-SQLite, and a real 61 s video made from ../shared clips, uploaded in chunks through the HTTP API.
+SQLite, and a real 61 s video made from ../shared clips, uploaded in chunks through the HTTP API: small chunks
+(stored as parts, joined by copies) and 8 MiB chunks (stored as the pieces of one multipart upload, joined by
+reference on completion).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from litestar.testing import TestClient
 from punch_adapters.storage import s3_store
 from punch_app.settings import Settings
 from punch_app.web import build_app
+from punch_core.uploads import JOIN_PIECE_BYTES
 from tests.support.s3_server import S3TestServer, running_s3_server
 from tests.support.tcp_proxy import TcpProxy
 from tests.support.videos import concat_clips
@@ -38,6 +41,14 @@ def s3_server() -> Iterator[S3TestServer]:
 def short_round(shared_dir, tmp_path_factory) -> Path:
     clips = sorted((shared_dir / "media/shadowcoach/jab").glob("*.mp4"))
     return concat_clips(clips, tmp_path_factory.mktemp("video") / "round.mp4", seconds=61, fps=10, size=(270, 480))
+
+
+@pytest.fixture(scope="module")
+def large_round(shared_dir, tmp_path_factory) -> Path:
+    """The same round, lossless: about 21 MiB, so that 8 MiB chunks are stored as whole pieces (three)."""
+    clips = sorted((shared_dir / "media/shadowcoach/jab").glob("*.mp4"))
+    out = tmp_path_factory.mktemp("video") / "round.mp4"
+    return concat_clips(clips, out, seconds=61, fps=10, size=(270, 480), crf=0)
 
 
 def _unavailable(response: Any, proxy: TcpProxy, elapsed_s: float) -> None:
@@ -65,13 +76,21 @@ def _objects(s3: S3TestServer) -> list[str]:
     return [item["Key"] for item in listing.get("Contents", [])]
 
 
-def test_an_s3_outage_during_an_upload_answers_503_and_the_upload_resumes_after(s3_server, short_round, tmp_path):
-    data = short_round.read_bytes()
-    assert len(data) > 6 * CHUNK
+@pytest.mark.parametrize(
+    ("video", "chunk", "before_cut"),
+    [("short_round", CHUNK, 3), ("large_round", JOIN_PIECE_BYTES, 1)],
+    ids=["small chunks, stored as parts", "8 MiB chunks, stored as pieces joined on completion"],
+)
+def test_an_s3_outage_during_an_upload_answers_503_and_the_upload_resumes_after(  # noqa: PLR0917 - fixtures
+    s3_server, request, tmp_path, video, chunk, before_cut
+):
+    data = request.getfixturevalue(video).read_bytes()
+    assert len(data) > (before_cut + 1) * chunk
     host, port = s3_server.endpoint_url.removeprefix("http://").split(":")
     with TcpProxy((host, int(port))) as proxy:
         options = {**s3_server.store_options(), "endpoint_url": f"http://{proxy.address}"}
-        store = s3_store(s3_server.bucket, prefix="outage", **options)
+        prefix = f"outage-{video}"  # the server is the module's: each case keeps to its own objects
+        store = s3_store(s3_server.bucket, prefix=prefix, **options)
         settings = Settings.from_env({"PUNCH_DATA_DIR": str(tmp_path / "data")})
         with TestClient(build_app(settings, store=store)) as client:
             assert client.post("/api/v1/auth/local/login").status_code in (200, 204)
@@ -81,15 +100,15 @@ def test_an_s3_outage_during_an_upload_answers_503_and_the_upload_resumes_after(
             )
             assert created.status_code == 201, created.text
             upload = f"/api/v1/uploads/{created.json()['id']}"
-            for offset in range(0, 3 * CHUNK, CHUNK):
-                sent = client.put(f"{upload}/chunks?offset={offset}", content=data[offset : offset + CHUNK])
+            for offset in range(0, before_cut * chunk, chunk):
+                sent = client.put(f"{upload}/chunks?offset={offset}", content=data[offset : offset + chunk])
                 assert sent.status_code == 200, sent.text
 
             # 1. S3 is cut while chunks arrive: the next chunk is a quick, clear 503; the status still answers.
             proxy.cut()
-            offset = 3 * CHUNK
+            offset = before_cut * chunk
             refused, elapsed = _timed(
-                lambda: client.put(f"{upload}/chunks?offset={offset}", content=data[offset : offset + CHUNK])
+                lambda: client.put(f"{upload}/chunks?offset={offset}", content=data[offset : offset + chunk])
             )
             _unavailable(refused, proxy, elapsed)
             status = client.get(upload)
@@ -100,7 +119,7 @@ def test_an_s3_outage_during_an_upload_answers_503_and_the_upload_resumes_after(
             proxy.restore()
             offset = client.get(upload).json()["received_offset"]
             while offset < len(data):
-                sent = client.put(f"{upload}/chunks?offset={offset}", content=data[offset : offset + CHUNK])
+                sent = client.put(f"{upload}/chunks?offset={offset}", content=data[offset : offset + chunk])
                 assert sent.status_code == 200, sent.text
                 offset = sent.json()["received_offset"]
 
@@ -108,7 +127,7 @@ def test_an_s3_outage_during_an_upload_answers_503_and_the_upload_resumes_after(
             proxy.cut()
             refused, elapsed = _timed(lambda: client.post(f"{upload}/complete"))
             _unavailable(refused, proxy, elapsed)
-            assert not [key for key in _objects(s3_server) if key.startswith("outage/videos/")]
+            assert not [key for key in _objects(s3_server) if key.startswith(f"{prefix}/videos/")]
             assert client.get("/api/v1/analyses").json()["items"] == []
             assert _rows(settings, "videos") == _rows(settings, "analyses") == 0
             assert client.get(upload).json()["status"] == "receiving"
@@ -118,9 +137,16 @@ def test_an_s3_outage_during_an_upload_answers_503_and_the_upload_resumes_after(
             completed = client.post(f"{upload}/complete")
             assert completed.status_code == 201, completed.text
             video_id = completed.json()["video_id"]
-            stored = s3_server.client().get_object(Bucket=s3_server.bucket, Key=f"outage/videos/{video_id}/source.mp4")
+            stored = s3_server.client().get_object(
+                Bucket=s3_server.bucket, Key=f"{prefix}/videos/{video_id}/source.mp4"
+            )
             assert hashlib.sha256(stored["Body"].read()).hexdigest() == hashlib.sha256(data).hexdigest()
-            assert not [key for key in _objects(s3_server) if key.startswith("outage/uploads/")], "parts removed"
+            assert not [key for key in _objects(s3_server) if key.startswith(f"{prefix}/uploads/")], "parts removed"
+            assert [key for key in _objects(s3_server) if key.startswith(f"{prefix}/videos/{video_id}/")] == [
+                f"{prefix}/videos/{video_id}/source.mp4"
+            ]
+            unfinished = s3_server.client().list_multipart_uploads(Bucket=s3_server.bucket, Prefix=f"{prefix}/")
+            assert unfinished.get("Uploads", []) == [], "no unfinished multipart upload is left behind"
             assert _rows(settings, "videos") == _rows(settings, "analyses") == 1
 
 

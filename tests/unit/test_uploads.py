@@ -27,11 +27,13 @@ from punch_core.media import PROBE_HEAD_BYTES, PROBE_TAIL_BYTES
 from punch_core.ports import Frame, ObjectStore, VideoInfo
 from punch_core.records import AnalysisStatus, UploadStatus
 from punch_core.uploads import (
+    JOIN_PIECE_BYTES,
     UploadLimits,
     UploadPorts,
     VideoLengthError,
     complete_upload,
     initiate_upload,
+    join_marker_key,
     part_key,
     parts_prefix,
     receive_chunk,
@@ -539,4 +541,149 @@ def test_a_lost_part_winds_the_upload_back_to_what_is_stored() -> None:
     assert upload_status(ports, upload_id, "u1").received_offset == 600
     assert send(ports, upload_id, data, 600, 1000) == 1000
     video, _ = complete_upload(ports, upload_id, "u1", limits=LIMITS)
+    assert ports.store.get(video.object_key) == data
+
+
+# --- large uploads: whole pieces, joined on completion -----------------------------------------------------------
+
+PIECE = JOIN_PIECE_BYTES
+
+
+def send_large(ports: UploadPorts, upload_id: str, data: bytes, offset: int, end: int) -> int:
+    return send(ports, upload_id, data, offset, end, piece=1 << 20)
+
+
+def start_large(ports: UploadPorts, data: bytes) -> str:
+    return initiate_upload(ports, "u1", "round1.mp4", len(data), "video/mp4", limits=LIMITS).id
+
+
+def upload_in_pieces(ports: UploadPorts, data: bytes, *, chunk: int = PIECE) -> str:
+    upload_id = start_large(ports, data)
+    for offset in range(0, len(data), chunk):
+        send_large(ports, upload_id, data, offset, min(offset + chunk, len(data)))
+    return upload_id
+
+
+def stored_pieces(ports: UploadPorts, upload_id: str) -> dict[str, int]:
+    """The pieces the memory store keeps beside the video until the join is finished."""
+    return {k: v for k, v in ports.store.sizes(f"videos/{upload_id}").items() if k[-1].isdigit()}
+
+
+def test_a_large_upload_is_stored_as_whole_pieces_and_joined_into_the_video() -> None:
+    ports, _, _ = make_ports()
+    data = video_bytes(size=2 * PIECE + 1234)
+    upload_id = upload_in_pieces(ports, data)
+    assert sorted(stored_pieces(ports, upload_id).values()) == [1234, PIECE, PIECE]
+    assert set(ports.store.sizes(parts_prefix(upload_id))) == {join_marker_key(upload_id)}  # no part objects
+
+    video, _ = complete_upload(ports, upload_id, "u1", limits=LIMITS)
+
+    assert video.object_key == f"videos/{upload_id}/source.mp4"
+    assert ports.store.get(video.object_key) == data
+    assert ports.store.sizes(f"videos/{upload_id}") == {video.object_key: len(data)}
+    assert ports.store.delete_prefix(parts_prefix(upload_id)) == 0
+    assert complete_upload(ports, upload_id, "u1", limits=LIMITS)[0] == video
+
+
+def test_one_chunk_of_several_pieces_records_each_and_a_drop_keeps_the_whole_ones() -> None:
+    ports, _, _ = make_ports()
+    data = video_bytes(size=3 * PIECE + 10)
+    upload_id = start_large(ports, data)
+
+    def dropped() -> Iterator[bytes]:
+        yield data[: 2 * PIECE + PIECE // 2]
+        raise ConnectionResetError("client went away")
+
+    with pytest.raises(ConnectionResetError):
+        receive_chunk(ports, upload_id, "u1", 0, dropped())
+    assert upload_status(ports, upload_id, "u1").received_offset == 2 * PIECE
+    assert len(stored_pieces(ports, upload_id)) == 2
+    assert send_large(ports, upload_id, data, PIECE, len(data)) == len(data)  # overlapping resend
+    video, _ = complete_upload(ports, upload_id, "u1", limits=LIMITS)
+    assert ports.store.get(video.object_key) == data
+
+
+def test_a_chunk_that_ends_inside_a_piece_is_refused_saying_where_to_resume() -> None:
+    ports, _, _ = make_ports()
+    data = video_bytes(size=2 * PIECE + 10)
+    upload_id = start_large(ports, data)
+    send_large(ports, upload_id, data, 0, PIECE)
+    with pytest.raises(BadRequestError, match=f"starting at byte {PIECE}"):
+        send_large(ports, upload_id, data, PIECE, PIECE + 5000)
+    assert upload_status(ports, upload_id, "u1").received_offset == PIECE
+    assert send_large(ports, upload_id, data, PIECE, len(data)) == len(data)
+
+
+def test_a_first_chunk_smaller_than_a_piece_keeps_the_upload_in_parts() -> None:
+    ports, _, _ = make_ports()
+    data = video_bytes(size=PIECE + 500)
+    upload_id = upload_in_pieces(ports, data, chunk=PIECE // 2)
+    assert not ports.store.exists(join_marker_key(upload_id))
+    assert ports.store.size(part_key(upload_id, 0)) == PIECE // 2
+    video, _ = complete_upload(ports, upload_id, "u1", limits=LIMITS)
+    assert ports.store.get(video.object_key) == data
+
+
+def test_a_lost_piece_winds_the_upload_back_to_it() -> None:
+    ports, _, _ = make_ports()
+    data = video_bytes(size=3 * PIECE)
+    upload_id = upload_in_pieces(ports, data)
+    ports.store.delete(next(k for k in stored_pieces(ports, upload_id) if k.endswith("/00002")))
+    with pytest.raises(ConflictError, match=f"starting at byte {PIECE}"):
+        complete_upload(ports, upload_id, "u1", limits=LIMITS)
+    assert upload_status(ports, upload_id, "u1").received_offset == PIECE
+    assert send_large(ports, upload_id, data, PIECE, len(data)) == len(data)
+    video, _ = complete_upload(ports, upload_id, "u1", limits=LIMITS)
+    assert ports.store.get(video.object_key) == data
+
+
+def test_a_lost_join_starts_the_upload_again() -> None:
+    ports, _, _ = make_ports()
+    data = video_bytes(size=PIECE + 7)
+    upload_id = upload_in_pieces(ports, data)
+    ports.store.delete_prefix(f"videos/{upload_id}")  # the pieces and their join
+    with pytest.raises(ConflictError, match="starting at byte 0"):
+        complete_upload(ports, upload_id, "u1", limits=LIMITS)
+    assert upload_status(ports, upload_id, "u1").received_offset == 0
+    assert send_large(ports, upload_id, data, 0, len(data)) == len(data)
+    video, _ = complete_upload(ports, upload_id, "u1", limits=LIMITS)
+    assert ports.store.get(video.object_key) == data
+
+
+def test_a_large_png_is_refused_with_what_it_is_and_nothing_stays() -> None:
+    ports, _, _ = make_ports()
+    png = b"\x89PNG\r\n\x1a\n" + bytes(PIECE + 100)
+    upload_id = upload_in_pieces(ports, png)
+    with pytest.raises(UnsupportedMediaError, match="PNG image"):
+        complete_upload(ports, upload_id, "u1", limits=LIMITS)
+    _nothing_stays(ports, upload_id)
+    assert upload_status(ports, upload_id, "u1").status is UploadStatus.REJECTED
+
+
+class FailingProbes:
+    """Passes everything to a store, but its local copies (the probe's) fail while ``failing``."""
+
+    def __init__(self, inner: ObjectStore) -> None:
+        self.inner = inner
+        self.failing = True
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+    def local_path(self, key: str, *, ranges: Sequence[tuple[int, int]] | None = None) -> AbstractContextManager[str]:
+        if self.failing:
+            raise StorageUnavailableError("the video store is down; try again in a few minutes")
+        return self.inner.local_path(key, ranges=ranges)
+
+
+def test_an_outage_after_joining_keeps_the_video_and_completing_later_works() -> None:
+    store = FailingProbes(memory_store())
+    ports, _, _ = make_ports(store)  # type: ignore[arg-type]
+    data = video_bytes(size=PIECE + 99)
+    upload_id = upload_in_pieces(ports, data)
+    with pytest.raises(StorageUnavailableError):
+        complete_upload(ports, upload_id, "u1", limits=LIMITS)
+    assert upload_status(ports, upload_id, "u1").status is UploadStatus.RECEIVING
+    store.failing = False
+    video, _ = complete_upload(ports, upload_id, "u1", limits=LIMITS)  # the join is finished: its video is used
     assert ports.store.get(video.object_key) == data

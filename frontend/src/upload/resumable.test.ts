@@ -64,6 +64,8 @@ describe("resumable upload", () => {
   it("picks small chunks for small files and the server's hint for large ones", () => {
     expect(chooseChunkSize(2_000_000, 8 << 20)).toBe(512 * 1024);
     expect(chooseChunkSize(400 << 20, 8 << 20)).toBe(8 << 20);
+    expect(chooseChunkSize(60 << 20, 8 << 20)).toBe(8 << 20); // whole pieces, not size / 20
+    expect(chooseChunkSize(8 << 20, 8 << 20)).toBe(512 * 1024); // not larger than the hint: about 20 chunks
   });
 
   it("uploads in chunks, completes and forgets the stored upload", async () => {

@@ -85,9 +85,12 @@ export interface UploadOptions {
 
 const MIN_CHUNK = 512 * 1024;
 
-/** Chunk size: about 20 requests for small files (a smooth progress bar), the server's hint for large ones. */
+/**
+ * Chunk size: the server's hint for files larger than it (each chunk is then one whole piece, which the server
+ * joins into the video without copying), about 20 requests for smaller files (a smooth progress bar).
+ */
 export function chooseChunkSize(size: number, hint: number, cap?: number): number {
-  const target = Math.max(MIN_CHUNK, Math.ceil(size / 20));
+  const target = size > hint ? hint : Math.max(MIN_CHUNK, Math.ceil(size / 20));
   return Math.min(target, hint, cap ?? Infinity);
 }
 

@@ -5,7 +5,8 @@ the raw bytes as the body; resending is harmless), asks ``GET /uploads/{id}`` wh
 connection, and completes (``POST /uploads/{id}/complete``), which checks the video and queues its thumbnails.
 
 A chunk's body streams from the socket to the object store: the store is written in a worker thread that pulls
-the body one ASGI message at a time from the event loop, so memory holds one message, not the chunk.
+the body one ASGI message at a time from the event loop, so memory holds one message, not the chunk (or, for
+chunks of whole 8 MiB pieces, the piece being gathered: see ``punch_core.uploads``).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from punch_core.errors import (
 )
 from punch_core.records import AnalysisStatus, Stage, Upload
 from punch_core.uploads import (
+    JOIN_PIECE_BYTES,
     UploadLimits,
     UploadPorts,
     check_upload_request,
@@ -50,8 +52,9 @@ from punch_core.uploads import (
 MAX_CHUNK_BYTES = 64 * 1024 * 1024
 """Largest body of one chunk request (Litestar refuses bigger ones with 413 before they are read)."""
 
-CHUNK_SIZE_HINT = 8 * 1024 * 1024
-"""The chunk size we suggest: one S3 part, small enough to resend cheaply on a phone connection."""
+CHUNK_SIZE_HINT = JOIN_PIECE_BYTES
+"""The chunk size we suggest: one whole piece (an S3 part, joined into the video without copying on completion),
+small enough to resend cheaply on a phone connection."""
 
 STALL_TIMEOUT_S = 120.0
 # A chunk must arrive within this long in all (a client trickling bytes would otherwise hold a thread forever).
