@@ -404,3 +404,54 @@ def test_frames_without_the_head_are_nan_without_a_warning():
         centre = head_centre(k)
     assert np.isnan(centre[5:10]).all()
     assert np.isfinite(centre[:5]).all()
+
+
+@pytest.mark.parametrize(
+    ("facing", "ramp_s", "strikes_found"),
+    [
+        # Out 25 cm on screen at about 1.4 m/s: facing the camera a punch travels mostly in depth (counted 0.3), so
+        # what shows on screen is slower than the punch: the frontal gate lets it through ...
+        ("camera", 0.28, 1),
+        # ... while seen from the side the whole punch is on screen, and 1.4 m/s is a hand drifting, not a punch.
+        ("side", 0.28, 0),
+        # Facing the camera, about 1 m/s is still too slow.
+        ("camera", 0.4, 0),
+    ],
+)
+def test_facing_the_camera_the_speed_gate_allows_for_the_travel_in_depth(
+    facing: str, ramp_s: float, strikes_found: int
+) -> None:
+    k = _wrist_dropping(0.0, ramp_s=ramp_s, drop_m=-0.05, out_m=0.25, facing=facing)
+    forward, _ = facing_axes(k)
+    found = strikes._candidates(k, "left", forward)
+    assert len(found) == strikes_found
+    if found:
+        assert strikes.FRONTAL_MIN_SPEED_MPS <= found[0].speed_mps < strikes.MIN_SPEED_MPS
+
+
+# Measured on the compubox lead hook (facing the camera): the lead arm swings across at shoulder height and ends past
+# the middle of the body, where its projection is straight (148 degrees); it was typed a jab.
+HOOK_ACROSS_THE_BODY = {
+    "facing_sideways": 0.13, "facing_sideways_near": 0.16, "elbow_angle_deg": 148.0, "screen_extension_share": 0.66,
+    "elbow_lift_m": 0.06, "horizontal_travel_m": 0.26, "wrist_rise_m": 0.04, "wrist_out_m": -0.37,
+    "wrist_below_m": -0.11,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("features", "expected"),
+    [
+        (HOOK_ACROSS_THE_BODY, "hook"),
+        # Ending on the centre line, as a straight punch at anyone in front does (the frontal jabs: 4-18 cm inside).
+        ({**HOOK_ACROSS_THE_BODY, "wrist_out_m": -0.18}, "straight"),
+        # Seen from the side, inside and outside the shoulder are depth: the arm's angle decides.
+        ({**HOOK_ACROSS_THE_BODY, "facing_sideways": 0.9, "facing_sideways_near": 0.9}, "straight"),
+        ({**HOOK_ACROSS_THE_BODY, "facing_sideways_near": 0.8}, "straight"),
+        # The shoulders together on screen: which side is inside is not read.
+        ({**HOOK_ACROSS_THE_BODY, "wrist_out_m": float("nan")}, "straight"),
+    ],
+)
+def test_facing_the_camera_a_straight_arm_ending_across_the_body_is_a_hook(
+    features: dict[str, float], expected: str
+) -> None:
+    assert classify(features)[0] == expected

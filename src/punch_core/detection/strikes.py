@@ -5,7 +5,8 @@ How it works (all in metres on the kinematics grid):
 * The wrist is followed relative to the middle of the shoulders, which removes footwork and ducking.
 * Its **guard position** is a rolling median over ``GUARD_WINDOW_S`` (a hand spends most of a round in guard).
 * A strike candidate is a peak of the distance from guard (``reach``, downward travel discounted) of at
-  least ``MIN_REACH_SHARE`` of the arm's length, reached at a hand speed of at least ``MIN_SPEED_MPS``. A
+  least ``MIN_REACH_SHARE`` of the arm's length, reached at a hand speed of at least ``MIN_SPEED_MPS``
+  (``FRONTAL_MIN_SPEED_MPS`` facing the camera, where a punch travels in depth, which counts less). A
   mostly downward excursion is a dropped hand, not a punch, unless the boxer faces the camera and the wrist, in
   view, is back up within ``BRIEF_DROP_S`` at ``FAST_DROP_MPS`` or more: that is an arm punching at the camera,
   which MediaPipe can read as hanging down.
@@ -14,7 +15,8 @@ How it works (all in metres on the kinematics grid):
 * The type comes from the arm at full extension: a nearly straight elbow is a straight punch (jab or cross by
   the hand); a bent elbow with the wrist driven upward is an uppercut; a bent elbow lifted towards shoulder
   height with the wrist travelling sideways is a hook. Facing the camera, a straight arm swung wide and low,
-  outside and below its shoulder, is a looping hook's wind-up. Seen from the side, a bent arm that is none of these
+  outside and below its shoulder, is a looping hook's wind-up, and one that ends across the body, past its middle,
+  is a hook's follow-through. Seen from the side, a bent arm that is none of these
   (elbow low, wrist not rising) is the guard moving with the head, and no strike; facing the camera it may be a
   foreshortened punch at the camera, so it is a straight punch, but only with the wrist in view.
 """
@@ -44,6 +46,13 @@ GUARD_WINDOW_S = 2.5
 MIN_REACH_SHARE = 0.22
 MIN_PROMINENCE_SHARE = 0.22
 MIN_SPEED_MPS = 1.5
+FRONTAL_MIN_SPEED_MPS = 1.2
+"""The speed gate where the boxer faces the camera (or away from it): a straight punch then travels mostly in depth,
+which counts 0.3 (``Z_SCALE``) in the gated speed, so the same punch reads slower than from the side. Seen on the
+compubox cross (facing the camera, in view): its wrist peaks 0.36 arm lengths from guard at 1.38 m/s; on the
+shadowcoach landmark CSVs (15 fps, where smoothing lowers speeds further) six frontal jabs read 1.24-1.47 m/s. Under
+1.2 the gate lets through a rear hand that replaces a jab clip's jab (1.06 m/s) and an ai-boxing-trainer arm at
+1.05 m/s."""
 MIN_GAP_S = 0.2
 MAX_OUT_S = 0.6
 MAX_BACK_S = 0.8
@@ -91,6 +100,11 @@ FAST_DROP_MPS = 4.0
 """... at this hand speed or more is a punch at the camera, not a dropped hand (``_thrown_at_camera``). Seen on two
 frontal jab clips (shadowcoach 4ce06422, 5364b0ef): 0.10-0.13 s at 6.4-7.0 m/s, the wrist dropping 0.5 m with
 visibility 0.9, while the fist is in front of the face."""
+ACROSS_BODY_M = 0.30
+"""Facing the camera, a straight arm whose wrist ends more than this inside its own shoulder on screen has swung
+across the body, past the middle (the other shoulder is about 35-40 cm away): a hook's follow-through, not a
+straight punch, which ends on the centre line (the frontal jabs of the shadowcoach jab clips end 4-18 cm inside;
+the compubox lead hook, typed a jab before, 37 cm)."""
 WIDE_SWING_OUT_M = 0.15
 """Facing the camera, a straight arm whose wrist ends more than this outside its shoulder on screen ..."""
 WIDE_SWING_BELOW_M = 0.15
@@ -166,6 +180,7 @@ def _candidates(k: Kinematics, side: str, forward: FloatArray) -> list[StrikeCan
     speed = weighted_norm(k.vel_mps[:, wrist_lm] - centre_vel)
     speed3d = np.linalg.norm(k.vel_mps[:, wrist_lm] - centre_vel, axis=1)
     arm = k.arm_m
+    min_speed = FRONTAL_MIN_SPEED_MPS if abs(forward[0]) < FRONTAL_MAX_SIDEWAYS else MIN_SPEED_MPS
     peaks, _ = find_peaks(
         np.nan_to_num(reach, nan=0.0),
         height=MIN_REACH_SHARE * arm,
@@ -176,7 +191,7 @@ def _candidates(k: Kinematics, side: str, forward: FloatArray) -> list[StrikeCan
     for p in peaks:
         start, end = span_below(reach, int(p), EDGE_SHARE * reach[p], samples(MAX_OUT_S), samples(MAX_BACK_S))
         top_speed = float(np.nanmax(speed[start : p + 1])) if p > start else float(speed[p])
-        if not np.isfinite(top_speed) or top_speed < MIN_SPEED_MPS:
+        if not np.isfinite(top_speed) or top_speed < min_speed:
             continue
         # The gate uses the z-discounted speed (robust to depth noise); the reported speed is the full 3-D one.
         speed_3d = float(np.nanmax(speed3d[start : min(end, p + samples(0.1)) + 1]))
@@ -263,7 +278,8 @@ def classify(features: dict[str, float]) -> tuple[str, float]:  # noqa: PLR0911 
     but only with its wrist in view: a fist punched at the camera is in front of the body, and a hidden wrist there
     is behind it or out of the frame (with the back to the camera, hidden wrists are the rule and keep it straight).
     Facing the camera, a straight arm whose wrist ends wide of and below its shoulder (``WIDE_SWING_*``) is a
-    looping hook's wind-up, not a straight punch.
+    looping hook's wind-up, and one whose wrist ends across the body (``ACROSS_BODY_M``) a hook's follow-through,
+    not a straight punch.
     """
     angle = features["elbow_angle_deg"]
     rise = features["wrist_rise_m"]
@@ -284,12 +300,14 @@ def classify(features: dict[str, float]) -> tuple[str, float]:  # noqa: PLR0911 
         return "straight", 0.35
     if rise >= 0.12 and rise >= UPPERCUT_RISE_SHARE * horizontal and angle < STRAIGHT_ELBOW_DEG:
         return "uppercut", min(1.0, (rise - 0.12) / 0.15 + 0.3)
-    if (
+    frontal_straight = (
         angle >= STRAIGHT_ELBOW_DEG
         and features.get("facing_sideways", 1.0) < FRONTAL_MAX_SIDEWAYS
         and features.get("facing_sideways_near", 0.0) < FRONTAL_MAX_SIDEWAYS
-        and features.get("wrist_out_m", 0.0) > WIDE_SWING_OUT_M
-        and features.get("wrist_below_m", 0.0) > WIDE_SWING_BELOW_M
+    )
+    out = features.get("wrist_out_m", 0.0)
+    if frontal_straight and (
+        (out > WIDE_SWING_OUT_M and features.get("wrist_below_m", 0.0) > WIDE_SWING_BELOW_M) or out < -ACROSS_BODY_M
     ):
         return "hook", 0.3
     if angle >= STRAIGHT_ELBOW_DEG:
