@@ -79,6 +79,12 @@ def test_a_missing_arm_near_the_peak_counts_as_straight_as_before():
     assert _features(k, _candidate(), FRONTAL)["elbow_angle_deg"] == 180.0
 
 
+FORESHORTENED_BUT_HIDDEN = {
+    "facing_sideways": 0.42, "screen_extension_share": 0.23, "elbow_angle_deg": 112.0, "elbow_lift_m": -0.08,
+    "wrist_rise_m": 0.35, "horizontal_travel_m": 0.18, "facing_camera": 0.91, "wrist_visibility": 0.37,
+}  # fmt: skip
+
+
 def _typed(**features: float) -> str:
     base = {"wrist_rise_m": 0.09, "horizontal_travel_m": 0.05, "elbow_lift_m": 0.0, "elbow_angle_deg": 86.0}
     return classify({**base, **features})[0]
@@ -106,6 +112,12 @@ def _typed(**features: float) -> str:
         ({"facing_sideways": 0.8, "screen_extension_share": 0.23}, "hook"),
         # An arm reaching out across the screen is not foreshortened: its elbow angle decides.
         ({"facing_sideways": 0.02, "screen_extension_share": 0.7}, "hook"),
+        # A fist punched at the camera is in front of the body, in view. Measured on a real non_jab clip (shadowcoach
+        # 21.05.22-3 at 1.02 s): the lead wrist hidden (visibility 0.37) rises 35 cm; it was typed a jab.
+        (FORESHORTENED_BUT_HIDDEN, "uppercut"),
+        ({**FORESHORTENED_BUT_HIDDEN, "wrist_visibility": 0.9}, "straight"),
+        # With the back to the camera the body hides the wrists of real punches: it stays straight.
+        ({**FORESHORTENED_BUT_HIDDEN, "facing_camera": -0.9}, "straight"),
     ],
 )
 def test_facing_the_camera_a_foreshortened_arm_is_a_straight_punch(features: dict[str, float], expected: str) -> None:

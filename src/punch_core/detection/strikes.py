@@ -277,6 +277,7 @@ def classify(features: dict[str, float]) -> tuple[str, float]:  # noqa: PLR0911 
     while the guard stays up. Facing the camera such an arm may be a punch at the camera, so it stays straight,
     but only with its wrist in view: a fist punched at the camera is in front of the body, and a hidden wrist there
     is behind it or out of the frame (with the back to the camera, hidden wrists are the rule and keep it straight).
+    For the same reason a hidden wrist facing the camera is no foreshortened punch at it (``FORESHORTENED_*``).
     Facing the camera, a straight arm whose wrist ends wide of and below its shoulder (``WIDE_SWING_*``) is a
     looping hook's wind-up, and one whose wrist ends across the body (``ACROSS_BODY_M``) a hook's follow-through,
     not a straight punch.
@@ -291,11 +292,17 @@ def classify(features: dict[str, float]) -> tuple[str, float]:  # noqa: PLR0911 
         and features.get("wrist_visibility", 1.0) < SEEN_VISIBILITY
     ):
         return GUARD_MOVEMENT, 0.0
+    # A punch at the camera puts the fist in front of the body, in view (with the back to the camera the body hides
+    # the wrists of real punches; unknown visibility counts as seen).
+    hidden_facing_camera = (
+        features.get("facing_camera", 1.0) > 0 and features.get("wrist_visibility", 1.0) < SEEN_VISIBILITY
+    )
     if (
         features.get("facing_sideways", 1.0) < FRONTAL_MAX_SIDEWAYS
         and features.get("screen_extension_share", 1.0) <= FORESHORTENED_SHARE
         and lift >= FORESHORTENED_ELBOW_LIFT_M
         and horizontal <= FORESHORTENED_MAX_SIDEWAYS_M
+        and not hidden_facing_camera
     ):
         return "straight", 0.35
     if rise >= 0.12 and rise >= UPPERCUT_RISE_SHARE * horizontal and angle < STRAIGHT_ELBOW_DEG:
@@ -316,9 +323,7 @@ def classify(features: dict[str, float]) -> tuple[str, float]:  # noqa: PLR0911 
         return "hook", min(1.0, (STRAIGHT_ELBOW_DEG - angle) / 40.0 + 0.3)
     if features.get("facing_sideways", 1.0) >= FRONTAL_MAX_SIDEWAYS:
         return GUARD_MOVEMENT, 0.0
-    # A punch at the camera puts the fist in front of the body, in view (with the back to the camera the body hides
-    # the wrists of real punches; unknown visibility keeps the straight).
-    if features.get("facing_camera", 1.0) > 0 and features.get("wrist_visibility", 1.0) < SEEN_VISIBILITY:
+    if hidden_facing_camera:
         return GUARD_MOVEMENT, 0.0
     return "straight", 0.3
 
