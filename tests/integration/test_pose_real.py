@@ -21,8 +21,9 @@ from punch_core.video_analysis import analyse_video
 
 SPECS = BodySpecs.parse(height_cm="175", weight_kg="70", stance="orthodox", experience="intermediate")
 MIN_CLIP_COVERAGE = 0.95
-EXACTLY_ONE_JAB_FLOOR = 0.85  # measured 41/45 = 0.91 (2026-11-26; 39/45 before the punch-at-the-camera rule)
-ANY_JAB_FLOOR = 0.85  # measured 41/45 = 0.91
+EXACTLY_ONE_JAB_FLOOR = 0.93  # measured 45/45 (2026-11-26, sixth session; 41/45 before the raised-elbow strikes,
+# 39/45 before the punch-at-the-camera rule)
+ANY_JAB_FLOOR = 0.93  # measured 45/45
 
 
 @pytest.fixture(scope="module")

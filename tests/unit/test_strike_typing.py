@@ -350,10 +350,13 @@ def _wrist_dropping(
     visibility: float = 0.9,
     facing: str = "camera",
     lost_s: float = 0.0,
+    toward_camera_m: float = 0.0,
+    elbow_rise_m: float | None = None,
     n: int = 300,
 ) -> Kinematics:
-    """A boxer whose lead wrist drops ``drop_m`` from guard (and moves ``out_m`` outward) and comes back,
-    ``ramp_s`` each way, down for ``hold_s``; the pose is lost for ``lost_s`` in the middle of it."""
+    """A boxer whose lead wrist drops ``drop_m`` from guard (and moves ``out_m`` outward and ``toward_camera_m``
+    towards the camera) and comes back, ``ramp_s`` each way, down for ``hold_s``; the pose is lost for ``lost_s`` in
+    the middle of it. With ``elbow_rise_m`` the lead elbow is drawn too, rising that much with the wrist."""
     pos = np.full((n, N_LANDMARKS, 3), np.nan)
     pos[:, Landmark.LEFT_SHOULDER] = [0.2, 1.45, 0.0]
     pos[:, Landmark.RIGHT_SHOULDER] = [-0.2, 1.45, 0.0]
@@ -368,6 +371,10 @@ def _wrist_dropping(
     pos[:, Landmark.LEFT_WRIST] = [0.15, 1.5, -0.1]
     pos[:, Landmark.LEFT_WRIST, 0] += out_m * depth
     pos[:, Landmark.LEFT_WRIST, 1] -= drop_m * depth
+    pos[:, Landmark.LEFT_WRIST, 2] -= toward_camera_m * depth
+    if elbow_rise_m is not None:
+        pos[:, Landmark.LEFT_ELBOW] = [0.22, 1.2, -0.05]
+        pos[:, Landmark.LEFT_ELBOW, 1] += elbow_rise_m * depth
     vis = np.full((n, N_LANDMARKS), 0.9)
     vis[:, Landmark.LEFT_WRIST] = visibility
     vel = np.gradient(pos, 1 / GRID_HZ, axis=0)
@@ -467,3 +474,64 @@ def test_facing_the_camera_a_straight_arm_ending_across_the_body_is_a_hook(
     features: dict[str, float], expected: str
 ) -> None:
     assert classify(features)[0] == expected
+
+
+def _jab_at_camera(**overrides: float | str) -> Kinematics:
+    """Measured on four frontal jab clips the reach gate missed (shadowcoach 4cff2fa7, 57850f4c, bd306fdc, d0689dc3):
+    on screen the wrist rises 8-11 cm (0.19-0.22 arm lengths with the noisy depth), while the elbow comes up
+    0.13-0.24 m behind it at 2.0-3.4 m/s."""
+    shape: dict[str, float | str] = {"ramp_s": 0.12, "drop_m": -0.08, "toward_camera_m": 0.25, "elbow_rise_m": 0.2}
+    return _wrist_dropping(0.0, **{**shape, **overrides})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "strikes_found"),
+    [
+        # Out 0.19 arm lengths: under the reach gate (0.22), but the elbow rises 20 cm at 2.6 m/s.
+        ({}, 1),
+        # The still hand's elbow moves 2-8 cm (here fast: 2 m/s).
+        ({"elbow_rise_m": 0.08, "ramp_s": 0.06}, 0),
+        # A raised elbow with the wrist hardly moving is no punch.
+        ({"drop_m": -0.03, "toward_camera_m": 0.1}, 0),
+        # Lifted slowly (about 1 m/s): a guard raised, not a punch.
+        ({"ramp_s": 0.3}, 0),
+        # A hidden wrist: a fist punched at the camera is in front of the body.
+        ({"visibility": 0.3}, 0),
+        # Seen from the side the reach shows the whole punch: the elbow adds nothing there.
+        ({"facing": "side"}, 0),
+    ],
+)
+def test_facing_the_camera_an_elbow_rising_behind_the_fist_makes_a_strike(
+    overrides: dict[str, float | str], strikes_found: int
+) -> None:
+    k = _jab_at_camera(**overrides)
+    forward, _ = facing_axes(k)
+    found = strikes._candidates(k, "left", forward)
+    assert len(found) == strikes_found
+    if found:
+        assert found[0].reach_m < strikes.MIN_REACH_SHARE * k.arm_m  # only the raised elbow found it
+
+
+def test_a_jab_at_the_camera_found_by_its_elbow_is_a_jab():
+    assert [s.kind for s in strikes.detect_strikes(_jab_at_camera(), Stance.ORTHODOX)] == [StampKind.JAB]
+
+
+def test_an_elbow_rising_with_a_strike_already_found_adds_none():
+    # The same arm reaching 0.4 arm lengths: the reach gate finds it, and the elbow gives no second strike.
+    k = _jab_at_camera(drop_m=-0.2, toward_camera_m=0.3)
+    forward, _ = facing_axes(k)
+    assert len(strikes._candidates(k, "left", forward)) == 1
+
+
+def test_an_elbow_rising_as_the_boxer_turns_side_on_makes_no_strike():
+    # Facing the camera over the round, but side-on for the second around the strike: turning moves the elbows on
+    # screen (seen on a bag clip, where the boxer turns to the bag with his hands up).
+    k = _jab_at_camera()
+    pos = k.pos_m.copy()
+    middle = len(k.t_s) // 2
+    pos[middle - 70 : middle + 70, Landmark.NOSE] = [0.1, 1.6, 0.05]
+    turning = Kinematics(t_s=k.t_s, pos_m=pos, vel_mps=k.vel_mps, px_per_m=k.px_per_m, pose_ok=k.pose_ok,
+                         height_m=k.height_m, visibility=k.visibility)  # fmt: skip
+    forward, _ = facing_axes(turning)
+    assert abs(forward[0]) < strikes.FRONTAL_MAX_SIDEWAYS  # the round faces the camera
+    assert strikes._candidates(turning, "left", forward) == []

@@ -9,7 +9,8 @@ How it works (all in metres on the kinematics grid):
   (``FRONTAL_MIN_SPEED_MPS`` facing the camera, where a punch travels in depth, which counts less). A
   mostly downward excursion is a dropped hand, not a punch, unless the boxer faces the camera and the wrist, in
   view, is back up within ``BRIEF_DROP_S`` at ``FAST_DROP_MPS`` or more: that is an arm punching at the camera,
-  which MediaPipe can read as hanging down.
+  which MediaPipe can read as hanging down. Facing the camera, where a jab at it barely moves the wrist on screen,
+  an elbow rising fast behind the fist to shoulder height also makes a candidate (``FRONTAL_ELBOW_RISE_M``).
 * A hidden wrist (low MediaPipe visibility) guessed to travel back, away from where a boxer turned from the camera
   faces, is the far hand swinging with the turn, not a punch.
 * The type comes from the arm at full extension: a nearly straight elbow is a straight punch (jab or cross by
@@ -210,6 +211,75 @@ def _candidates(k: Kinematics, side: str, forward: FloatArray) -> list[StrikeCan
                 reach_m=float(reach[p]),
                 speed_mps=top_speed,
                 speed_3d_mps=max(top_speed, speed_3d),
+            )
+        )
+    if abs(forward[0]) < FRONTAL_MAX_SIDEWAYS:
+        out += _raised_elbow_candidates(k, side, reach, speed3d, out)
+    return out
+
+
+FRONTAL_ELBOW_RISE_M = 0.12
+"""Facing the camera, a jab at it moves the wrist mostly in depth, where MediaPipe's z is noise (on four frontal jab
+clips both wrists read 23-31 cm of depth travel *away* from the camera, and the jabbing wrist reached only 0.19-0.22
+arm lengths from guard on screen, against the still hand's 0.14-0.21). What shows is the elbow: it comes up to
+shoulder height behind the fist. On the 15 shadowcoach jab clips that face the camera squarely the jabbing elbow
+rises 0.13-0.30 m above its guard and the still one 0.02-0.08; in the frontal non_jab clips without a punch no elbow
+rises more than 0.03 m. (Below 0.10 or above 0.16 the labelled figures change.)"""
+FRONTAL_MIN_REACH_SHARE = 0.15
+"""... with the wrist at least this share of the arm's length from guard (the raised elbow alone is no punch)."""
+
+
+def _raised_elbow_candidates(
+    k: Kinematics, side: str, reach: FloatArray, speed3d: FloatArray, found: list[StrikeCandidate]
+) -> list[StrikeCandidate]:
+    """Strikes at the camera that the reach gate missed, found by the elbow rising behind the fist.
+
+    Facing the camera: an elbow that rises ``FRONTAL_ELBOW_RISE_M`` or more behind a wrist that moves out at least
+    ``FRONTAL_MIN_REACH_SHARE`` of the arm, where no candidate was found. The elbow must rise at
+    ``FRONTAL_MIN_SPEED_MPS`` or more (a guard lifted slowly is no punch), the wrist be in view at the peak (a fist
+    punched at the camera is in front of the body), and the boxer face the camera around the strike, not only over
+    the round (turning side-on moves the elbows on screen).
+    """
+    _, elbow_lm, wrist_lm = SIDE_LANDMARKS[side]
+    centre = k.mid(Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER)
+    rel = k.point(elbow_lm) - centre
+    rise = (rel - baseline(rel, GUARD_WINDOW_S))[:, 1] / (k.height_m / 1.75)
+    centre_vel = 0.5 * (k.vel_mps[:, Landmark.LEFT_SHOULDER] + k.vel_mps[:, Landmark.RIGHT_SHOULDER])
+    elbow_speed = np.linalg.norm((k.vel_mps[:, elbow_lm] - centre_vel)[:, :2], axis=1)
+    peaks, _ = find_peaks(
+        np.nan_to_num(rise, nan=0.0),
+        height=FRONTAL_ELBOW_RISE_M,
+        prominence=FRONTAL_ELBOW_RISE_M,
+        distance=samples(MIN_GAP_S),
+    )
+    out: list[StrikeCandidate] = []
+    near = samples(0.1)
+    for e in peaks:
+        lo, hi = max(0, e - near), min(len(reach), e + near + 1)
+        if any(c.start - near <= e <= c.end + near for c in found):
+            continue
+        window = np.nan_to_num(reach[lo:hi], nan=0.0)
+        p = lo + int(np.argmax(window))
+        if not reach[p] >= FRONTAL_MIN_REACH_SHARE * k.arm_m:
+            continue
+        if k.visibility is not None and not k.visibility[p, wrist_lm] >= SEEN_VISIBILITY:
+            continue
+        start, end = span_below(reach, p, EDGE_SHARE * reach[p], samples(MAX_OUT_S), samples(MAX_BACK_S))
+        top = float(np.nanmax(elbow_speed[start : p + 1]))
+        if not top >= FRONTAL_MIN_SPEED_MPS:
+            continue
+        around = facing_during(k, max(0, start - samples(FACING_NEAR_S)), end + samples(FACING_NEAR_S) + 1)
+        if around is None or not abs(around[0]) < FRONTAL_MAX_SIDEWAYS:
+            continue
+        out.append(
+            StrikeCandidate(
+                side=side,
+                start=start,
+                peak=p,
+                end=end,
+                reach_m=float(reach[p]),
+                speed_mps=top,
+                speed_3d_mps=float(np.nanmax(speed3d[start : p + 1])),
             )
         )
     return out
