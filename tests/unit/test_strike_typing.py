@@ -300,6 +300,7 @@ def test_where_the_wrist_ends_against_its_shoulder():
     # The left arm reaches straight out to screen right, away from the body's centre, at shoulder height.
     features = _features(_arm_with_angles({}), _candidate(), FRONTAL)
     assert features["wrist_out_m"] == pytest.approx(0.57, abs=0.01)
+    assert features["shoulder_spread_m"] == pytest.approx(0.4, abs=0.01)
     assert features["wrist_below_m"] == pytest.approx(-0.05, abs=0.01)
 
 
@@ -352,11 +353,13 @@ def _wrist_dropping(
     lost_s: float = 0.0,
     toward_camera_m: float = 0.0,
     elbow_rise_m: float | None = None,
+    other_elbow_rise_m: float | None = None,
     n: int = 300,
 ) -> Kinematics:
     """A boxer whose lead wrist drops ``drop_m`` from guard (and moves ``out_m`` outward and ``toward_camera_m``
     towards the camera) and comes back, ``ramp_s`` each way, down for ``hold_s``; the pose is lost for ``lost_s`` in
-    the middle of it. With ``elbow_rise_m`` the lead elbow is drawn too, rising that much with the wrist."""
+    the middle of it. With ``elbow_rise_m`` the lead elbow is drawn too, rising that much with the wrist (and with
+    ``other_elbow_rise_m`` the rear elbow)."""
     pos = np.full((n, N_LANDMARKS, 3), np.nan)
     pos[:, Landmark.LEFT_SHOULDER] = [0.2, 1.45, 0.0]
     pos[:, Landmark.RIGHT_SHOULDER] = [-0.2, 1.45, 0.0]
@@ -375,6 +378,9 @@ def _wrist_dropping(
     if elbow_rise_m is not None:
         pos[:, Landmark.LEFT_ELBOW] = [0.22, 1.2, -0.05]
         pos[:, Landmark.LEFT_ELBOW, 1] += elbow_rise_m * depth
+    if other_elbow_rise_m is not None:
+        pos[:, Landmark.RIGHT_ELBOW] = [-0.22, 1.2, -0.05]
+        pos[:, Landmark.RIGHT_ELBOW, 1] += other_elbow_rise_m * depth
     vis = np.full((n, N_LANDMARKS), 0.9)
     vis[:, Landmark.LEFT_WRIST] = visibility
     vel = np.gradient(pos, 1 / GRID_HZ, axis=0)
@@ -433,8 +439,10 @@ def test_frames_without_the_head_are_nan_without_a_warning():
         ("camera", 0.28, 1),
         # ... while seen from the side the whole punch is on screen, and 1.4 m/s is a hand drifting, not a punch.
         ("side", 0.28, 0),
-        # Facing the camera, about 1 m/s is still too slow.
+        # Facing the camera, about 1 m/s is still too slow; the gate is 1.2 m/s (1.25 passes, 1.15 does not).
         ("camera", 0.4, 0),
+        ("camera", np.pi / 2 * np.hypot(0.25, 0.05) / 1.25, 1),
+        ("camera", np.pi / 2 * np.hypot(0.25, 0.05) / 1.15, 0),
     ],
 )
 def test_facing_the_camera_the_speed_gate_allows_for_the_travel_in_depth(
@@ -448,12 +456,12 @@ def test_facing_the_camera_the_speed_gate_allows_for_the_travel_in_depth(
         assert strikes.FRONTAL_MIN_SPEED_MPS <= found[0].speed_mps < strikes.MIN_SPEED_MPS
 
 
-# Measured on the compubox lead hook (facing the camera): the lead arm swings across at shoulder height and ends past
-# the middle of the body, where its projection is straight (148 degrees); it was typed a jab.
+# Measured on the compubox lead hook (facing the camera): the lead arm swings across at shoulder height and ends
+# beyond the other shoulder, where its projection is straight (148 degrees); it was typed a jab.
 HOOK_ACROSS_THE_BODY = {
     "facing_sideways": 0.13, "facing_sideways_near": 0.16, "elbow_angle_deg": 148.0, "screen_extension_share": 0.66,
     "elbow_lift_m": 0.06, "horizontal_travel_m": 0.26, "wrist_rise_m": 0.04, "wrist_out_m": -0.37,
-    "wrist_below_m": -0.11,
+    "wrist_below_m": -0.11, "shoulder_spread_m": 0.195,
 }  # fmt: skip
 
 
@@ -461,6 +469,12 @@ HOOK_ACROSS_THE_BODY = {
     ("features", "expected"),
     [
         (HOOK_ACROSS_THE_BODY, "hook"),
+        # 11 cm beyond the other shoulder: across; 9 cm: a straight punch may end about there.
+        ({**HOOK_ACROSS_THE_BODY, "wrist_out_m": -0.305}, "hook"),
+        ({**HOOK_ACROSS_THE_BODY, "wrist_out_m": -0.285}, "straight"),
+        # A cross ends between the shoulders, at most in front of the lead one: 30 cm inside its own shoulder with
+        # the shoulders 35 cm apart on screen is not beyond the other one.
+        ({**HOOK_ACROSS_THE_BODY, "wrist_out_m": -0.30, "shoulder_spread_m": 0.35}, "straight"),
         # Ending on the centre line, as a straight punch at anyone in front does (the frontal jabs: 4-18 cm inside).
         ({**HOOK_ACROSS_THE_BODY, "wrist_out_m": -0.18}, "straight"),
         # Seen from the side, inside and outside the shoulder are depth: the arm's angle decides.
@@ -480,8 +494,10 @@ def _jab_at_camera(**overrides: float | str) -> Kinematics:
     """Measured on four frontal jab clips the reach gate missed (shadowcoach 4cff2fa7, 57850f4c, bd306fdc, d0689dc3):
     on screen the wrist rises 8-11 cm (0.19-0.22 arm lengths with the noisy depth), while the elbow comes up
     0.13-0.24 m behind it at 2.0-3.4 m/s."""
-    shape: dict[str, float | str] = {"ramp_s": 0.12, "drop_m": -0.08, "toward_camera_m": 0.25, "elbow_rise_m": 0.2}
-    return _wrist_dropping(0.0, **{**shape, **overrides})  # type: ignore[arg-type]
+    shape: dict[str, float | str] = {
+        "hold_s": 0.0, "ramp_s": 0.12, "drop_m": -0.08, "toward_camera_m": 0.25, "elbow_rise_m": 0.2,
+    }  # fmt: skip
+    return _wrist_dropping(**{**shape, **overrides})  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -489,16 +505,30 @@ def _jab_at_camera(**overrides: float | str) -> Kinematics:
     [
         # Out 0.19 arm lengths: under the reach gate (0.22), but the elbow rises 20 cm at 2.6 m/s.
         ({}, 1),
-        # The still hand's elbow moves 2-8 cm (here fast: 2 m/s).
+        # The still hand's elbow moves 2-8 cm (here fast: 2 m/s); the gate is 12 cm.
         ({"elbow_rise_m": 0.08, "ramp_s": 0.06}, 0),
-        # A raised elbow with the wrist hardly moving is no punch.
+        ({"elbow_rise_m": 0.11}, 0),
+        ({"elbow_rise_m": 0.13}, 1),
+        # A raised elbow with the wrist hardly moving is no punch: the wrist must be out 0.15 arm lengths.
         ({"drop_m": -0.03, "toward_camera_m": 0.1}, 0),
-        # Lifted slowly (about 1 m/s): a guard raised, not a punch.
+        ({"drop_m": -0.059, "toward_camera_m": 0.185}, 0),  # 0.14
+        ({"drop_m": -0.068, "toward_camera_m": 0.212}, 1),  # 0.16
+        # Lifted slowly (about 1 m/s): a guard raised, not a punch; the elbow's gate is 1.2 m/s.
         ({"ramp_s": 0.3}, 0),
+        ({"ramp_s": np.pi / 2 * 0.2 / 1.1}, 0),
+        ({"ramp_s": np.pi / 2 * 0.2 / 1.3}, 1),
+        # Raised and held (0.5 s): a block, not a punch, which comes back within 0.45 s.
+        ({"hold_s": 0.5}, 0),
+        ({"hold_s": 0.25}, 1),
+        # Both elbows up together: a cover-up. The other elbow may move a little with the punch.
+        ({"other_elbow_rise_m": 0.15}, 0),
+        ({"other_elbow_rise_m": 0.05}, 1),
         # A hidden wrist: a fist punched at the camera is in front of the body.
         ({"visibility": 0.3}, 0),
-        # Seen from the side the reach shows the whole punch: the elbow adds nothing there.
+        # Seen from the side the reach shows the whole punch: the elbow adds nothing there; with the back to the
+        # camera the punch goes away from it.
         ({"facing": "side"}, 0),
+        ({"facing": "away"}, 0),
     ],
 )
 def test_facing_the_camera_an_elbow_rising_behind_the_fist_makes_a_strike(
@@ -535,3 +565,16 @@ def test_an_elbow_rising_as_the_boxer_turns_side_on_makes_no_strike():
     forward, _ = facing_axes(turning)
     assert abs(forward[0]) < strikes.FRONTAL_MAX_SIDEWAYS  # the round faces the camera
     assert strikes._candidates(turning, "left", forward) == []
+
+
+def test_an_elbow_rising_twice_in_one_excursion_gives_one_strike():
+    # The wrist out for 0.6 s while the elbow bobs up twice, 0.4 s apart: one excursion, at most one strike.
+    k = _jab_at_camera(hold_s=0.6)
+    pos = k.pos_m.copy()
+    t = k.t_s
+    bumps = sum(np.clip(1 - np.abs(t - (t[len(t) // 2] + dt)) / 0.08, 0, 1) for dt in (-0.2, 0.2))
+    pos[:, Landmark.LEFT_ELBOW, 1] = 1.2 + 0.2 * bumps
+    bobbing = Kinematics(t_s=t, pos_m=pos, vel_mps=np.gradient(pos, 1 / GRID_HZ, axis=0), px_per_m=k.px_per_m,
+                         pose_ok=k.pose_ok, height_m=k.height_m, visibility=k.visibility)  # fmt: skip
+    forward, _ = facing_axes(bobbing)
+    assert len(strikes._candidates(bobbing, "left", forward)) <= 1

@@ -10,7 +10,7 @@ How it works (all in metres on the kinematics grid):
   mostly downward excursion is a dropped hand, not a punch, unless the boxer faces the camera and the wrist, in
   view, is back up within ``BRIEF_DROP_S`` at ``FAST_DROP_MPS`` or more: that is an arm punching at the camera,
   which MediaPipe can read as hanging down. Facing the camera, where a jab at it barely moves the wrist on screen,
-  an elbow rising fast behind the fist to shoulder height also makes a candidate (``FRONTAL_ELBOW_RISE_M``).
+  an elbow rising fast behind the fist also makes a candidate (``FRONTAL_ELBOW_RISE_M``).
 * A hidden wrist (low MediaPipe visibility) guessed to travel back, away from where a boxer turned from the camera
   faces, is the far hand swinging with the turn, not a punch.
 * The type comes from the arm at full extension: a nearly straight elbow is a straight punch (jab or cross by
@@ -101,11 +101,12 @@ FAST_DROP_MPS = 4.0
 """... at this hand speed or more is a punch at the camera, not a dropped hand (``_thrown_at_camera``). Seen on two
 frontal jab clips (shadowcoach 4ce06422, 5364b0ef): 0.10-0.13 s at 6.4-7.0 m/s, the wrist dropping 0.5 m with
 visibility 0.9, while the fist is in front of the face."""
-ACROSS_BODY_M = 0.30
-"""Facing the camera, a straight arm whose wrist ends more than this inside its own shoulder on screen has swung
-across the body, past the middle (the other shoulder is about 35-40 cm away): a hook's follow-through, not a
-straight punch, which ends on the centre line (the frontal jabs of the shadowcoach jab clips end 4-18 cm inside;
-the compubox lead hook, typed a jab before, 37 cm)."""
+ACROSS_BODY_M = 0.10
+"""Facing the camera, a straight arm whose wrist ends more than this beyond the *other* shoulder on screen has swung
+across the body: a hook's follow-through, not a straight punch, which ends between the shoulders (aimed at the
+middle of anyone in front; the frontal jabs of the shadowcoach jab clips end 4-18 cm inside their own shoulder).
+The compubox lead hook, typed a jab before, ends 37 cm inside its shoulder, 17 cm beyond the other one (the
+shoulders 20 cm apart on screen, the torso turned with the hook)."""
 WIDE_SWING_OUT_M = 0.15
 """Facing the camera, a straight arm whose wrist ends more than this outside its shoulder on screen ..."""
 WIDE_SWING_BELOW_M = 0.15
@@ -213,37 +214,53 @@ def _candidates(k: Kinematics, side: str, forward: FloatArray) -> list[StrikeCan
                 speed_3d_mps=max(top_speed, speed_3d),
             )
         )
-    if abs(forward[0]) < FRONTAL_MAX_SIDEWAYS:
-        out += _raised_elbow_candidates(k, side, reach, speed3d, out)
+    if abs(forward[0]) < FRONTAL_MAX_SIDEWAYS and forward[2] < 0:
+        out += _raised_elbow_candidates(k, side, reach, speed, out)
     return out
 
 
 FRONTAL_ELBOW_RISE_M = 0.12
 """Facing the camera, a jab at it moves the wrist mostly in depth, where MediaPipe's z is noise (on four frontal jab
 clips both wrists read 23-31 cm of depth travel *away* from the camera, and the jabbing wrist reached only 0.19-0.22
-arm lengths from guard on screen, against the still hand's 0.14-0.21). What shows is the elbow: it comes up to
-shoulder height behind the fist. On the 15 shadowcoach jab clips that face the camera squarely the jabbing elbow
-rises 0.13-0.30 m above its guard and the still one 0.02-0.08; in the frontal non_jab clips without a punch no elbow
+arm lengths from guard on screen, against the still hand's 0.14-0.21). What shows is the elbow, lifted behind the
+fist. On the 15 shadowcoach jab clips that face the camera squarely the jabbing elbow rises 0.13-0.30 m above its
+guard (scaled to a 1.75 m boxer) and the still one 0.02-0.08; in the frontal non_jab clips without a punch no elbow
 rises more than 0.03 m. (Below 0.10 or above 0.16 the labelled figures change.)"""
 FRONTAL_MIN_REACH_SHARE = 0.15
-"""... with the wrist at least this share of the arm's length from guard (the raised elbow alone is no punch)."""
+"""... with the wrist at least this share of the arm's length from guard (the raised elbow alone is no punch) ..."""
+FRONTAL_ELBOW_SPEED_MPS = 1.2
+"""... the elbow moving at this speed or more on screen, relative to the shoulders (a guard lifted slowly is no
+punch; the four jabs: 2.0-3.4 m/s) ..."""
+RAISED_ELBOW_MAX_S = 0.45
+"""... and back down within this long (its time above half its peak rise; the four jabs: 0.10-0.32 s, 0.23-0.37 s
+on the 15 fps landmark CSVs): a hand raised to block stays up."""
+COVER_UP_SHARE = 0.5
+"""The other elbow rising more than this share as much at the same moment is a cover-up (both forearms raised to
+block), not a punch (the four jabs: the other elbow 0.01-0.05 m against 0.13-0.24 m)."""
+
+
+def _elbow_rise(k: Kinematics, side: str) -> FloatArray:
+    """How far the elbow is above its guard position (relative to the shoulders), scaled to a 1.75 m boxer."""
+    _, elbow_lm, _ = SIDE_LANDMARKS[side]
+    rel = k.point(elbow_lm) - k.mid(Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER)
+    return np.asarray((rel - baseline(rel, GUARD_WINDOW_S))[:, 1] / (k.height_m / 1.75))
 
 
 def _raised_elbow_candidates(
-    k: Kinematics, side: str, reach: FloatArray, speed3d: FloatArray, found: list[StrikeCandidate]
+    k: Kinematics, side: str, reach: FloatArray, speed: FloatArray, found: list[StrikeCandidate]
 ) -> list[StrikeCandidate]:
     """Strikes at the camera that the reach gate missed, found by the elbow rising behind the fist.
 
-    Facing the camera: an elbow that rises ``FRONTAL_ELBOW_RISE_M`` or more behind a wrist that moves out at least
-    ``FRONTAL_MIN_REACH_SHARE`` of the arm, where no candidate was found. The elbow must rise at
-    ``FRONTAL_MIN_SPEED_MPS`` or more (a guard lifted slowly is no punch), the wrist be in view at the peak (a fist
-    punched at the camera is in front of the body), and the boxer face the camera around the strike, not only over
-    the round (turning side-on moves the elbows on screen).
+    Facing the camera (towards it): an elbow that rises ``FRONTAL_ELBOW_RISE_M`` or more (height and prominence)
+    behind a wrist that moves out at least ``FRONTAL_MIN_REACH_SHARE`` of the arm, where no candidate was found.
+    The elbow must rise at ``FRONTAL_ELBOW_SPEED_MPS`` or more and come back down within ``RAISED_ELBOW_MAX_S``
+    (tracked throughout), with the other elbow staying down (``COVER_UP_SHARE``); the wrist must be in view at the
+    peak (a fist punched at the camera is in front of the body), and the boxer face the camera around the strike,
+    not only over the round (turning side-on moves the elbows on screen).
     """
     _, elbow_lm, wrist_lm = SIDE_LANDMARKS[side]
-    centre = k.mid(Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER)
-    rel = k.point(elbow_lm) - centre
-    rise = (rel - baseline(rel, GUARD_WINDOW_S))[:, 1] / (k.height_m / 1.75)
+    rise = _elbow_rise(k, side)
+    other = _elbow_rise(k, "right" if side == "left" else "left")
     centre_vel = 0.5 * (k.vel_mps[:, Landmark.LEFT_SHOULDER] + k.vel_mps[:, Landmark.RIGHT_SHOULDER])
     elbow_speed = np.linalg.norm((k.vel_mps[:, elbow_lm] - centre_vel)[:, :2], axis=1)
     peaks, _ = find_peaks(
@@ -254,22 +271,32 @@ def _raised_elbow_candidates(
     )
     out: list[StrikeCandidate] = []
     near = samples(0.1)
-    for e in peaks:
-        lo, hi = max(0, e - near), min(len(reach), e + near + 1)
-        if any(c.start - near <= e <= c.end + near for c in found):
+    n = len(reach)
+    for e in (int(x) for x in peaks):
+        if any(c.start - near <= e <= c.end + near for c in [*found, *out]):
             continue
-        window = np.nan_to_num(reach[lo:hi], nan=0.0)
-        p = lo + int(np.argmax(window))
+        if other[e] >= COVER_UP_SHARE * rise[e]:  # an unseen other elbow does not make a cover-up
+            continue
+        level = 0.5 * rise[e]
+        up, down = span_below(rise, e, level, samples(MAX_OUT_S), samples(MAX_BACK_S))
+        # Back down means seen back down: a span cut short by a lost elbow or by the search limit is not brief.
+        seen = bool(np.isfinite(rise[up : down + 1]).all()) and rise[up] <= level and rise[down] <= level
+        if not seen or float(k.t_s[down] - k.t_s[up]) > RAISED_ELBOW_MAX_S:
+            continue
+        lo, hi = max(0, e - near), min(n, e + near + 1)
+        p = lo + int(np.argmax(np.nan_to_num(reach[lo:hi], nan=0.0)))
         if not reach[p] >= FRONTAL_MIN_REACH_SHARE * k.arm_m:
             continue
         if k.visibility is not None and not k.visibility[p, wrist_lm] >= SEEN_VISIBILITY:
             continue
         start, end = span_below(reach, p, EDGE_SHARE * reach[p], samples(MAX_OUT_S), samples(MAX_BACK_S))
-        top = float(np.nanmax(elbow_speed[start : p + 1]))
-        if not top >= FRONTAL_MIN_SPEED_MPS:
+        with quiet_nan_warnings():  # an elbow lost over the stretch gives NaN: no strike
+            elbow_top = float(np.nanmax(elbow_speed[min(start, e) : max(p, e) + 1]))
+            hand_top = float(np.nanmax(speed[start : p + 1]))
+        if not (elbow_top >= FRONTAL_ELBOW_SPEED_MPS and np.isfinite(hand_top)):
             continue
         around = facing_during(k, max(0, start - samples(FACING_NEAR_S)), end + samples(FACING_NEAR_S) + 1)
-        if around is None or not abs(around[0]) < FRONTAL_MAX_SIDEWAYS:
+        if around is None or not (abs(around[0]) < FRONTAL_MAX_SIDEWAYS and around[2] < 0):
             continue
         out.append(
             StrikeCandidate(
@@ -278,8 +305,8 @@ def _raised_elbow_candidates(
                 peak=p,
                 end=end,
                 reach_m=float(reach[p]),
-                speed_mps=top,
-                speed_3d_mps=float(np.nanmax(speed3d[start : p + 1])),
+                speed_mps=hand_top,
+                speed_3d_mps=hand_top,
             )
         )
     return out
@@ -322,6 +349,7 @@ def _features(k: Kinematics, c: StrikeCandidate, forward: FloatArray) -> dict[st
         "wrist_visibility": float(k.visibility[p, wrist_lm]) if k.visibility is not None else float("nan"),
         "duration_s": float(k.t_s[c.end] - k.t_s[c.start]),
         "wrist_out_m": _outside_shoulder_m(wrist[p, 0], shoulder[p, 0], centre[p, 0]) / scale,
+        "shoulder_spread_m": float(2 * abs(shoulder[p, 0] - centre[p, 0])) / scale,
         "wrist_below_m": float(shoulder[p, 1] - wrist[p, 1]) / scale,
     }
 
@@ -349,8 +377,8 @@ def classify(features: dict[str, float]) -> tuple[str, float]:  # noqa: PLR0911 
     is behind it or out of the frame (with the back to the camera, hidden wrists are the rule and keep it straight).
     For the same reason a hidden wrist facing the camera is no foreshortened punch at it (``FORESHORTENED_*``).
     Facing the camera, a straight arm whose wrist ends wide of and below its shoulder (``WIDE_SWING_*``) is a
-    looping hook's wind-up, and one whose wrist ends across the body (``ACROSS_BODY_M``) a hook's follow-through,
-    not a straight punch.
+    looping hook's wind-up, and one whose wrist ends beyond the other shoulder (``ACROSS_BODY_M``) a hook's
+    follow-through, not a straight punch.
     """
     angle = features["elbow_angle_deg"]
     rise = features["wrist_rise_m"]
@@ -384,7 +412,8 @@ def classify(features: dict[str, float]) -> tuple[str, float]:  # noqa: PLR0911 
     )
     out = features.get("wrist_out_m", 0.0)
     if frontal_straight and (
-        (out > WIDE_SWING_OUT_M and features.get("wrist_below_m", 0.0) > WIDE_SWING_BELOW_M) or out < -ACROSS_BODY_M
+        (out > WIDE_SWING_OUT_M and features.get("wrist_below_m", 0.0) > WIDE_SWING_BELOW_M)
+        or out < -(features.get("shoulder_spread_m", float("nan")) + ACROSS_BODY_M)
     ):
         return "hook", 0.3
     if angle >= STRAIGHT_ELBOW_DEG:
