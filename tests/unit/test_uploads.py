@@ -496,8 +496,8 @@ def test_a_file_whose_boxes_do_not_tell_the_ranges_is_probed_whole(data: bytes) 
     assert source.probed == [data]
 
 
-class FailingVideoWrites:
-    """A store whose video writes fail (the store is down) while everything else works."""
+class _PassThrough:
+    """Passes everything to a store; subclasses make some calls fail while ``failing``."""
 
     def __init__(self, inner: ObjectStore) -> None:
         self.inner = inner
@@ -505,6 +505,10 @@ class FailingVideoWrites:
 
     def __getattr__(self, name: str) -> object:
         return getattr(self.inner, name)
+
+
+class FailingVideoWrites(_PassThrough):
+    """A store whose video writes fail (the store is down) while everything else works."""
 
     def put_stream(self, key: str, chunks: Iterable[bytes]) -> int:
         if self.failing and key.startswith("videos/"):
@@ -660,15 +664,8 @@ def test_a_large_png_is_refused_with_what_it_is_and_nothing_stays() -> None:
     assert upload_status(ports, upload_id, "u1").status is UploadStatus.REJECTED
 
 
-class FailingProbes:
+class FailingProbes(_PassThrough):
     """Passes everything to a store, but its local copies (the probe's) fail while ``failing``."""
-
-    def __init__(self, inner: ObjectStore) -> None:
-        self.inner = inner
-        self.failing = True
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self.inner, name)
 
     def local_path(self, key: str, *, ranges: Sequence[tuple[int, int]] | None = None) -> AbstractContextManager[str]:
         if self.failing:

@@ -16,8 +16,8 @@ How it works (all in metres on the kinematics grid):
 * The type comes from the arm at full extension: a nearly straight elbow is a straight punch (jab or cross by
   the hand); a bent elbow with the wrist driven upward is an uppercut; a bent elbow lifted towards shoulder
   height with the wrist travelling sideways is a hook. Facing the camera, a straight arm swung wide and low,
-  outside and below its shoulder, is a looping hook's wind-up, and one that ends across the body, past its middle,
-  is a hook's follow-through. Seen from the side, a bent arm that is none of these
+  outside and below its shoulder, is a looping hook's wind-up, and one that ends beyond the other shoulder is a
+  hook's follow-through. Seen from the side, a bent arm that is none of these
   (elbow low, wrist not rising) is the guard moving with the head, and no strike; facing the camera it may be a
   foreshortened punch at the camera, so it is a straight punch, but only with the wrist in view.
 """
@@ -215,7 +215,7 @@ def _candidates(k: Kinematics, side: str, forward: FloatArray) -> list[StrikeCan
             )
         )
     if abs(forward[0]) < FRONTAL_MAX_SIDEWAYS and forward[2] < 0:
-        out += _raised_elbow_candidates(k, side, reach, speed, out)
+        out += _raised_elbow_candidates(k, side, reach, speed, centre_vel, found=out)
     return out
 
 
@@ -247,7 +247,13 @@ def _elbow_rise(k: Kinematics, side: str) -> FloatArray:
 
 
 def _raised_elbow_candidates(
-    k: Kinematics, side: str, reach: FloatArray, speed: FloatArray, found: list[StrikeCandidate]
+    k: Kinematics,
+    side: str,
+    reach: FloatArray,
+    speed: FloatArray,
+    centre_vel: FloatArray,
+    *,
+    found: list[StrikeCandidate],
 ) -> list[StrikeCandidate]:
     """Strikes at the camera that the reach gate missed, found by the elbow rising behind the fist.
 
@@ -261,7 +267,6 @@ def _raised_elbow_candidates(
     _, elbow_lm, wrist_lm = SIDE_LANDMARKS[side]
     rise = _elbow_rise(k, side)
     other = _elbow_rise(k, "right" if side == "left" else "left")
-    centre_vel = 0.5 * (k.vel_mps[:, Landmark.LEFT_SHOULDER] + k.vel_mps[:, Landmark.RIGHT_SHOULDER])
     elbow_speed = np.linalg.norm((k.vel_mps[:, elbow_lm] - centre_vel)[:, :2], axis=1)
     peaks, _ = find_peaks(
         np.nan_to_num(rise, nan=0.0),
