@@ -129,17 +129,13 @@ def read_labels(path: Path, clip: Clip) -> LabelDoc:
 
 
 def _counts(events: list[Event]) -> Counter[str]:
+    """Events by family (strikes, defence, block, guard_drop, unsure) and by kind."""
     counts: Counter[str] = Counter()
     for event in events:
-        group = (
-            "strikes"
-            if event.kind in STRIKE_KINDS
-            else "defence"
-            if event.kind in DEFENSE_KINDS or event.kind == "block"
-            else event.kind
-        )
-        counts[group] += 1
-        counts[event.kind] += 1
+        family = {"strike": "strikes", "defense": "defence"}.get(event.family, event.family)
+        counts[family] += 1
+        if event.kind != family:
+            counts[event.kind] += 1
     return counts
 
 
@@ -276,9 +272,12 @@ def merge_passes(a: dict[str, Any], b: dict[str, Any], where: str) -> dict[str, 
     return doc
 
 
-def merge(dir_a: Path, dir_b: Path, out_dir: Path) -> int:
-    """Merge two label folders into ``out_dir``; prints each clip's disputes count. Existing files are kept."""
+def merge(dir_a: Path, dir_b: Path, out_dir: Path, only: set[str] | None = None) -> int:
+    """Merge two label folders into ``out_dir`` (only the clips in ``only`` when given); prints each clip's
+    disputes count. Existing files are kept."""
     for clip in clips():
+        if only is not None and clip.path not in only:
+            continue
         file_a = dir_a / clip.source / clip.label_file.name
         file_b = dir_b / clip.source / clip.label_file.name
         target = out_dir / clip.source / clip.label_file.name
@@ -301,7 +300,7 @@ def thai(out_dir: Path) -> int:
 
     The source gives each strike's label (``straight_left_head``) and its start and end; the peak is the frame of
     the striking wrist's greatest reach from its shoulder inside that span (full extension), measured on the
-    landmarks. Which hand leads is each file's stance (``--stances``): the source's left is the lead hand of an
+    landmarks. Which hand leads is each file's stance (``thai-boxing-stances.json``): the source's left is the lead hand of an
     orthodox boxer.
     """
     source_labels = json.loads((MEDIA / "thai-boxing" / "labels.json").read_text(encoding="utf-8"))
@@ -376,6 +375,7 @@ def main() -> int:
     merge_args.add_argument("dir_a", type=Path)
     merge_args.add_argument("dir_b", type=Path)
     merge_args.add_argument("--out", type=Path, default=LABELS)
+    merge_args.add_argument("--only", type=Path, help="a file listing the clips to merge (one path a line)")
     thai_args = sub.add_parser("thai")
     thai_args.add_argument("--out", type=Path, default=LABELS)
     args = parser.parse_args()
@@ -386,7 +386,8 @@ def main() -> int:
     if args.command == "agree":
         return agree(args.dir_a, args.dir_b)
     if args.command == "merge":
-        return merge(args.dir_a, args.dir_b, args.out)
+        only = {line.split()[0] for line in args.only.read_text().splitlines() if line.strip()} if args.only else None
+        return merge(args.dir_a, args.dir_b, args.out, only)
     return thai(args.out)
 
 
