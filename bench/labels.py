@@ -299,9 +299,8 @@ def thai(out_dir: Path) -> int:
     """Write the thai-boxing source labels in our format, one file per landmarks CSV.
 
     The source gives each strike's label (``straight_left_head``) and its start and end; the peak is the frame of
-    the striking wrist's greatest reach from its shoulder inside that span (full extension), measured on the
-    landmarks. Which hand leads is each file's stance (``thai-boxing-stances.json``): the source's left is the lead hand of an
-    orthodox boxer.
+    greatest reach from its shoulder, inside that span, of whichever wrist moves out most (full extension). Which
+    hand leads is each file's stance (``thai-boxing-stances.json``): the source's left is an orthodox boxer's lead.
     """
     source_labels = json.loads((MEDIA / "thai-boxing" / "labels.json").read_text(encoding="utf-8"))
     stances = json.loads((LABELS / "thai-boxing-stances.json").read_text(encoding="utf-8"))
