@@ -196,7 +196,7 @@ def main() -> int:  # noqa: PLR0915 - one report, top to bottom
     started = time.perf_counter()
     wanted = set(filter(None, args.sources.split(",")))
     selected = [c for c in clips() if not wanted or c.source in wanted]
-    problems = ensure_tracks(selected, redo=not args.quick)
+    problems = ensure_tracks(selected, redo=not args.quick, verbose=args.verbose)
     by_source: dict[str, Clips] = {}
     per_source: dict[str, Tally] = {}
     clip_count: Counter[str] = Counter()

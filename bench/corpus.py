@@ -163,9 +163,10 @@ def make_track(clip: Clip, subject: str) -> PoseTrack:
     return follow_subject(people, choice).track
 
 
-def ensure_tracks(selected: list[Clip], *, redo: bool = False) -> list[str]:
+def ensure_tracks(selected: list[Clip], *, redo: bool = False, verbose: bool = True) -> list[str]:
     """Make every missing cached track (or all with ``redo``); returns the failures."""
     failures: list[str] = []
+    made, started_all = 0, time.perf_counter()
     for clip in selected:
         if not clip.is_video:
             continue
@@ -182,7 +183,11 @@ def ensure_tracks(selected: list[Clip], *, redo: bool = False) -> list[str]:
         clip.track_file.parent.mkdir(parents=True, exist_ok=True)
         clip.track_file.write_bytes(track_to_npz_bytes(track))
         clip.subject_file.write_text(subject + "\n")
-        print(f"{clip.path}: {track.n_frames} frames in {time.perf_counter() - started:.1f} s", flush=True)
+        made += 1
+        if verbose:
+            print(f"{clip.path}: {track.n_frames} frames in {time.perf_counter() - started:.1f} s", flush=True)
+    if made:
+        print(f"pose tracks made: {made} in {time.perf_counter() - started_all:.0f} s", flush=True)
     return failures
 
 
