@@ -22,7 +22,7 @@ from litestar import Litestar
 
 from punch_adapters.auth.jwt_signer import JwtSigner
 from punch_adapters.http.app import create_app
-from punch_adapters.http.deps import ApiDeps, HttpConfig, is_loopback_url
+from punch_adapters.http.deps import LOOPBACK_HOSTS, ApiDeps, HttpConfig, is_loopback_url
 from punch_adapters.memory.ids import SecretIds
 from punch_app.container import Services, build_cipher, build_scanner, build_services
 from punch_app.logs import configure_logging
@@ -136,14 +136,58 @@ def media_config(config: HttpConfig, store: ObjectStore, settings: Settings) -> 
     return attrs.evolve(config, media_origin=f"{parts.scheme}://{parts.netloc}")
 
 
+def local_login_enabled(settings: Settings) -> bool:
+    """Whether the passwordless one-account local login is offered.
+
+    It is for a machine's own user: never in production, and never when the app is reachable under another address
+    than loopback (anyone could sign in as that account). ``serve`` also refuses a non-loopback bind while it is on.
+    """
+    return not settings.production and is_loopback_url(settings.public_url)
+
+
+def check_bind(settings: Settings, host: str) -> None:
+    """Refuse to listen beyond loopback while the local login is on.
+
+    Raises:
+        ValueError: with what to do instead, for a host that is not loopback (``0.0.0.0``, ``::``, an address).
+    """
+    if local_login_enabled(settings) and host not in LOOPBACK_HOSTS:
+        raise ValueError(
+            f"--host {host} would open the passwordless local login to the network, so it is refused. Serve "
+            "yourself with --host 127.0.0.1; to serve other machines, set PUNCH_PUBLIC_URL to the address they use "
+            "and PUNCH_GOOGLE_CLIENT_ID or PUNCH_KAKAO_CLIENT_ID for sign-in (docs/deployment.md)"
+        )
+
+
+def uvicorn_options(settings: Settings, *, host: str, port: int, proxy_headers: bool) -> dict[str, Any]:
+    """Uvicorn's settings.
+
+    Proxy headers (X-Forwarded-For, -Proto) are believed only with ``proxy_headers``, from
+    ``PUNCH_TRUSTED_PROXIES``: uvicorn's own default believes them from 127.0.0.1, so any local client (or a proxy
+    that passes the header through) could pick the address the rate limits count.
+    """
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_config": None,
+        "access_log": False,
+        # Idle keep-alive connections stay open longer than a proxy's or browser's own idle timeout (60 s is
+        # common): a server that closes first races with a client reusing the connection, and the client sees a
+        # reset.
+        "timeout_keep_alive": KEEP_ALIVE_S,
+        "proxy_headers": proxy_headers,
+    }
+    if proxy_headers:
+        options["forwarded_allow_ips"] = settings.trusted_proxies
+    return options
+
+
 def http_config(settings: Settings) -> HttpConfig:
     """The HTTP adapter's settings."""
     frontend = settings.frontend_dir if settings.frontend_dir and Path(settings.frontend_dir).is_dir() else None
     return HttpConfig(
         public_url=settings.public_url.rstrip("/"),
-        # The one-account local login is for a machine's own user: never in production, and never when the app is
-        # reachable under another address than loopback (anyone could sign in as that account).
-        local_login=not settings.production and is_loopback_url(settings.public_url),
+        local_login=local_login_enabled(settings),
         frontend_dir=str(frontend) if frontend else None,
     )
 
@@ -230,24 +274,16 @@ def serve(settings: Settings, *, host: str, port: int, workers: int = 1, proxy_h
     """Run the web app with uvicorn until stopped; several worker processes need Redis (jobs run elsewhere).
 
     Raises:
-        ValueError: for more than one worker without ``PUNCH_REDIS_URL`` (each process would run its own jobs).
+        ValueError: for more than one worker without ``PUNCH_REDIS_URL`` (each process would run its own jobs), or
+            a bind beyond loopback while the local login is on (:func:`check_bind`).
     """
     import uvicorn  # noqa: PLC0415
 
     if workers > 1 and not settings.redis_url:
         raise ValueError("several API processes need PUNCH_REDIS_URL: jobs must run in `punch worker` processes")
+    check_bind(settings, host)
     configure_logging(fmt=settings.log_format, level=settings.log_level)
-    # Idle keep-alive connections stay open longer than a proxy's or browser's own idle timeout (60 s is common):
-    # a server that closes first races with a client reusing the connection, and the client sees a reset.
-    common: dict[str, Any] = {
-        "host": host,
-        "port": port,
-        "log_config": None,
-        "access_log": False,
-        "timeout_keep_alive": KEEP_ALIVE_S,
-    }
-    if proxy_headers:
-        common.update(proxy_headers=True, forwarded_allow_ips=settings.trusted_proxies)
+    common = uvicorn_options(settings, host=host, port=port, proxy_headers=proxy_headers)
     if workers > 1:
         uvicorn.run("punch_app.web:app_from_env", factory=True, workers=workers, **common)
     else:
