@@ -94,3 +94,16 @@ def test_local_login_and_cookie_security_follow_the_public_address_exactly(tmp_p
     assert not config("http://localhost.evil.com").local_login
     assert config("http://localhost.evil.com").secure_cookies
     assert config("https://punch.example.com").secure_cookies
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_a_json_body_nested_too_deep_is_a_400_not_a_500(signed_in):
+    # Issue 24, item 9: `[` x 100,000 overflowed the JSON decoder's recursion before authentication: a 500 that
+    # tripped the 5xx alert for any anonymous caller.
+    deps, _repos = make_deps()
+    with TestClient(create_app(deps)) as client:
+        if signed_in:
+            client.cookies.update(access_cookie(deps, "owner"))
+        response = client.post("/api/v1/uploads", content=b"[" * 100_000, headers={"content-type": "application/json"})
+    assert response.status_code == 400, response.text
+    assert "nested too deeply" in response.json()["error"]["message"]

@@ -17,6 +17,7 @@ from punch_adapters.http.deps import ApiDeps
 from punch_adapters.http.errors import (
     http_error_handler,
     punch_error_handler,
+    too_deep_handler,
     undecodable_body_handler,
     unexpected_error_handler,
 )
@@ -68,6 +69,7 @@ def create_app(
         exception_handlers={
             PunchError: punch_error_handler,
             UnicodeDecodeError: undecodable_body_handler,
+            RecursionError: too_deep_handler,
             HTTPException: http_error_handler,
             Exception: unexpected_error_handler,
         },

@@ -121,6 +121,17 @@ def undecodable_body_handler(request: Request[Any, Any, Any], exc: Exception) ->
     return Response(error_body("bad_request", message, request_id_of(request)), status_code=400)
 
 
+def too_deep_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A JSON body nested deeper than the decoder's recursion allows (``[[[[...``).
+
+    That is the client's fault, a 400; any other RecursionError is ours, a 500.
+    """
+    if "deserializ" not in str(exc):
+        return unexpected_error_handler(request, exc)
+    message = "the request body is nested too deeply to read: send the JSON object the API documents"
+    return Response(error_body("bad_request", message, request_id_of(request)), status_code=400)
+
+
 def unexpected_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """Anything else: logged with its traceback, answered without internals."""
     logger.error("http.error", exc_info=exc)
