@@ -158,8 +158,11 @@ def test_frames_at_gives_what_frame_at_gives(mp4: Path, times_s: list[float], mo
 def test_bad_files_are_clear_media_errors(tmp_path: Path, mp4: Path, make: object, message: str) -> None:
     bad = tmp_path / "bad.mp4"
     make(bad, mp4)  # type: ignore[operator]
-    with pytest.raises(MediaError, match=message):
+    with pytest.raises(MediaError, match=message) as refused:
         OpenCvFrameSource().probe(str(bad))
+    # The message reaches the user (the upload's 422 and stored error): it never names where files are kept.
+    assert str(tmp_path) not in str(refused.value)
+    assert "bad.mp4" not in str(refused.value)
 
 
 def test_missing_file(tmp_path: Path) -> None:

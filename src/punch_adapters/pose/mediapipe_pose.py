@@ -195,7 +195,8 @@ def _worker(  # noqa: PLR0917 - a Process target
     except _OrphanedError:
         return
     except Exception as exc:  # everything must reach the parent, which raises a domain error
-        out.put(("error", worker, f"{type(exc).__name__}: {exc}"))
+        # The parent's message reaches the user: never with the path where their file is kept.
+        out.put(("error", worker, f"{type(exc).__name__}: {str(exc).replace(path, 'the file')}"))
 
 
 def plan_segments(n_frames: int, workers: int) -> list[tuple[int, int, int]]:

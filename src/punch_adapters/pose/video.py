@@ -34,6 +34,12 @@ def _open_capture(path: str) -> cv2.VideoCapture:
     return cap
 
 
+def _reason(exc: BaseException, path: str) -> str:
+    """What went wrong, without the file's path: the user sees this, and the path is where we keep their files."""
+    text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return str(text).replace(path, "the file")
+
+
 def _frame_time_s(cap: cv2.VideoCapture, index: int, fps: float) -> float:
     ms = float(cap.get(cv2.CAP_PROP_POS_MSEC))
     return ms / 1000.0 if math.isfinite(ms) and (ms > 0 or index == 0) else index / fps
@@ -78,7 +84,8 @@ class OpenCvFrameSource(FrameSource):
         except MediaError:
             raise
         except (av.error.FFmpegError, StopIteration, UnicodeDecodeError, ValueError) as exc:
-            raise MediaError(f"the video is damaged or incomplete and cannot be read ({exc}); re-export it") from exc
+            reason = _reason(exc, path)
+            raise MediaError(f"the video is damaged or incomplete and cannot be read ({reason}); re-export it") from exc
         if not 1.0 <= fps <= MAX_FPS:
             raise MediaError(f"the video's frame rate ({fps:.1f} fps) cannot be right: re-export it at 24-60 fps")
         if n_frames <= 0:
