@@ -107,3 +107,20 @@ def test_a_json_body_nested_too_deep_is_a_400_not_a_500(signed_in):
         response = client.post("/api/v1/uploads", content=b"[" * 100_000, headers={"content-type": "application/json"})
     assert response.status_code == 400, response.text
     assert "nested too deeply" in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("path", ["/%00", "/reports/%00x", "/api/v1/analyses/%00abc", "/api/v1/shared/%00abc"])
+def test_a_nul_in_the_address_is_a_400_for_anyone(tmp_path, path):
+    # Issue 24, item 9: `GET /%00` was a 500 (the web app's file lookup: "embedded null byte"), and on PostgreSQL so
+    # was `GET /api/v1/analyses/%00abc` (a NUL in a string parameter is a DataError).
+    deps, repos = make_deps()
+    seed(repos, deps)
+    (tmp_path / "index.html").write_text("<html></html>")
+    with TestClient(create_app(deps, frontend_dir=str(tmp_path))) as client:
+        anonymous = client.get(path)
+        client.cookies.update(access_cookie(deps, "owner"))
+        signed_in = client.get(path)
+    for response in (anonymous, signed_in):
+        assert response.status_code == 400, response.text
+        assert "NUL character" in response.json()["error"]["message"]
+        assert response.json()["error"]["request_id"]

@@ -13,6 +13,7 @@ from typing import Any
 
 from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
+from litestar.exceptions import ClientException
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -87,6 +88,9 @@ class RequestContextMiddleware(ASGIMiddleware):
 
         with log_context(request_id=request_id):
             try:
+                if "\x00" in scope.get("path", ""):
+                    # A NUL byte is no path of ours, and it breaks file and PostgreSQL lookups (500s) further in.
+                    raise ClientException("the address holds a NUL character (%00): remove it")
                 await next_app(scope, receive, send_with_headers)
             finally:
                 if scope["type"] == ScopeType.HTTP:
