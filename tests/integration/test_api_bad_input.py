@@ -124,3 +124,18 @@ def test_a_nul_in_the_address_is_a_400_for_anyone(tmp_path, path):
         assert response.status_code == 400, response.text
         assert "NUL character" in response.json()["error"]["message"]
         assert response.json()["error"]["request_id"]
+
+
+def test_coaching_re_runs_are_limited_per_user():
+    # Issue 24, item 12: 20 re-runs in 40 s went through, each a paid LLM call in production.
+    deps, repos = make_deps(config=HttpConfig(api_calls_per_minute=10_000, coaching_runs_per_hour=2))
+    seed(repos, deps)
+    with TestClient(create_app(deps)) as client:
+        client.cookies.update(access_cookie(deps, "owner"))
+        statuses = [client.post("/api/v1/analyses/a1/coaching").status_code for _ in range(3)]
+        refused = client.post("/api/v1/analyses/a1/coaching")
+    assert statuses[:2] == [202, 202], statuses
+    assert statuses[2] == 429
+    assert refused.status_code == 429
+    assert "too many coaching re-runs: at most 2 an hour" in refused.json()["error"]["message"]
+    assert int(refused.headers["retry-after"]) > 0

@@ -52,6 +52,7 @@ class HttpConfig:
             are built from it. Cookies are ``Secure`` unless it is plain http on localhost.
         local_login: Whether the one-account local login is offered (the embedded default; never in production).
         uploads_per_hour: Upload initiations allowed per user per hour.
+        coaching_runs_per_hour: Coaching re-runs allowed per user per hour (each is a paid LLM call in production).
         api_calls_per_minute: API calls allowed per user (or per address for anonymous calls) per minute.
         share_lookups_per_minute: Anonymous share-hash lookups allowed per address per minute (guessing).
         max_upload_bytes: Largest accepted upload.
@@ -66,6 +67,7 @@ class HttpConfig:
     public_url: str = "http://127.0.0.1:8000"
     local_login: bool = False
     uploads_per_hour: int = 5
+    coaching_runs_per_hour: int = 5
     api_calls_per_minute: int = 100
     share_lookups_per_minute: int = 30
     max_upload_bytes: int = MAX_UPLOAD_BYTES

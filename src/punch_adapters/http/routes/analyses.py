@@ -16,6 +16,7 @@ from litestar.response import ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
 
 from punch_adapters.http.deps import ApiDeps
+from punch_adapters.http.ratelimit import check_rate
 from punch_adapters.http.schemas import StatusDoc, StatusList, ThumbnailDoc, ThumbnailsDoc
 from punch_adapters.http.security import deps_of, user_id_of
 from punch_core.body import BodySpecs
@@ -31,6 +32,7 @@ POLL_FALLBACK_S = 2.0
 TERMINAL = (AnalysisStatus.COMPLETED, AnalysisStatus.FAILED)
 # A live-status connection ends after this long at most; the client reconnects and gets the current state first.
 MAX_SOCKET_S = 30 * 60
+COACHING_WINDOW_S = 3600
 
 
 def status_of(analysis: Analysis) -> StatusDoc:
@@ -241,6 +243,9 @@ async def redo_coaching(
     deps: NamedDependency[ApiDeps], user_id: NamedDependency[str], analysis_id: FromPath[str]
 ) -> StatusDoc:
     """Write the coaching again (after the LLM was unavailable, say)."""
+    await check_rate(
+        deps, f"coaching:{user_id}", deps.config.coaching_runs_per_hour, COACHING_WINDOW_S, what="coaching re-runs"
+    )
     stage = await asyncio.to_thread(rerun_coaching, deps.processing, analysis_id, owner_id=user_id)
     await deps.queue.enqueue(stage, analysis_id)
     return status_of(await _owned(deps, analysis_id, user_id))
