@@ -166,14 +166,12 @@ def print_loso(by_source: dict[str, Clips]) -> None:
     print(f"{head}   {'in-sample':>9}{'recall':>8}{'prec':>6}{'F1':>6}")
     pooled_loso, pooled_in = Tally(), Tally()
     for source, rows in by_source.items():
-        held = [clip for s, r in by_source.items() if s != source for clip in r]
-        cut = confidence_cut(held)[0]
+        cut, t = loso[source]
         inside = Tally()
         for labels, found in rows:
             inside.add(score_clip(labels, apply(found, cut_all)))
-        pooled_loso.add(loso[source])
+        pooled_loso.add(t)
         pooled_in.add(inside)
-        t = loso[source]
         print(
             f"{source:24}{cut:6.2f}{_fmt(t.strike_recall):>8}{_fmt(t.strike_precision):>6}{_fmt(t.strike_f1):>6}   "
             f"{cut_all:9.2f}{_fmt(inside.strike_recall):>8}{_fmt(inside.strike_precision):>6}{_fmt(inside.strike_f1):>6}"

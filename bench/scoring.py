@@ -248,20 +248,23 @@ def leave_one_source_out(
     by_source: dict[str, list[tuple[Sequence[Event], Sequence[Event]]]],
     fit: Callable[[list[tuple[Sequence[Event], Sequence[Event]]]], float],
     apply: Callable[[Sequence[Event], float], list[Event]],
-) -> dict[str, Tally]:
+) -> dict[str, tuple[float, Tally]]:
     """Each source scored with a parameter fitted on all the *other* sources: the figure that counts.
 
     Args:
         by_source: Each source's clips as (labels, detections).
         fit: Fits the parameter on a list of clips.
         apply: Applies the parameter to one clip's detections.
+
+    Returns:
+        For each source, the parameter fitted without it and its tally with that parameter.
     """
-    result: dict[str, Tally] = {}
+    result: dict[str, tuple[float, Tally]] = {}
     for held_out, own in by_source.items():
         training = [clip for source, rows in by_source.items() if source != held_out for clip in rows]
         parameter = fit(training)
         tally = Tally()
         for labels, found in own:
             tally.add(score_clip(labels, apply(found, parameter)))
-        result[held_out] = tally
+        result[held_out] = (parameter, tally)
     return result

@@ -126,6 +126,7 @@ def test_leave_one_source_out_never_fits_on_the_source_it_scores() -> None:
 
     result = leave_one_source_out(by_source, fit, lambda found, _cut: list(found))  # type: ignore[arg-type]
     assert set(result) == {"a", "b"}
+    assert all(cut == 0.0 and tally.strikes_matched == 1 for cut, tally in result.values())
     assert all(len(rows) == 1 for rows in seen)
     assert seen[0][0] is by_source["b"][0]
     assert seen[1][0] is by_source["a"][0]
