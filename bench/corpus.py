@@ -18,7 +18,6 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import attrs
 
@@ -119,26 +118,15 @@ def landmark_variants() -> Iterator[tuple[Clip, Path]]:
             yield Clip(path=path, source=source_of(path)), csv_file
 
 
-def load_labels(clip: Clip) -> dict[str, Any] | None:
-    """The clip's label document, or None when it has none yet.
+def subject_arg(clip: Clip) -> str:
+    """The ``--subject`` of ``punch analyze`` for the clip's labelled boxer: ``auto`` or ``X,Y,W,H@T``.
 
-    Raises:
-        ValueError: for a label file of another format or version, or one that names another clip.
+    Only that field is read here; ``bench/labels.py`` checks the whole file.
     """
     if not clip.label_file.is_file():
-        return None
-    doc: dict[str, Any] = json.loads(clip.label_file.read_text(encoding="utf-8"))
-    if doc.get("format") != LABELS_FORMAT or doc.get("version") != LABELS_VERSION:
-        raise ValueError(f"{clip.label_file}: expected format {LABELS_FORMAT} version {LABELS_VERSION}")
-    if doc.get("clip") != clip.path:
-        raise ValueError(f"{clip.label_file}: names clip {doc.get('clip')!r}, expected {clip.path!r}")
-    return doc
-
-
-def subject_arg(labels: dict[str, Any] | None) -> str:
-    """The ``--subject`` of ``punch analyze`` for the labelled boxer: ``auto`` or ``X,Y,W,H@T``."""
-    subject = (labels or {}).get("subject") or "auto"
-    return str(subject)
+        return "auto"
+    doc = json.loads(clip.label_file.read_text(encoding="utf-8"))
+    return str(doc.get("subject") or "auto") if isinstance(doc, dict) else "auto"
 
 
 def read_track(clip: Clip) -> PoseTrack | None:
@@ -170,7 +158,7 @@ def ensure_tracks(selected: list[Clip], *, redo: bool = False, verbose: bool = T
     for clip in selected:
         if not clip.is_video:
             continue
-        subject = subject_arg(load_labels(clip))
+        subject = subject_arg(clip)
         made_with = clip.subject_file.read_text().strip() if clip.subject_file.exists() else "auto"
         if clip.track_file.exists() and made_with == subject and not redo:
             continue
