@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 NPM := cd frontend && npm
 FRONTEND_STAMP := frontend/node_modules/.installed
 
-.PHONY: run run-prod-local test lint typecheck imports unit bench clean frontend frontend-test gen-api check-api e2e chromium \
+.PHONY: run run-prod-local test lint typecheck imports unit bench train clean frontend frontend-test gen-api check-api e2e chromium \
 	clamav promtool
 
 $(STAMP): pyproject.toml
@@ -80,6 +80,12 @@ test: lint typecheck imports unit frontend-test check-api e2e
 # Every benchmark (detection, pipeline, accuracy, load), one after the other; writes docs/benchmarks.md.
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
+
+# Train the strike typer on the labelled corpus (needs ../shared/media); prints the leave-one-source-out comparison
+# of the typers and writes src/punch_core/detection/models/strike_typer.json (docs/strike_typer.md).
+train: $(STAMP)
+	$(BIN)/python bench/corpus.py tracks
+	$(BIN)/python bench/train.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -16,6 +16,7 @@ import argparse
 import json
 import sys
 import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -151,6 +152,12 @@ def make_track(clip: Clip, subject: str) -> PoseTrack:
     return follow_subject(people, choice).track
 
 
+def _has_world(track_file: Path) -> bool:
+    """A cached track made before world landmarks were kept (npz format 1) is made again."""
+    with zipfile.ZipFile(track_file) as archive:
+        return "world_landmarks.npy" in archive.namelist()
+
+
 def ensure_tracks(selected: list[Clip], *, redo: bool = False, verbose: bool = True) -> list[str]:
     """Make every missing cached track (or all with ``redo``); returns the failures."""
     failures: list[str] = []
@@ -160,7 +167,7 @@ def ensure_tracks(selected: list[Clip], *, redo: bool = False, verbose: bool = T
             continue
         subject = subject_arg(clip)
         made_with = clip.subject_file.read_text().strip() if clip.subject_file.exists() else "auto"
-        if clip.track_file.exists() and made_with == subject and not redo:
+        if clip.track_file.exists() and made_with == subject and not redo and _has_world(clip.track_file):
             continue
         started = time.perf_counter()
         try:

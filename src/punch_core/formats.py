@@ -16,21 +16,24 @@ from punch_core.errors import TrackFormatError
 from punch_core.landmarks import LANDMARK_NAMES, N_LANDMARKS
 from punch_core.track import PoseTrack
 
-NPZ_FORMAT_VERSION = 1
+NPZ_FORMAT_VERSION = 2
+"""2 added the optional ``world_landmarks`` array; version 1 files (without it) still read."""
 _CSV_FIELDS = ("x", "y", "z", "visibility")
 
 
 def track_to_npz_bytes(track: PoseTrack) -> bytes:
     """Serialise a track to the documented ``.npz`` layout (lossless)."""
     buffer = io.BytesIO()
-    np.savez_compressed(
-        buffer,
-        t_s=track.t_s,
-        landmarks=track.landmarks,
-        width=np.int64(track.width),
-        height=np.int64(track.height),
-        format_version=np.int64(NPZ_FORMAT_VERSION),
-    )
+    arrays: dict[str, np.ndarray] = {
+        "t_s": track.t_s,
+        "landmarks": track.landmarks,
+        "width": np.asarray(track.width, dtype=np.int64),
+        "height": np.asarray(track.height, dtype=np.int64),
+        "format_version": np.asarray(NPZ_FORMAT_VERSION, dtype=np.int64),
+    }
+    if track.world_m is not None:
+        arrays["world_landmarks"] = track.world_m
+    np.savez_compressed(buffer, **arrays)  # type: ignore[arg-type]  # numpy's stub types **kwds as allow_pickle
     return buffer.getvalue()
 
 
@@ -55,6 +58,7 @@ def track_from_npz_bytes(data: bytes) -> PoseTrack:
                 landmarks=archive["landmarks"],
                 width=int(archive["width"]),
                 height=int(archive["height"]),
+                world_m=archive["world_landmarks"] if "world_landmarks" in archive.files else None,
             )
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise TrackFormatError(f"not a pose-track .npz file: {exc}") from exc

@@ -61,6 +61,8 @@ class Kinematics:
         height_m: The boxer's height the scale was set from.
         visibility: MediaPipe's visibility of each landmark (the chance it is in view, not hidden behind the body
             or out of frame), shape (N, 33), NaN without a pose; None when the source had none.
+        world_m: The track's world landmarks on the grid, unsmoothed, shape (N, 33, 3), metres from the middle of
+            the hips with x right, y UP, z away from the camera (as ``pos_m``); None when the track has none.
     """
 
     t_s: FloatArray
@@ -70,6 +72,7 @@ class Kinematics:
     pose_ok: BoolArray
     height_m: float
     visibility: FloatArray | None = None
+    world_m: FloatArray | None = None
 
     @property
     def dt_s(self) -> float:
@@ -189,7 +192,7 @@ def _bridge_nans(values: FloatArray) -> FloatArray:
     return out
 
 
-def _smooth(values: FloatArray, window_s: float, deriv: int = 0) -> FloatArray:
+def smooth(values: FloatArray, window_s: float, deriv: int = 0) -> FloatArray:
     """Savitzky-Golay smoothing (or derivative) of (N, C) along time; NaN stays NaN."""
     missing = np.isnan(values)
     bridged = _bridge_nans(values)
@@ -259,14 +262,21 @@ def compute_kinematics(track: PoseTrack, *, height_m: float) -> Kinematics:
     px_per_m = _pixels_per_metre(grid_px, height_m)
     metres = grid_px / px_per_m[:, None, None]
     metres[:, :, 1] *= -1.0  # y up
-    xy = _smooth(metres[:, :, :2].reshape(n_grid, -1), SMOOTH_WINDOW_S).reshape(n_grid, N_LANDMARKS, 2)
-    z = _smooth(metres[:, :, 2], Z_SMOOTH_WINDOW_S)[:, :, None]
+    xy = smooth(metres[:, :, :2].reshape(n_grid, -1), SMOOTH_WINDOW_S).reshape(n_grid, N_LANDMARKS, 2)
+    z = smooth(metres[:, :, 2], Z_SMOOTH_WINDOW_S)[:, :, None]
     pos = np.concatenate([xy, z], axis=2)
-    vxy = _smooth(metres[:, :, :2].reshape(n_grid, -1), SMOOTH_WINDOW_S, deriv=1).reshape(n_grid, N_LANDMARKS, 2)
-    vz = _smooth(metres[:, :, 2], Z_SMOOTH_WINDOW_S, deriv=1)[:, :, None]
+    vxy = smooth(metres[:, :, :2].reshape(n_grid, -1), SMOOTH_WINDOW_S, deriv=1).reshape(n_grid, N_LANDMARKS, 2)
+    vz = smooth(metres[:, :, 2], Z_SMOOTH_WINDOW_S, deriv=1)[:, :, None]
     vel = np.concatenate([vxy, vz], axis=2)
     seen = np.where(has_pose[:, None], lm[:, :, 3], np.nan)
     visibility = _resample(t_src, seen, t_grid)
+    world = None
+    if track.world_m is not None:
+        src = track.world_m.astype(np.float64) * np.array([1.0, -1.0, 1.0])  # y up, as pos_m
+        world = np.empty((n_grid, N_LANDMARKS, 3))
+        for i in range(N_LANDMARKS):
+            ok = visible[:, i] & np.isfinite(src[:, i]).all(axis=1)
+            world[:, i] = _resample(t_src, fill_short_gaps(t_src, src[:, i], ok, MAX_GAP_S), t_grid)
     return Kinematics(
         t_s=t_grid,
         pos_m=pos,
@@ -275,6 +285,7 @@ def compute_kinematics(track: PoseTrack, *, height_m: float) -> Kinematics:
         pose_ok=pose_ok,
         height_m=height_m,
         visibility=visibility,
+        world_m=world,
     )
 
 

@@ -105,6 +105,13 @@ def _check_people(instance: PeopleTrack, _attribute: object, _value: object) -> 
         raise TrackFormatError(f"landmarks must have shape (T={t.shape[0]}, K, 33, 4), got {lm.shape}")
     if app.ndim != 3 or app.shape[:2] != lm.shape[:2]:
         raise TrackFormatError(f"appearance must have shape (T, K={lm.shape[1]}, D), got {app.shape}")
+    world = instance.world_m
+    if world is not None and world.shape != (*lm.shape[:3], 3):
+        raise TrackFormatError(f"world_m must have shape (T, K, 33, 3) like landmarks, got {world.shape}")
+
+
+def _f32_or_none(value: object) -> Float32Array | None:
+    return None if value is None else np.asarray(value, dtype=np.float32)
 
 
 @attrs.frozen(eq=False, kw_only=True)
@@ -119,6 +126,8 @@ class PeopleTrack:
             each part summing to 1) compared with the Hellinger distance; NaN where unknown.
         width: Frame width in pixels.
         height: Frame height in pixels.
+        world_m: Shape (T, K, 33, 3) float32 or None: each slot's world landmarks in metres (see
+            :class:`~punch_core.track.PoseTrack`).
     """
 
     t_s: FloatArray = attrs.field(converter=_f64)
@@ -126,6 +135,7 @@ class PeopleTrack:
     appearance: Float32Array = attrs.field(converter=_f32, validator=_check_people)
     width: int
     height: int
+    world_m: Float32Array | None = attrs.field(default=None, converter=_f32_or_none)
 
     @property
     def n_frames(self) -> int:
@@ -256,14 +266,20 @@ def follow_subject(people: PeopleTrack, choice: SubjectChoice) -> SubjectResult:
     """
     anchor, slot = _anchor(people, choice)
     out = np.full((people.n_frames, 33, 4), np.nan, dtype=np.float32)
-    out[anchor] = people.landmarks[anchor, slot]
+    world = None if people.world_m is None else np.full((people.n_frames, 33, 3), np.nan, dtype=np.float32)
+    slots = np.full(people.n_frames, -1)
+    slots[anchor] = slot
     for order in (range(anchor + 1, people.n_frames), range(anchor - 1, -1, -1)):
         state = _start_state(people, anchor, slot)
         for frame in order:
             chosen = _step(people, frame, state)
             if chosen is not None:
-                out[frame] = people.landmarks[frame, chosen]
-    track = PoseTrack(t_s=people.t_s.copy(), landmarks=out, width=people.width, height=people.height)
+                slots[frame] = chosen
+    found = np.flatnonzero(slots >= 0)
+    out[found] = people.landmarks[found, slots[found]]
+    if world is not None and people.world_m is not None:
+        world[found] = people.world_m[found, slots[found]]
+    track = PoseTrack(t_s=people.t_s.copy(), landmarks=out, width=people.width, height=people.height, world_m=world)
     return SubjectResult(track=track, lost_spans_s=lost_spans(track))
 
 

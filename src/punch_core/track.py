@@ -34,6 +34,15 @@ def _as_landmarks(value: object) -> Float32Array:
     return landmarks
 
 
+def _as_world(value: object) -> Float32Array | None:
+    if value is None:
+        return None
+    world = np.asarray(value, dtype=np.float32)
+    if world.ndim != 3 or world.shape[1:] != (N_LANDMARKS, 3):
+        raise TrackFormatError(f"world_m must have shape (T, {N_LANDMARKS}, 3) = x, y, z in metres; got {world.shape}")
+    return world
+
+
 @attrs.frozen(eq=False, kw_only=True)
 class PoseTrack:
     """One person's pose over time.
@@ -45,6 +54,11 @@ class PoseTrack:
             Pose's landmark order. A frame without a pose is NaN throughout.
         width: Frame width in pixels.
         height: Frame height in pixels.
+        world_m: Shape (T, 33, 3) float32 or None: MediaPipe's world landmarks, in metres, origin between the
+            hips, x to the image right, y down, z towards the camera's far side (the model's estimate of the 3-D
+            body, the same whatever the subject's size on screen). NaN where ``landmarks`` is. None for tracks made
+            before they were kept (format version 1) and for landmark CSVs: :mod:`punch_core.detection.body_frame`
+            then estimates the body from the image landmarks' ``z``.
 
     Raises:
         TrackFormatError: if the arrays do not have this layout.
@@ -54,10 +68,15 @@ class PoseTrack:
     landmarks: Float32Array = attrs.field(converter=_as_landmarks)
     width: int
     height: int
+    world_m: Float32Array | None = attrs.field(default=None, converter=_as_world)
 
     def __attrs_post_init__(self) -> None:
         if self.landmarks.shape[0] != self.t_s.shape[0]:
             raise TrackFormatError(f"t_s has {self.t_s.shape[0]} frames but landmarks has {self.landmarks.shape[0]}")
+        if self.world_m is not None:
+            if self.world_m.shape[0] != self.t_s.shape[0]:
+                raise TrackFormatError(f"t_s has {self.t_s.shape[0]} frames but world_m has {self.world_m.shape[0]}")
+            self.world_m.setflags(write=False)
         for name in ("width", "height"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int | np.integer) or value <= 0:
@@ -101,7 +120,11 @@ class PoseTrack:
         """
         landmarks = self.landmarks[:, MIRROR_PERMUTATION].copy()
         landmarks[:, :, 0] = 1.0 - landmarks[:, :, 0]
-        return PoseTrack(t_s=self.t_s.copy(), landmarks=landmarks, width=self.width, height=self.height)
+        world = None
+        if self.world_m is not None:
+            world = self.world_m[:, MIRROR_PERMUTATION].copy()
+            world[:, :, 0] = -world[:, :, 0]
+        return PoseTrack(t_s=self.t_s.copy(), landmarks=landmarks, width=self.width, height=self.height, world_m=world)
 
     def same_as(self, other: PoseTrack) -> bool:
         """Exact equality of every array value (NaN equal to NaN) and of the frame size."""
@@ -110,4 +133,11 @@ class PoseTrack:
             and self.height == other.height
             and np.array_equal(self.t_s, other.t_s)
             and np.array_equal(self.landmarks, other.landmarks, equal_nan=True)
+            and _same_or_both_none(self.world_m, other.world_m)
         )
+
+
+def _same_or_both_none(a: Float32Array | None, b: Float32Array | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return bool(np.array_equal(a, b, equal_nan=True))

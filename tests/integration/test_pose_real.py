@@ -78,3 +78,11 @@ def test_two_boxers_picking_one_follows_that_one(shared_dir: Path, side: str) ->
     assert found.mean() >= 0.9, f"the {side} boxer was followed in only {found.mean():.0%} of the frames"
     # The two boxers hold their sides of the frame all through this clip: the track must never cross over.
     assert np.all(torso_x[found] < 0.5) if side == "left" else np.all(torso_x[found] > 0.5)
+    # The world landmarks follow the same person: present exactly where the image landmarks are, in metres.
+    world = result.track.world_m
+    assert world is not None
+    assert np.array_equal(np.isfinite(world[:, :, 0]), np.isfinite(result.track.landmarks[:, :, 0]))
+    shoulders = np.linalg.norm(world[found, 11] - world[found, 12], axis=1)
+    assert 0.2 < float(np.median(shoulders)) < 0.5, "shoulder width in metres"
+    hips = 0.5 * (world[found, 23] + world[found, 24])
+    assert float(np.abs(hips).max()) < 0.05, "world landmarks are centred between the hips"

@@ -106,3 +106,50 @@ def test_pose_view_is_the_drawable_track_gzipped():
     assert view["landmarks"][0][0] == [0.1235, 0.1235, 0.12]
     assert view["landmarks"][2][5] == [0.1235, 0.1235, 0.0]
     assert len(view["landmarks"][2]) == 33
+
+
+def _with_world(track: PoseTrack) -> PoseTrack:
+    rng = np.random.default_rng(1)
+    world = rng.normal(0.0, 0.3, size=(track.n_frames, 33, 3)).astype(np.float32)
+    world[~track.has_pose] = np.nan
+    return PoseTrack(t_s=track.t_s, landmarks=track.landmarks, width=track.width, height=track.height, world_m=world)
+
+
+def test_npz_keeps_world_landmarks_losslessly():
+    track = _with_world(_track())
+    back = track_from_npz_bytes(track_to_npz_bytes(track))
+    assert back.world_m is not None
+    assert back.same_as(track)
+    assert not back.same_as(_track())  # the world landmarks count in the comparison
+
+
+def test_a_version_1_npz_without_world_landmarks_still_reads():
+    track = _track()
+    buffer = io.BytesIO()
+    np.savez_compressed(
+        buffer, t_s=track.t_s, landmarks=track.landmarks, width=np.int64(9), height=np.int64(7), format_version=1
+    )
+    back = track_from_npz_bytes(buffer.getvalue())
+    assert back.world_m is None
+    assert np.array_equal(back.landmarks, track.landmarks, equal_nan=True)
+
+
+def test_world_landmarks_of_the_wrong_shape_are_refused():
+    track = _track()
+    with pytest.raises(TrackFormatError, match="world_m must have shape"):
+        PoseTrack(t_s=track.t_s, landmarks=track.landmarks, width=9, height=7, world_m=np.zeros((track.n_frames, 33)))
+    with pytest.raises(TrackFormatError, match="world_m has"):
+        PoseTrack(t_s=track.t_s, landmarks=track.landmarks, width=9, height=7, world_m=np.zeros((1, 33, 3)))
+
+
+def test_mirroring_flips_the_world_x_and_swaps_sides():
+    track = _with_world(_track())
+    mirrored = track.mirrored()
+    assert mirrored.world_m is not None
+    assert track.world_m is not None
+    left, right = int(Landmark.LEFT_WRIST), int(Landmark.RIGHT_WRIST)
+    np.testing.assert_array_equal(mirrored.world_m[:, left, 0], -track.world_m[:, right, 0])
+    np.testing.assert_array_equal(mirrored.world_m[:, left, 1:], track.world_m[:, right, 1:])
+    twice = mirrored.mirrored().world_m
+    assert twice is not None
+    np.testing.assert_array_equal(twice, track.world_m)

@@ -158,7 +158,9 @@ def test_seen_from_the_side_a_bent_arm_with_a_low_elbow_is_the_guard_moving(
 
 def test_guard_movements_give_no_strike(monkeypatch: pytest.MonkeyPatch) -> None:
     k = _arm_with_angles({PEAK: 150.0})
-    monkeypatch.setattr(strikes, "_candidates", lambda _k, side, _forward: [_candidate()] if side == "left" else [])
+    monkeypatch.setattr(
+        strikes, "image_candidates", lambda _k, side, _forward: [_candidate()] if side == "left" else []
+    )
     assert [s.kind for s in strikes.detect_strikes(k, Stance.ORTHODOX)] == [StampKind.JAB]
 
     monkeypatch.setattr(strikes, "classify", lambda _features: (strikes.GUARD_MOVEMENT, 0.0))
@@ -209,7 +211,9 @@ def test_a_hand_pulled_back_no_longer_outreaches_the_jab(monkeypatch: pytest.Mon
     k = _arm_with_angles({})
     rear = StrikeCandidate(side="right", start=START, peak=PEAK - 1, end=70, reach_m=0.55, speed_mps=5.5,
                            speed_3d_mps=5.5)  # fmt: skip
-    monkeypatch.setattr(strikes, "_candidates", lambda _k, side, _forward: [_candidate()] if side == "left" else [rear])
+    monkeypatch.setattr(
+        strikes, "image_candidates", lambda _k, side, _forward: [_candidate()] if side == "left" else [rear]
+    )
     features = {"left": JAB_SEEN_THREE_QUARTERS, "right": REAR_WRIST_PULLED_BACK}
     monkeypatch.setattr(strikes, "_features", lambda _k, c, _forward: dict(features[c.side]))
     assert [s.kind for s in strikes.detect_strikes(k, Stance.ORTHODOX)] == [StampKind.JAB]
@@ -411,7 +415,7 @@ def _wrist_dropping(
 )
 def test_a_brief_fast_drop_facing_the_camera_is_a_punch_at_it(kinematics: Kinematics, strikes_found: int) -> None:
     forward, _ = facing_axes(kinematics)
-    assert len(strikes._candidates(kinematics, "left", forward)) == strikes_found
+    assert len(strikes.image_candidates(kinematics, "left", forward)) == strikes_found
 
 
 def test_a_punch_at_the_camera_read_as_a_hanging_arm_is_a_jab():
@@ -450,7 +454,7 @@ def test_facing_the_camera_the_speed_gate_allows_for_the_travel_in_depth(
 ) -> None:
     k = _wrist_dropping(0.0, ramp_s=ramp_s, drop_m=-0.05, out_m=0.25, facing=facing)
     forward, _ = facing_axes(k)
-    found = strikes._candidates(k, "left", forward)
+    found = strikes.image_candidates(k, "left", forward)
     assert len(found) == strikes_found
     if found:
         assert strikes.FRONTAL_MIN_SPEED_MPS <= found[0].speed_mps < strikes.MIN_SPEED_MPS
@@ -536,7 +540,7 @@ def test_facing_the_camera_an_elbow_rising_behind_the_fist_makes_a_strike(
 ) -> None:
     k = _jab_at_camera(**overrides)
     forward, _ = facing_axes(k)
-    found = strikes._candidates(k, "left", forward)
+    found = strikes.image_candidates(k, "left", forward)
     assert len(found) == strikes_found
     if found:
         assert found[0].reach_m < strikes.MIN_REACH_SHARE * k.arm_m  # only the raised elbow found it
@@ -550,7 +554,7 @@ def test_an_elbow_rising_with_a_strike_already_found_adds_none():
     # The same arm reaching 0.4 arm lengths: the reach gate finds it, and the elbow gives no second strike.
     k = _jab_at_camera(drop_m=-0.2, toward_camera_m=0.3)
     forward, _ = facing_axes(k)
-    assert len(strikes._candidates(k, "left", forward)) == 1
+    assert len(strikes.image_candidates(k, "left", forward)) == 1
 
 
 def test_an_elbow_rising_as_the_boxer_turns_side_on_makes_no_strike():
@@ -564,7 +568,7 @@ def test_an_elbow_rising_as_the_boxer_turns_side_on_makes_no_strike():
                          height_m=k.height_m, visibility=k.visibility)  # fmt: skip
     forward, _ = facing_axes(turning)
     assert abs(forward[0]) < strikes.FRONTAL_MAX_SIDEWAYS  # the round faces the camera
-    assert strikes._candidates(turning, "left", forward) == []
+    assert strikes.image_candidates(turning, "left", forward) == []
 
 
 def test_an_elbow_rising_twice_in_one_excursion_gives_one_strike():
@@ -577,4 +581,4 @@ def test_an_elbow_rising_twice_in_one_excursion_gives_one_strike():
     bobbing = Kinematics(t_s=t, pos_m=pos, vel_mps=np.gradient(pos, 1 / GRID_HZ, axis=0), px_per_m=k.px_per_m,
                          pose_ok=k.pose_ok, height_m=k.height_m, visibility=k.visibility)  # fmt: skip
     forward, _ = facing_axes(bobbing)
-    assert len(strikes._candidates(bobbing, "left", forward)) <= 1
+    assert len(strikes.image_candidates(bobbing, "left", forward)) <= 1

@@ -102,14 +102,21 @@ def _to_array(pose: Any) -> npt.NDArray[np.float32]:  # noqa: ANN401 - mediapipe
     )
 
 
+def _to_world(pose: Any) -> npt.NDArray[np.float32]:  # noqa: ANN401 - mediapipe world landmark list
+    return np.array([[p.x, p.y, p.z] for p in pose], dtype=np.float32)
+
+
 def _mp_image(rgb: npt.NDArray[np.uint8]) -> Any:  # noqa: ANN401 - mediapipe.Image
     import mediapipe  # noqa: PLC0415 - heavy import, only when used
 
     return mediapipe.Image(image_format=mediapipe.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
 
 
-def _segment(path: str, start: int, stop: int, num_poses: int, fps: float) -> Iterator[tuple[float, Any, Any]]:
-    """Frames ``start`` to ``stop`` (exclusive): (time, landmarks (K, 33, 4), appearance (K, D)) each."""
+def _segment(path: str, start: int, stop: int, num_poses: int, fps: float) -> Iterator[tuple[float, Any, Any, Any]]:
+    """Frames ``start`` to ``stop`` (exclusive), each as (time, landmarks, appearance, world landmarks).
+
+    Shapes: landmarks (K, 33, 4), appearance (K, D), world landmarks (K, 33, 3).
+    """
     cap = cv2.VideoCapture(path)
     if not cap.isOpened():
         raise MediaError("the video could not be opened for decoding")
@@ -132,26 +139,31 @@ def _segment(path: str, start: int, stop: int, num_poses: int, fps: float) -> It
                 result = landmarker.detect_for_video(_mp_image(rgb), ms)
                 landmarks = np.full((num_poses, 33, 4), np.nan, dtype=np.float32)
                 looks = np.full((num_poses, DESCRIPTOR_SIZE), np.nan, dtype=np.float32)
+                world = np.full((num_poses, 33, 3), np.nan, dtype=np.float32)
+                world_poses = result.pose_world_landmarks or []
                 for k, pose in enumerate(result.pose_landmarks[:num_poses]):
                     landmarks[k] = _to_array(pose)
                     looks[k] = describe(small, landmarks[k])
-                yield t_s, landmarks, looks
+                    if k < len(world_poses):
+                        world[k] = _to_world(world_poses[k])
+                yield t_s, landmarks, looks, world
     finally:
         cap.release()
 
 
-Segment = tuple[npt.NDArray[np.float64], npt.NDArray[np.float32], npt.NDArray[np.float32]]
+Segment = tuple[npt.NDArray[np.float64], npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float32]]
 
 
 def _collect(  # noqa: PLR0917 - a segment's bounds and what to do per frame
     path: str, start: int, stop: int, num_poses: int, fps: float, on_count: Callable[[int], None]
 ) -> Segment:
-    """Run one segment into arrays: times (n,), landmarks (n, K, 33, 4), appearance (n, K, D)."""
-    times, marks, looks = [], [], []
-    for i, (t_s, lm, look) in enumerate(_segment(path, start, stop, num_poses, fps), 1):
+    """Run one segment into arrays: times (n,), landmarks (n, K, 33, 4), appearance (n, K, D), world (n, K, 33, 3)."""
+    times, marks, looks, worlds = [], [], [], []
+    for i, (t_s, lm, look, world) in enumerate(_segment(path, start, stop, num_poses, fps), 1):
         times.append(t_s)
         marks.append(lm)
         looks.append(look)
+        worlds.append(world)
         if i % PROGRESS_EVERY == 0:
             on_count(i)
     if not times:
@@ -159,8 +171,14 @@ def _collect(  # noqa: PLR0917 - a segment's bounds and what to do per frame
             np.zeros(0),
             np.zeros((0, num_poses, 33, 4), dtype=np.float32),
             np.zeros((0, num_poses, DESCRIPTOR_SIZE), dtype=np.float32),
+            np.zeros((0, num_poses, 33, 3), dtype=np.float32),
         )
-    return np.array(times), np.stack(marks).astype(np.float32), np.stack(looks).astype(np.float32)
+    return (
+        np.array(times),
+        np.stack(marks).astype(np.float32),
+        np.stack(looks).astype(np.float32),
+        np.stack(worlds).astype(np.float32),
+    )
 
 
 class _OrphanedError(Exception):
@@ -296,13 +314,19 @@ class MediaPipePoseEstimator(PoseEstimator):
         t_s = np.concatenate([p[0] for p in parts])
         landmarks = np.concatenate([p[1] for p in parts])
         looks = np.concatenate([p[2] for p in parts])
+        world = np.concatenate([p[3] for p in parts])
         if t_s.size == 0:
             raise MediaError("no frame of the video could be decoded: it may be damaged; re-export it")
         # Decoder timestamps can repeat or step back at a broken packet: keep frames later than all before.
         running = np.maximum.accumulate(t_s)
         keep = np.concatenate([[True], t_s[1:] > running[:-1]])
         return PeopleTrack(
-            t_s=t_s[keep], landmarks=landmarks[keep], appearance=looks[keep], width=info.width, height=info.height
+            t_s=t_s[keep],
+            landmarks=landmarks[keep],
+            appearance=looks[keep],
+            width=info.width,
+            height=info.height,
+            world_m=world[keep],
         )
 
     def _inline(self, path: str, info: VideoInfo, num_poses: int, progress: Callable[[float], None] | None) -> Segment:
@@ -363,7 +387,7 @@ class MediaPipePoseEstimator(PoseEstimator):
                 out.close()
         parts = []
         for w, (start, keep_from, _stop) in enumerate(segments):
-            t_s, marks, looks = done[w]
+            t_s, marks, looks, world = done[w]
             skip = keep_from - start
-            parts.append((t_s[skip:], marks[skip:], looks[skip:]))
+            parts.append((t_s[skip:], marks[skip:], looks[skip:], world[skip:]))
         return parts

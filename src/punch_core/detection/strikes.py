@@ -24,6 +24,8 @@ How it works (all in metres on the kinematics grid):
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import attrs
 import numpy as np
 from scipy.signal import find_peaks
@@ -171,7 +173,8 @@ def _thrown_at_camera(
     return tracked and float(k.t_s[end] - k.t_s[start]) <= BRIEF_DROP_S
 
 
-def _candidates(k: Kinematics, side: str, forward: FloatArray) -> list[StrikeCandidate]:
+def image_candidates(k: Kinematics, side: str, forward: FloatArray) -> list[StrikeCandidate]:
+    """One hand's excursions from guard on screen that pass the reach and speed gates (the module docstring)."""
     shoulder_lm, _, wrist_lm = SIDE_LANDMARKS[side]
     del shoulder_lm
     centre = k.mid(Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER)
@@ -445,7 +448,7 @@ def detect_strikes(k: Kinematics, stance: Stance) -> list[Stamp]:
     forward, _ = facing_axes(k)
     stamps: list[Stamp] = []
     for side in ("left", "right"):
-        for c in _candidates(k, side, forward):
+        for c in image_candidates(k, side, forward):
             features = _features(k, c, forward)
             kind_type, margin = classify(features)
             if kind_type == GUARD_MOVEMENT:
@@ -467,7 +470,7 @@ def detect_strikes(k: Kinematics, stance: Stance) -> list[Stamp]:
                 )
             )
     stamps.sort(key=lambda st: st.t_peak_s)
-    return _drop_simultaneous(stamps)
+    return drop_simultaneous(stamps, SIMULTANEOUS_S, lambda st: st.features["reach_share"])
 
 
 SIMULTANEOUS_S = 0.15
@@ -475,15 +478,14 @@ SIMULTANEOUS_S = 0.15
 the body's rotation (the rear hand as a jab snaps out, the lead hand pulled back by a cross)."""
 
 
-def _drop_simultaneous(stamps: list[Stamp]) -> list[Stamp]:
-    """Keep, of strikes by different hands peaking within ``SIMULTANEOUS_S``, the one reaching furthest."""
+def drop_simultaneous(stamps: list[Stamp], within_s: float, strength: Callable[[Stamp], float]) -> list[Stamp]:
+    """Keep, of strikes (sorted by peak) by different hands peaking within ``within_s``, the stronger one."""
     dropped: set[int] = set()
     for i, a in enumerate(stamps):
         for j in range(i + 1, len(stamps)):
             b = stamps[j]
-            if b.t_peak_s - a.t_peak_s > SIMULTANEOUS_S:
+            if b.t_peak_s - a.t_peak_s > within_s:
                 break
             if a.hand != b.hand and i not in dropped and j not in dropped:
-                weaker = i if a.features["reach_share"] < b.features["reach_share"] else j
-                dropped.add(weaker)
+                dropped.add(i if strength(a) < strength(b) else j)
     return [s for i, s in enumerate(stamps) if i not in dropped]
