@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from punch_core.body import BodySpecs
 from punch_core.detection import detect_stamps
-from punch_core.stamps import Category, Stamp
+from punch_core.detection.pipeline import without_punching
+from punch_core.stamps import Category, Hand, Side, Stamp, StampKind
 from punch_core.track import PoseTrack
 from tests.support.synthetic_boxer import STRIKE_KINDS, Camera, SyntheticRound, make_round, mirror
 
@@ -96,6 +97,29 @@ def test_guard_drop_is_a_fault_of_the_other_hand():
 def test_still_guard_gives_no_stamps(seed, fps, noise):
     r = make_round(actions=(), duration_s=8.0, fps=fps, noise_px=noise, camera=Camera(yaw_deg=seed % 100), seed=seed)
     assert _detect(r) == ()
+
+
+@pytest.mark.parametrize("yaw", [0.0, 90.0])
+@pytest.mark.parametrize("step_share", [0.08, 0.15])
+def test_a_step_to_the_side_is_no_slip(yaw, step_share):
+    """The whole body shifting (a step, a camera pan) moves the head as far as the hips: no defensive move."""
+    r = make_round(actions=(), duration_s=6.0, fps=30, camera=Camera(yaw_deg=yaw), seed=2)
+    lm = r.landmarks.copy()
+    bump = np.clip(1.0 - np.abs(r.t_s - 3.0) / 0.4, 0.0, 1.0)  # out and back within 0.8 s
+    lm[:, :, 0] += (step_share * bump)[:, None].astype(np.float32)
+    stepped = PoseTrack(t_s=r.t_s, landmarks=lm, width=r.width, height=r.height)
+    found = detect_stamps(stepped, BodySpecs(height_cm=r.height_cm, stance=r.stance)).stamps
+    assert [s for s in found if s.category is Category.DEFENSE] == []
+
+
+def test_a_head_that_moves_while_a_hand_drives_out_is_no_defensive_move():
+    strike = Stamp(kind=StampKind.JAB, hand=Hand.LEAD, t_start_s=1.0, t_peak_s=1.2, t_end_s=1.5, confidence=0.8,
+                   peak_speed_mps=5.0)  # fmt: skip
+    during = Stamp(kind=StampKind.SLIP, hand=Hand.NONE, side=Side.LEFT, t_start_s=1.1, t_peak_s=1.3, t_end_s=1.6,
+                   confidence=0.7)  # fmt: skip
+    covering = Stamp(kind=StampKind.DUCK, hand=Hand.NONE, t_start_s=0.9, t_peak_s=1.6, t_end_s=1.9, confidence=0.7)
+    after = Stamp(kind=StampKind.DUCK, hand=Hand.NONE, t_start_s=1.7, t_peak_s=2.0, t_end_s=2.4, confidence=0.7)
+    assert without_punching([during, covering, after], [strike]) == [after]
 
 
 TYPED_RELIABLY = tuple(k for k in STRIKE_KINDS if k != "lead_hook")

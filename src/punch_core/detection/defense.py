@@ -1,9 +1,12 @@
 """Defensive moves: the head leaving its line and coming back.
 
 The head (mean of nose, eyes and ears) is followed against a slow baseline (a rolling median over
-``BASELINE_WINDOW_S``), which removes footwork and drift. Its excursion is split along the boxer's own axes:
-down (a **duck**), towards the boxer's left or right (a **slip** to that side) and away from where the boxer
-faces (a **pull-back**). An excursion of at least ``MIN_MOVE_SHARE`` of the boxer's height that lasts
+``BASELINE_WINDOW_S``), which removes drift. Its excursion is split along the boxer's own axes: down (a **duck**),
+towards the boxer's left or right (a **slip** to that side) and away from where the boxer faces (a **pull-back**).
+Slips and pull-backs bend the upper body over feet that stay, so their sideways and backward travel is the head's
+*relative to the hips*: a step or a camera pan moves both alike and is no slip (on the labelled corpus, 12 of the
+13 slips and pull-backs stamped outside any strike were the hips moving as far as the head). A duck bends the
+knees too, lowering the hips with the head, so it is measured on the head alone. An excursion of at least ``MIN_MOVE_SHARE`` of the boxer's height that lasts
 ``MIN_DURATION_S``-``MAX_DURATION_S`` becomes a stamp of its dominant direction.
 """
 
@@ -14,6 +17,7 @@ from scipy.signal import find_peaks
 
 from punch_core.detection.geometry import Z_SCALE, baseline, facing_axes, head_centre, span_below
 from punch_core.kinematics import Kinematics, samples
+from punch_core.landmarks import Landmark
 from punch_core.stamps import Hand, Side, Stamp, StampKind
 
 BASELINE_WINDOW_S = 3.0
@@ -30,11 +34,13 @@ def detect_defense(k: Kinematics) -> list[Stamp]:
     forward, left = facing_axes(k)
     head = head_centre(k)
     disp = (head - baseline(head, BASELINE_WINDOW_S)) * Z_SCALE
+    hips = k.mid(Landmark.LEFT_HIP, Landmark.RIGHT_HIP)
+    over_hips = disp - (hips - baseline(hips, BASELINE_WINDOW_S)) * Z_SCALE
     components = {
         StampKind.DUCK: -disp[:, 1],
-        (StampKind.SLIP, Side.LEFT): disp @ (left * Z_SCALE),
-        (StampKind.SLIP, Side.RIGHT): -(disp @ (left * Z_SCALE)),
-        StampKind.PULL_BACK: -(disp @ (forward * Z_SCALE)),
+        (StampKind.SLIP, Side.LEFT): over_hips @ (left * Z_SCALE),
+        (StampKind.SLIP, Side.RIGHT): -(over_hips @ (left * Z_SCALE)),
+        StampKind.PULL_BACK: -(over_hips @ (forward * Z_SCALE)),
     }
     stack = np.stack([np.nan_to_num(c, nan=0.0) for c in components.values()], axis=1)
     dominant = np.argmax(stack, axis=1)

@@ -21,6 +21,21 @@ class DetectionResult:
     kinematics: Kinematics
 
 
+def without_punching(defense: list[Stamp], strikes: list[Stamp]) -> list[Stamp]:
+    """The defensive moves during which no hand drives out: a head that moves while a strike is thrown is the body
+    turning into the punch, not a slip, a duck or a pull-back.
+
+    Measured on the labelled corpus (2026-12-07): 36 of the 49 defensive stamps on clips labelled for defence fell
+    in a strike's span, where two labelling passes saw no defensive move at all. The cost: a slip thrown together
+    with a counter (a slip-jab) is not stamped as a slip; its punch still is.
+    """
+    return [
+        d
+        for d in defense
+        if not any(s.t_start_s <= d.t_peak_s <= s.t_end_s or d.t_start_s <= s.t_peak_s <= d.t_end_s for s in strikes)
+    ]
+
+
 def detect_stamps(track: PoseTrack, specs: BodySpecs) -> DetectionResult:
     """Every strike, defensive move and guard fault in a track, sorted by peak time.
 
@@ -29,6 +44,7 @@ def detect_stamps(track: PoseTrack, specs: BodySpecs) -> DetectionResult:
     """
     k = compute_kinematics(track, height_m=specs.height_m)
     strikes = detect_strikes(k, specs.stance)
-    stamps = [*strikes, *detect_defense(k), *detect_guard_drops(k, strikes, specs.stance)]
+    defense = without_punching(detect_defense(k), strikes)
+    stamps = [*strikes, *defense, *detect_guard_drops(k, strikes, specs.stance)]
     stamps.sort(key=lambda s: (s.t_peak_s, s.kind.value))
     return DetectionResult(stamps=tuple(stamps), kinematics=k)
