@@ -6,8 +6,9 @@ towards the boxer's left or right (a **slip** to that side) and away from where 
 Slips and pull-backs bend the upper body over feet that stay, so their sideways and backward travel is the head's
 *relative to the hips*: a step or a camera pan moves both alike and is no slip (on the labelled corpus, 12 of the
 13 slips and pull-backs stamped outside any strike were the hips moving as far as the head). A duck bends the
-knees too, lowering the hips with the head, so it is measured on the head alone. An excursion of at least ``MIN_MOVE_SHARE`` of the boxer's height that lasts
-``MIN_DURATION_S``-``MAX_DURATION_S`` becomes a stamp of its dominant direction.
+knees too, lowering the hips with the head, so it is measured on the head alone. An excursion of at least
+``MIN_MOVE_SHARE`` of the boxer's height that lasts ``MIN_DURATION_S``-``MAX_DURATION_S`` becomes a stamp of its
+dominant direction.
 """
 
 from __future__ import annotations
