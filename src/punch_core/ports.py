@@ -281,6 +281,10 @@ class RefreshTokenRepository(Protocol):
         """Revoke every token of a user that is not yet revoked; returns how many."""
         ...
 
+    def family_revoked(self, family_id: str) -> bool:
+        """Whether a sign-in has ended: a token of the family was revoked (sign-out, reuse, account removal)."""
+        ...
+
 
 class UploadRepository(Protocol):
     """Resumable uploads and the byte ranges received."""

@@ -144,6 +144,22 @@ def end_session(ports: SessionPorts, refresh_token: str) -> None:
         ports.refresh_tokens.revoke_family(stored.family_id, ports.clock.now())
 
 
+def ensure_session_active(refresh_tokens: RefreshTokenRepository, claims: dict[str, object]) -> None:
+    """Refuse an access token whose sign-in has ended.
+
+    An access token names its sign-in (the ``sid`` claim, the refresh-token family). Signing out, a refresh token
+    used twice, or the account's removal revokes the family; from then on its access tokens are refused too,
+    instead of working until they expire. Tokens issued before the claim existed carry none and are accepted
+    until they expire (15 minutes at most).
+
+    Raises:
+        AuthError: if the token's sign-in was ended.
+    """
+    family_id = claims.get("sid")
+    if isinstance(family_id, str) and refresh_tokens.family_revoked(family_id):
+        raise AuthError(SESSION_UNKNOWN)
+
+
 def _issue(ports: SessionPorts, user_id: str, *, family_id: str, now: datetime) -> SessionTokens:
     refresh_token = ports.ids.new_secret()
     expires_at = now + timedelta(seconds=REFRESH_TOKEN_TTL_S)
@@ -159,7 +175,9 @@ def _issue(ports: SessionPorts, user_id: str, *, family_id: str, now: datetime) 
         )
     except NotFoundError as exc:
         raise AuthError("your account no longer exists; sign in again to create a new one") from exc
-    access_token = ports.signer.sign({"sub": user_id, "typ": ACCESS_TOKEN_TYPE}, expires_in_s=ACCESS_TOKEN_TTL_S)
+    access_token = ports.signer.sign(
+        {"sub": user_id, "typ": ACCESS_TOKEN_TYPE, "sid": family_id}, expires_in_s=ACCESS_TOKEN_TTL_S
+    )
     return SessionTokens(
         user_id=user_id,
         family_id=family_id,

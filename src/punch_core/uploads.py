@@ -162,6 +162,10 @@ def video_key(video_id: str, container: str) -> str:
     return f"videos/{video_id}/source.{container}"
 
 
+MAX_DECLARED_FILENAME_BYTES = 255
+"""The longest file name a declaration may carry (what file systems allow), in UTF-8 bytes."""
+
+
 def sanitise_filename(filename: object) -> str:
     """A file name safe to store and show: no folders, control characters or runs of spaces, at most 120 chars.
 
@@ -188,11 +192,18 @@ def check_upload_request(
         PayloadTooLargeError: if the file is larger than ``limits.max_upload_bytes``.
         UnsupportedMediaError: if the declared type is not MP4, MOV or WebM video.
     """
+    if isinstance(filename, str) and len(filename) > MAX_DECLARED_FILENAME_BYTES // 4 and (
+        len(filename.encode("utf-8", "surrogatepass")) > MAX_DECLARED_FILENAME_BYTES
+    ):
+        # Refused before any work on it: cleaning a name of megabytes costs a second of CPU.
+        raise ValidationError(
+            "filename", f"{filename[:40]}...", f"a file name of at most {MAX_DECLARED_FILENAME_BYTES} bytes"
+        )
     if isinstance(size_bytes, bool) or not isinstance(size_bytes, int) or size_bytes < 1:
         raise ValidationError("size_bytes", size_bytes, "the file's size in bytes (1 or more)")
     if size_bytes > limits.max_upload_bytes:
         raise PayloadTooLargeError(
-            f"this video is {size_bytes // _MIB} MB; the most we accept is {limits.max_upload_bytes // _MIB} MB"
+            f"this video is {-(-size_bytes // _MIB)} MB; the most we accept is {limits.max_upload_bytes // _MIB} MB"
             " — trim it to the round, or export it at a lower resolution"
         )
     declared = content_type.split(";", 1)[0].strip().lower() if isinstance(content_type, str) else ""

@@ -182,6 +182,18 @@ class RefreshTokenRepositoryContract:
         assert tokens.get("h3").revoked_at == at(2)  # the first revocation stands
         assert tokens.get("h4").revoked_at is None
 
+    def test_a_family_is_revoked_once_any_of_its_tokens_is(self, tokens):
+        tokens.add(make.refresh_token("h1", family_id="f1", used_at=at(1)))
+        tokens.add(make.refresh_token("h2", family_id="f1"))
+        tokens.add(make.refresh_token("h3", family_id="f2"))
+        assert tokens.family_revoked("f1") is False  # used in rotation is not revoked
+        assert tokens.family_revoked("nobody") is False
+        tokens.revoke_family("f1", at(10))
+        assert tokens.family_revoked("f1") is True
+        assert tokens.family_revoked("f2") is False
+        tokens.revoke_user(make.refresh_token("x").user_id, at(11))
+        assert tokens.family_revoked("f2") is True
+
     def test_revoke_user_revokes_every_family_of_that_user(self, tokens):
         tokens.add(make.refresh_token("h1", user_id="u1", family_id="f1"))
         tokens.add(make.refresh_token("h2", user_id="u1", family_id="f2"))

@@ -424,6 +424,35 @@ def _signed_in(site: Site) -> tuple[str, str]:
     return response.json()["id"], cookies_set(response)["punch_access"].value
 
 
+def test_signing_out_ends_the_access_token_at_once(local_site):
+    """Issue 24 item 7: the 15-minute access token of a signed-out session reads and writes nothing more."""
+    login = local_site.client.post(f"{AUTH}/local/login")
+    access, refresh = cookies_set(login)["punch_access"].value, cookies_set(login)["punch_refresh"].value
+    bearer = {"authorization": f"Bearer {access}", "cookie": ""}
+    assert local_site.client.get("/api/v1/reports", headers=bearer).status_code == 200
+    out = local_site.client.post(f"{AUTH}/logout", headers={"cookie": f"punch_refresh={refresh}"})
+    assert out.status_code == 204
+    assert local_site.me(access).status_code == 401
+    assert "sign in again" in error_of(local_site.me(access))["message"]
+    assert local_site.client.get("/api/v1/reports", headers=bearer).status_code == 401
+    upload = {"filename": "round.mp4", "size_bytes": 10_000_000, "content_type": "video/mp4"}
+    assert local_site.client.post("/api/v1/uploads", json=upload, headers=bearer).status_code == 401
+    # Another sign-in of the same account is untouched.
+    _, other = _signed_in(local_site)
+    assert local_site.me(other).status_code == 200
+
+
+def test_a_reused_refresh_token_ends_the_access_tokens_of_its_sign_in(local_site):
+    login = local_site.client.post(f"{AUTH}/local/login")
+    first_refresh = cookies_set(login)["punch_refresh"].value
+    rotated = local_site.refresh(first_refresh)
+    new_access = cookies_set(rotated)["punch_access"].value
+    assert local_site.me(new_access).status_code == 200
+    assert local_site.refresh(first_refresh).status_code == 401  # reused: the family is revoked
+    assert local_site.me(new_access).status_code == 401
+    assert local_site.me(cookies_set(login)["punch_access"].value).status_code == 401
+
+
 def test_a_valid_access_token_works_by_cookie_and_by_bearer(local_site):
     _, access = _signed_in(local_site)
     assert local_site.me(access).status_code == 200

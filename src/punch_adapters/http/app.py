@@ -29,6 +29,7 @@ from punch_adapters.http.security import provide_deps, provide_user_id
 from punch_core.errors import PunchError
 
 API_PREFIX = "/api/v1"
+MAX_JSON_BODY_BYTES = 64 * 1024
 
 
 def create_app(
@@ -59,6 +60,8 @@ def create_app(
             *shares.API_ROUTES,
         ],
         dependencies={"user_id": Provide(provide_user_id)},
+        # JSON bodies here are a few hundred bytes; only an upload's chunks (their own limit) are large.
+        request_max_body_size=MAX_JSON_BODY_BYTES,
     )
     return Litestar(
         route_handlers=[api, *health.ROUTES, *shares.PAGE_ROUTES, *frontend],

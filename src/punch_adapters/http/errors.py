@@ -102,14 +102,23 @@ def http_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Respo
     else:
         code = {
             400: "bad_request",
+            403: "forbidden",
             404: "not_found",
             405: "method_not_allowed",
             413: "payload_too_large",
+            415: "unsupported_media_type",
             422: "invalid_field",
             429: "rate_limited",
         }.get(status, "http_error")
+    message = str(exc.detail)
+    if status == 413 and message == "Request Entity Too Large":  # Litestar's body limit, before any handler
+        message = (
+            "this chunk is larger than one chunk may be: send smaller chunks (the upload's max_chunk_bytes)"
+            if request.url.path.endswith("/chunks")
+            else "the request body is too large for this address: a JSON request is a few hundred bytes"
+        )
     return Response(
-        error_body(code, str(exc.detail), request_id_of(request), **extra),
+        error_body(code, message, request_id_of(request), **extra),
         status_code=status,
         headers=exc.headers or {},
     )

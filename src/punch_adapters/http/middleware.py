@@ -10,13 +10,15 @@ import uuid
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import urlsplit
 
 from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
-from litestar.exceptions import ClientException
+from litestar.exceptions import ClientException, HTTPException, PermissionDeniedException
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from punch_adapters.http.deps import is_loopback_url
 from punch_core.log_context import log_context
 from punch_core.ports import Metrics
 
@@ -49,6 +51,58 @@ def security_headers(media_origin: str | None = None) -> Mapping[str, str]:
 
 
 SECURITY_HEADERS = security_headers()
+
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+BINARY_BODY_SUFFIXES = ("/chunks",)
+"""Paths whose request body is not JSON (an upload's chunks are the video's bytes)."""
+ALLOWED_FETCH_SITES = frozenset({"same-origin", "none"})
+
+
+def cross_site_refusal(scope: Scope, public_url: str) -> HTTPException | None:
+    """Why a state-changing API request must be refused as cross-site, or None.
+
+    * ``Sec-Fetch-Site`` (sent by every current browser) other than ``same-origin`` or ``none`` (typed by the user):
+      a page of another site or another origin of this site made the request.
+    * An ``Origin`` that is not the app's (``public_url``; with a loopback public URL, any loopback origin, so
+      ``localhost`` and ``127.0.0.1`` and the web app's dev server all work).
+    * A body that is not declared ``application/json`` on a JSON route: an HTML form can send ``text/plain`` or
+      form encodings to any site without asking, but never ``application/json`` (that needs a CORS preflight,
+      which this API does not grant).
+
+    Requests without these headers (scripts, the command line) are judged by their token alone.
+    """
+    if scope["type"] != ScopeType.HTTP or scope.get("method") not in UNSAFE_METHODS:
+        return None
+    path = scope.get("path", "")
+    if not path.startswith("/api/"):
+        return None
+    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+    site = headers.get("sec-fetch-site", "").strip().lower()
+    origin = headers.get("origin", "").strip()
+    if (site and site not in ALLOWED_FETCH_SITES) or (origin and not _our_origin(origin, public_url)):
+        return PermissionDeniedException(
+            f"a request from another site was refused: use PunchAnalytics at {_origin_of(public_url)} itself"
+        )
+    has_body = headers.get("content-length", "0").strip() not in ("", "0") or "transfer-encoding" in headers
+    content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+    if has_body and not path.endswith(BINARY_BODY_SUFFIXES) and content_type != "application/json":
+        return HTTPException(
+            status_code=415,
+            detail=f"send the request body as JSON with Content-Type: application/json (got {content_type or 'none'})",
+        )
+    return None
+
+
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def _our_origin(origin: str, public_url: str) -> bool:
+    if origin.lower() == _origin_of(public_url):
+        return True
+    return is_loopback_url(public_url) and is_loopback_url(origin)
 
 
 def _route_of(scope: Scope) -> str:
@@ -91,6 +145,9 @@ class RequestContextMiddleware(ASGIMiddleware):
                 if "\x00" in scope.get("path", ""):
                     # A NUL byte is no path of ours, and it breaks file and PostgreSQL lookups (500s) further in.
                     raise ClientException("the address holds a NUL character (%00): remove it")
+                refusal = cross_site_refusal(scope, deps.config.public_url)
+                if refusal is not None:
+                    raise refusal
                 await next_app(scope, receive, send_with_headers)
             finally:
                 if scope["type"] == ScopeType.HTTP:

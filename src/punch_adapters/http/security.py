@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from litestar import Request
@@ -10,6 +11,7 @@ from litestar.connection import ASGIConnection
 from punch_adapters.http.deps import ApiDeps
 from punch_core.errors import AuthError
 from punch_core.log_context import bind_log_ids
+from punch_core.sessions import ensure_session_active
 
 ACCESS_COOKIE = "punch_access"
 REFRESH_COOKIE = "punch_refresh"
@@ -30,18 +32,24 @@ def access_token_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str | Non
     return connection.cookies.get(ACCESS_COOKIE) or None
 
 
-def user_id_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
-    """The signed-in user's id.
-
-    Raises:
-        AuthError: without a valid, unexpired access token.
-    """
+def _claims_of(connection: ASGIConnection[Any, Any, Any, Any]) -> dict[str, Any]:
     token = access_token_of(connection)
     if token is None:
         raise AuthError("sign in first")
     claims = deps_of(connection).signer.verify(token)
     if claims.get("typ") != "access" or not isinstance(claims.get("sub"), str):
         raise AuthError("this is not an access token; sign in again")
+    return claims
+
+
+async def user_id_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The signed-in user's id: a valid, unexpired access token of a sign-in that has not ended.
+
+    Raises:
+        AuthError: without one (signing out ends the access tokens of that sign-in at once).
+    """
+    claims = _claims_of(connection)
+    await asyncio.to_thread(ensure_session_active, deps_of(connection).refresh_tokens, claims)
     user_id: str = claims["sub"]
     bind_log_ids(user_id=user_id)
     return user_id
@@ -49,7 +57,7 @@ def user_id_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
 
 async def provide_user_id(request: Request[Any, Any, Any]) -> str:
     """Dependency: the signed-in user's id (401 otherwise)."""
-    return user_id_of(request)
+    return await user_id_of(request)
 
 
 async def provide_deps(request: Request[Any, Any, Any]) -> ApiDeps:

@@ -170,6 +170,13 @@ class MemoryRefreshTokenRepository(RefreshTokenRepository):
         """Revoke every token of a user that is not yet revoked; returns how many."""
         return self._revoke_where(lambda token: token.user_id == user_id, at)
 
+    def family_revoked(self, family_id: str) -> bool:
+        """Whether a token of the family was revoked (sign-out, reuse, account removal)."""
+        with self._store.lock:
+            return any(
+                t.family_id == family_id and t.revoked_at is not None for t in self._store.refresh_tokens.values()
+            )
+
     def _revoke_where(self, matches: Callable[[RefreshToken], bool], at: datetime) -> int:
         s = self._store
         with s.lock:

@@ -199,6 +199,16 @@ class SqlRefreshTokenRepository(_SqlRepository, RefreshTokenRepository):
         """Revoke every token of a user that is not yet revoked; returns how many."""
         return self._revoke(RefreshTokenRow.user_id == user_id, at)
 
+    def family_revoked(self, family_id: str) -> bool:
+        """Whether a token of the family was revoked (sign-out, reuse, account removal)."""
+        statement = (
+            select(RefreshTokenRow.token_hash)
+            .where(RefreshTokenRow.family_id == family_id, RefreshTokenRow.revoked_at.is_not(None))
+            .limit(1)
+        )
+        with self._reading() as session:
+            return session.execute(statement).first() is not None
+
     def _revoke(self, condition: Any, at: datetime) -> int:  # noqa: ANN401 - a SQL boolean expression
         statement = update(RefreshTokenRow).where(condition, RefreshTokenRow.revoked_at.is_(None)).values(revoked_at=at)
         with self._writing() as session:

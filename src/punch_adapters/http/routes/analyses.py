@@ -307,7 +307,7 @@ async def status_socket(socket: WebSocket[Any, Any, Any], analysis_id: FromPath[
     """Live status over a WebSocket: the current state first (reconnects are seamless), then each change."""
     deps = deps_of(socket)
     try:
-        user_id = user_id_of(socket)
+        user_id = await user_id_of(socket)
         await asyncio.to_thread(deps.analyses.get, analysis_id, owner_id=user_id)
     except PunchError as exc:
         # Close codes in the 4000s are the application's: 4401 not signed in, 4404 not found (or not yours).
