@@ -192,8 +192,10 @@ def check_upload_request(
         PayloadTooLargeError: if the file is larger than ``limits.max_upload_bytes``.
         UnsupportedMediaError: if the declared type is not MP4, MOV or WebM video.
     """
-    if isinstance(filename, str) and len(filename) > MAX_DECLARED_FILENAME_BYTES // 4 and (
-        len(filename.encode("utf-8", "surrogatepass")) > MAX_DECLARED_FILENAME_BYTES
+    if (
+        isinstance(filename, str)
+        and len(filename) > MAX_DECLARED_FILENAME_BYTES // 4
+        and (len(filename.encode("utf-8", "surrogatepass")) > MAX_DECLARED_FILENAME_BYTES)
     ):
         # Refused before any work on it: cleaning a name of megabytes costs a second of CPU.
         raise ValidationError(
