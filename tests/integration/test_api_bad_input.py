@@ -222,3 +222,54 @@ def test_the_too_large_message_never_says_a_size_equal_to_the_limit():
         )
     assert over.status_code == 413
     assert "this video is 501 MB; the most we accept is 500 MB" in over.json()["error"]["message"]
+
+
+def _waiting_analysis(config: HttpConfig):
+    import attrs  # noqa: PLC0415
+
+    from punch_core.records import AnalysisStatus, Stage  # noqa: PLC0415
+
+    deps, repos = make_deps(config=config)
+    seed(repos, deps)
+    repos.analyses.save(
+        attrs.evolve(repos.analyses.get("a1"), status=AnalysisStatus.CREATED, done_stages=(Stage.THUMBNAILS,))
+    )
+    return deps, repos
+
+
+def test_one_user_holds_a_bounded_number_of_live_views():
+    # Issue 24, item 5: 4,000 sockets from one user lifted everyone's p90 to 2 s and the server to 1 GB.
+    import contextlib  # noqa: PLC0415
+
+    from litestar.exceptions import WebSocketDisconnect  # noqa: PLC0415
+
+    deps, _repos = _waiting_analysis(HttpConfig(live_views_per_user=3, api_calls_per_minute=10_000))
+    with TestClient(create_app(deps)) as client, contextlib.ExitStack() as stack:
+        client.cookies.update(access_cookie(deps, "owner"))
+        sockets = [stack.enter_context(client.websocket_connect("/api/v1/analyses/a1/ws")) for _ in range(3)]
+        for ws in sockets:
+            assert ws.receive_json()["status"] == "created"
+        with pytest.raises(WebSocketDisconnect) as closed, client.websocket_connect("/api/v1/analyses/a1/ws") as ws:
+            ws.receive_json()
+        assert closed.value.code == 4429
+        assert "too many live views" in closed.value.detail
+        assert client.get("/api/v1/analyses/a1/events").status_code == 429  # the event stream shares the cap
+        sockets[0].close()
+        client.cookies.update(access_cookie(deps, "other"))  # another user is not affected
+        with pytest.raises(WebSocketDisconnect) as other, client.websocket_connect("/api/v1/analyses/a1/ws") as ws:
+            ws.receive_json()
+        assert other.value.code == 4404
+
+
+def test_websocket_handshakes_count_against_the_call_limit():
+    from litestar.exceptions import WebSocketDisconnect  # noqa: PLC0415
+
+    deps, _repos = _waiting_analysis(HttpConfig(api_calls_per_minute=2))
+    with TestClient(create_app(deps)) as client:
+        client.cookies.update(access_cookie(deps, "owner"))
+        for _ in range(2):
+            with client.websocket_connect("/api/v1/analyses/a1/ws") as ws:
+                assert ws.receive_json()["status"] == "created"
+        with pytest.raises(WebSocketDisconnect) as closed, client.websocket_connect("/api/v1/analyses/a1/ws") as ws:
+            ws.receive_json()
+        assert closed.value.code == 4429

@@ -53,7 +53,10 @@ class HttpConfig:
         local_login: Whether the one-account local login is offered (the embedded default; never in production).
         uploads_per_hour: Upload initiations allowed per user per hour.
         coaching_runs_per_hour: Coaching re-runs allowed per user per hour (each is a paid LLM call in production).
-        api_calls_per_minute: API calls allowed per user (or per address for anonymous calls) per minute.
+        api_calls_per_minute: API calls allowed per user (or per address for anonymous calls) per minute; a
+            WebSocket handshake counts as one.
+        live_views_per_user: Live status views (WebSockets and event streams) one user may hold open at once in
+            one server process.
         share_lookups_per_minute: Anonymous share-hash lookups allowed per address per minute (guessing).
         max_upload_bytes: Largest accepted upload.
         min_duration_s: Shortest accepted video.
@@ -69,6 +72,7 @@ class HttpConfig:
     uploads_per_hour: int = 5
     coaching_runs_per_hour: int = 5
     api_calls_per_minute: int = 100
+    live_views_per_user: int = 8
     share_lookups_per_minute: int = 30
     max_upload_bytes: int = MAX_UPLOAD_BYTES
     min_duration_s: float = 60.0

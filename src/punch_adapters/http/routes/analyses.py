@@ -8,7 +8,8 @@ import json
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
-from litestar import Response, WebSocket, get, post, put, websocket
+from litestar import Request, Response, WebSocket, get, post, put, websocket
+from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from litestar.exceptions import WebSocketDisconnect
 from litestar.params import FromPath, FromQuery, JSONBody
@@ -16,12 +17,12 @@ from litestar.response import ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
 
 from punch_adapters.http.deps import ApiDeps
-from punch_adapters.http.ratelimit import check_rate
+from punch_adapters.http.ratelimit import caller_key, check_rate
 from punch_adapters.http.schemas import StatusDoc, StatusList, ThumbnailDoc, ThumbnailsDoc
 from punch_adapters.http.security import deps_of, user_id_of
 from punch_core.body import BodySpecs
 from punch_core.coaching.model import Language
-from punch_core.errors import ConflictError, NotFoundError, PunchError, ValidationError
+from punch_core.errors import ConflictError, NotFoundError, PunchError, RateLimitedError, ValidationError
 from punch_core.processing import configure_analysis, object_key, read_thumbnails, rerun_coaching, start_analysis
 from punch_core.records import Analysis, AnalysisStatus, Stage
 from punch_core.subject import PersonBox, SubjectChoice
@@ -32,6 +33,40 @@ POLL_FALLBACK_S = 2.0
 TERMINAL = (AnalysisStatus.COMPLETED, AnalysisStatus.FAILED)
 # A live-status connection ends after this long at most; the client reconnects and gets the current state first.
 MAX_SOCKET_S = 30 * 60
+TOO_MANY_VIEWS = "too many live views of your analyses are open: close some tabs and try again"
+
+
+class LiveViews:
+    """Live views (WebSockets and event streams) open per user in this server process."""
+
+    def __init__(self) -> None:
+        self._open: dict[str, int] = {}
+
+    def take(self, user_id: str, limit: int) -> bool:
+        """Count one more view of ``user_id``; False (nothing counted) when ``limit`` are open already."""
+        if self._open.get(user_id, 0) >= limit:
+            return False
+        self._open[user_id] = self._open.get(user_id, 0) + 1
+        return True
+
+    def give_back(self, user_id: str) -> None:
+        """A view has closed."""
+        left = self._open.get(user_id, 0) - 1
+        if left > 0:
+            self._open[user_id] = left
+        else:
+            self._open.pop(user_id, None)
+
+
+def live_views(connection: ASGIConnection[Any, Any, Any, Any]) -> LiveViews:
+    """This application's count of open live views (one per app, shared by its requests on the event loop)."""
+    state = connection.app.state
+    views: LiveViews | None = state.get("live_views")
+    if views is None:
+        views = state["live_views"] = LiveViews()
+    return views
+
+
 COACHING_WINDOW_S = 3600
 
 
@@ -290,30 +325,57 @@ async def status_stream(deps: ApiDeps, analysis_id: str, user_id: str) -> AsyncI
 
 @get("/analyses/{analysis_id:str}/events")
 async def status_events(
-    deps: NamedDependency[ApiDeps], user_id: NamedDependency[str], analysis_id: FromPath[str]
+    request: Request[Any, Any, Any],
+    deps: NamedDependency[ApiDeps],
+    user_id: NamedDependency[str],
+    analysis_id: FromPath[str],
 ) -> ServerSentEvent:
     """Server-Sent Events fallback for the WebSocket: ``status`` events, current state first."""
+    # A user holds at most ``live_views_per_user`` live views (sockets and these streams) per process; past it, 429.
     await _owned(deps, analysis_id, user_id)  # 404 before the stream starts
+    slots = live_views(request)
+    if not slots.take(user_id, deps.config.live_views_per_user):
+        raise RateLimitedError(TOO_MANY_VIEWS, retry_after_s=10)
 
     async def messages() -> AsyncIterator[ServerSentEventMessage]:
-        async for status in status_stream(deps, analysis_id, user_id):
-            yield ServerSentEventMessage(data=json.dumps(status), event="status")
+        try:
+            async for status in status_stream(deps, analysis_id, user_id):
+                yield ServerSentEventMessage(data=json.dumps(status), event="status")
+        finally:
+            slots.give_back(user_id)
 
     return ServerSentEvent(messages(), retry_duration=2000)
 
 
 @websocket("/analyses/{analysis_id:str}/ws")
 async def status_socket(socket: WebSocket[Any, Any, Any], analysis_id: FromPath[str]) -> None:
-    """Live status over a WebSocket: the current state first (reconnects are seamless), then each change."""
+    """Live status over a WebSocket: the current state first (reconnects are seamless), then each change.
+
+    Refusals close the accepted socket with an application code the web app reads (a refused handshake reaches a
+    browser as a bare 1006): 4401 not signed in, 4404 not found (or not yours), 4429 too many handshakes (they
+    count against ``api_calls_per_minute`` like any call) or too many live views open (``live_views_per_user``).
+    """
     deps = deps_of(socket)
+    await socket.accept()
+    slots = live_views(socket)
     try:
+        await check_rate(deps, f"api:{caller_key(socket, deps)}", deps.config.api_calls_per_minute, 60)
         user_id = await user_id_of(socket)
         await asyncio.to_thread(deps.analyses.get, analysis_id, owner_id=user_id)
+        if not slots.take(user_id, deps.config.live_views_per_user):
+            raise RateLimitedError(TOO_MANY_VIEWS, retry_after_s=10)
     except PunchError as exc:
-        # Close codes in the 4000s are the application's: 4401 not signed in, 4404 not found (or not yours).
-        await socket.close(code=4404 if isinstance(exc, NotFoundError) else 4401, reason=exc.user_message[:120])
+        code = 4404 if isinstance(exc, NotFoundError) else 4429 if isinstance(exc, RateLimitedError) else 4401
+        await socket.close(code=code, reason=exc.user_message[:120])
         return
-    await socket.accept()
+    try:
+        await _follow_on_socket(socket, deps, analysis_id, user_id)
+    finally:
+        slots.give_back(user_id)
+
+
+async def _follow_on_socket(socket: WebSocket[Any, Any, Any], deps: ApiDeps, analysis_id: str, user_id: str) -> None:
+    """Send each status change until the analysis ends, the client leaves or ``MAX_SOCKET_S`` passes."""
 
     async def push() -> None:
         async for status in status_stream(deps, analysis_id, user_id):
