@@ -273,3 +273,16 @@ def test_websocket_handshakes_count_against_the_call_limit():
         with pytest.raises(WebSocketDisconnect) as closed, client.websocket_connect("/api/v1/analyses/a1/ws") as ws:
             ws.receive_json()
         assert closed.value.code == 4429
+
+
+@pytest.mark.parametrize("days", [0.00002, 0, 0.5, 366, 7.5, "7", True])
+def test_a_share_expiry_is_a_whole_number_of_days_from_1_to_365(days):
+    deps, repos = make_deps()
+    seed(repos, deps)
+    with TestClient(create_app(deps)) as client:
+        client.cookies.update(access_cookie(deps, "owner"))
+        refused = client.post("/api/v1/reports/a1/shares", json={"expires_in_days": days})
+        assert refused.status_code == 422, (days, refused.text)
+        assert "whole number of days from 1 to 365" in refused.json()["error"]["message"]
+        for fine in (1, 7.0, 365, None):
+            assert client.post("/api/v1/reports/a1/shares", json={"expires_in_days": fine}).status_code == 201

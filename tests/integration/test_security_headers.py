@@ -51,3 +51,30 @@ def test_security_headers_on_every_kind_of_answer(client, method, path, status):
     assert "unsafe-eval" not in policy
     assert answer.headers["x-request-id"]
     assert "strict-transport-security" not in answer.headers, "plain http on loopback: no HSTS"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/auth/me", "/api/v1/reports", "/api/v1/reports/a1", "/api/v1/analyses/a1", "/api/v1/no/such/route"],
+)
+def test_personal_answers_are_kept_by_no_cache(client, path):
+    # Issue 24 (info): /auth/me and reports lacked Cache-Control, so a shared computer's cache could keep them.
+    assert client.get(path).headers.get("cache-control") == "no-store"
+
+
+def test_a_shared_report_and_its_thumbnail_stop_at_once_when_revoked(client):
+    client.cookies.clear()
+    page = client.get("/share/Abc12345")
+    assert page.status_code == 200
+    assert page.headers["cache-control"] == "no-store"
+    thumb = client.get("/api/v1/shared/Abc12345/thumbnail.jpg")
+    assert thumb.status_code == 200, thumb.text
+    assert thumb.headers["cache-control"] == "no-store"  # was public, max-age=600: outlived a revoke
+
+
+def test_an_unrouted_address_has_the_same_request_id_in_body_and_header(client):
+    answer = client.get("/api/v1/no/such/route")
+    assert answer.status_code == 404
+    body_id = answer.json()["error"]["request_id"]
+    assert body_id  # was null
+    assert body_id == answer.headers["x-request-id"]

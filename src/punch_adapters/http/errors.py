@@ -6,6 +6,7 @@ Body: ``{"error": {"code": "not_found", "message": "...", "request_id": "...", "
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
 from litestar import Request, Response
@@ -53,10 +54,17 @@ STATUS_BY_ERROR: tuple[tuple[type[PunchError], int, str], ...] = (
 )
 
 
-def request_id_of(request: Request[Any, Any, Any]) -> str | None:
-    """The request id the middleware gave this request."""
-    value = request.scope.get("state", {}).get("request_id")
-    return str(value) if value else None
+def request_id_of(request: Request[Any, Any, Any]) -> str:
+    """The request id the middleware gave this request.
+
+    For a request it never saw (an address no route matches is answered before any middleware runs), a new one,
+    kept in the request's state so that the ``X-Request-ID`` header says the same.
+    """
+    state = request.scope.setdefault("state", {})
+    value = state.get("request_id")
+    if not value:
+        value = state["request_id"] = uuid.uuid4().hex
+    return str(value)
 
 
 def error_body(code: str, message: str, request_id: str | None, **extra: Any) -> dict[str, Any]:  # noqa: ANN401

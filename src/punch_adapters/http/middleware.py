@@ -126,6 +126,7 @@ class RequestContextMiddleware(ASGIMiddleware):
         hsts = deps.config.secure_cookies
         extra_headers = security_headers(deps.config.media_origin)
         scope.setdefault("state", {})["request_id"] = request_id
+        api_path = scope.get("path", "").startswith("/api/")
         started = time.perf_counter()
         status: dict[str, Any] = {"code": 500}
 
@@ -136,6 +137,10 @@ class RequestContextMiddleware(ASGIMiddleware):
                 headers[REQUEST_ID_HEADER] = request_id
                 for name, value in extra_headers.items():
                     headers.setdefault(name, value)
+                if api_path:
+                    # Personal data (who you are, your reports): kept by no browser or proxy cache unless the route
+                    # says otherwise (videos and thumbnails set their own, private).
+                    headers.setdefault("cache-control", "no-store")
                 if hsts:
                     headers["strict-transport-security"] = "max-age=31536000; includeSubDomains"
             await send(message)
@@ -185,3 +190,5 @@ async def headers_on_every_response(message: Message, scope: Scope) -> None:
     deps = scope["litestar_app"].state.get("deps")
     for name, value in security_headers(deps.config.media_origin if deps else None).items():
         headers.setdefault(name, value)
+    if scope.get("path", "").startswith("/api/"):
+        headers.setdefault("cache-control", "no-store")

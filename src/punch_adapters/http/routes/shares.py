@@ -45,10 +45,11 @@ def _create(
     if expires_in_days is not None and (
         isinstance(expires_in_days, bool)
         or not isinstance(expires_in_days, int | float)
-        or not 0 < expires_in_days <= MAX_EXPIRY_DAYS
+        or not 1 <= expires_in_days <= MAX_EXPIRY_DAYS
+        or expires_in_days != int(expires_in_days)
     ):
         raise ValidationError(
-            "expires_in_days", expires_in_days, f"a number of days from 1 to {MAX_EXPIRY_DAYS}, or null"
+            "expires_in_days", expires_in_days, f"a whole number of days from 1 to {MAX_EXPIRY_DAYS}, or null"
         )
     now = deps.clock.now()
     expires_at = now + timedelta(days=float(expires_in_days)) if expires_in_days is not None else None
@@ -159,7 +160,8 @@ async def shared_thumbnail(request: Request[Any, Any, Any], share_hash: FromPath
     """The preview image of a shared report (the Open Graph image)."""
     deps, link, _report = await _shared_report(request, share_hash)
     data = await asyncio.to_thread(_first_thumbnail, deps, link.analysis_id)
-    return Response(data, media_type="image/jpeg", headers={"cache-control": "public, max-age=600"})
+    # Not kept by any cache: a revoked link must stop showing the boxer at once.
+    return Response(data, media_type="image/jpeg", headers={"cache-control": "no-store"})
 
 
 def _first_thumbnail(deps: ApiDeps, analysis_id: str) -> bytes:
@@ -221,7 +223,7 @@ async def share_page(request: Request[Any, Any, Any], share_hash: FromPath[str])
         page = deps.report_page(public_report(report), thumbs).replace("<head>", f"<head>{meta}", 1)
     else:
         page = _simple_page(og["og:title"], og["og:description"], meta=meta)
-    return Response(page, media_type="text/html", headers={"cache-control": "private, max-age=60"})
+    return Response(page, media_type="text/html", headers={"cache-control": "no-store"})
 
 
 def _simple_page(title: str, text: str, *, meta: str) -> str:
