@@ -222,3 +222,26 @@ def test_overlay_is_h264(mp4: Path, tmp_path: Path) -> None:
         stream = box.streams.video[0]
         assert stream.codec_context.name == "h264"
         assert sum(1 for _ in box.decode(stream)) == n
+
+
+def _lie_about_duration(path: Path, factor: float) -> None:
+    """Rewrite the movie, track and media header durations (mvhd, tkhd, mdhd, version 0) to ``factor`` x theirs."""
+    data = bytearray(path.read_bytes())
+    for box, offset in ((b"mvhd", 16), (b"tkhd", 20), (b"mdhd", 16)):
+        at = 0
+        while (at := data.find(box, at + 1)) > 0:
+            assert data[at + 4] == 0, "version 0 boxes only"
+            field = at + 4 + offset
+            (duration,) = struct.unpack(">I", data[field : field + 4])
+            data[field : field + 4] = struct.pack(">I", int(duration * factor))
+    path.write_bytes(bytes(data))
+
+
+def test_the_duration_is_the_frames_not_what_the_header_claims(tmp_path: Path) -> None:
+    # Issue 24, item 1: headers saying 120 s over 360 s of frames passed the 1-3 minute rule, and the report then
+    # covered 360 s. The probe now reads the packets' own times.
+    clip = _encode(tmp_path / "long.mp4", seconds=12.0, size=(32, 32))
+    _lie_about_duration(clip, 1 / 3)
+    info = OpenCvFrameSource().probe(str(clip))
+    assert info.duration_s == pytest.approx(12.0, abs=0.1)
+    assert info.n_frames == 12 * FPS

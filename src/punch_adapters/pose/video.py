@@ -10,6 +10,7 @@ import math
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import av
 import cv2
@@ -43,6 +44,26 @@ def _reason(exc: BaseException, path: str) -> str:
 def _frame_time_s(cap: cv2.VideoCapture, index: int, fps: float) -> float:
     ms = float(cap.get(cv2.CAP_PROP_POS_MSEC))
     return ms / 1000.0 if math.isfinite(ms) and (ms > 0 or index == 0) else index / fps
+
+
+def _packet_span(box: Any, stream: Any) -> tuple[int, float]:  # noqa: ANN401 - PyAV container and stream
+    """The video track's packets (one per frame) and the time from the first one's start to the last one's end.
+
+    Reads the file once without decoding (about a second for 500 MB on a local disk).
+    """
+    box.seek(0, stream=stream)
+    count, first, end = 0, None, None
+    for packet in box.demux(stream):
+        if packet.size == 0:  # the flush packet at the end
+            continue
+        count += 1
+        if packet.pts is not None:
+            first = packet.pts if first is None else min(first, packet.pts)
+            stop = packet.pts + (packet.duration or 0)
+            end = stop if end is None else max(end, stop)
+    if first is None or end is None or stream.time_base is None:
+        return count, 0.0
+    return count, float((end - first) * stream.time_base)
 
 
 class OpenCvFrameSource(FrameSource):
@@ -81,6 +102,10 @@ class OpenCvFrameSource(FrameSource):
                 else:
                     duration_s = 0.0
                 n_frames = int(stream.frames or 0)
+                # The header can lie (durations of 120 s over frames that run 360 s): what counts is the frames.
+                packets, span_s = _packet_span(box, stream)
+                n_frames = max(n_frames, packets)
+                duration_s = max(duration_s, span_s, packets / fps if fps > 0 else 0.0)
         except MediaError:
             raise
         except (av.error.FFmpegError, StopIteration, UnicodeDecodeError, ValueError) as exc:
