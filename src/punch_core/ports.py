@@ -75,6 +75,15 @@ class FrameSource(Protocol):
         """``frame_at`` for each of ``times_s`` (ascending), from one pass over the video where that is cheaper."""
         ...
 
+    def without_metadata(self, path: str, out_path: str, *, container: str) -> None:
+        """Write the video to ``out_path`` (``container``: mp4, mov or webm) without its metadata.
+
+        Its video and audio tracks are copied as they are, and nothing else: no location, no container or track
+        tags, no data tracks. No re-encoding, so nothing is lost; the display rotation is kept. Raises
+        ``MediaError`` for a file that cannot be read.
+        """
+        ...
+
 
 class PoseEstimator(Protocol):
     """Finds people and their 33 landmarks."""

@@ -16,8 +16,10 @@ Stamps also go to the ``StampRepository`` and the report to the ``ReportReposito
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -277,9 +279,20 @@ def run_stage(
     return _next_after(stage)
 
 
+def _file_chunks(path: str, size: int = 8 * 1024 * 1024) -> Iterator[bytes]:
+    with Path(path).open("rb") as fh:
+        while chunk := fh.read(size):
+            yield chunk
+
+
 def _thumbnails(ports: ProcessingPorts, analysis: Analysis, progress: Progress) -> None:
     video = ports.videos.get(analysis.video_id)
-    with ports.store.local_path(video.object_key) as path:
+    with ports.store.local_path(video.object_key) as original, tempfile.TemporaryDirectory() as folder:
+        # The video the boxer watches and shares never carries where the phone was: the stored copy is replaced
+        # by one without metadata before anything else reads it (a retried stage strips it again, harmlessly).
+        path = str(Path(folder) / f"source.{video.container}")
+        ports.source.without_metadata(original, path, container=video.container)
+        ports.store.put_stream(video.object_key, _file_chunks(path))
         info = ports.source.probe(path)
         thumbs = make_thumbnails(ports.source, ports.pose, path, info)
     items = []

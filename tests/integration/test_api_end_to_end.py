@@ -17,7 +17,7 @@ from litestar.testing import TestClient
 
 from punch_app.settings import Settings
 from punch_app.web import build_app
-from tests.support.videos import concat_clips
+from tests.support.videos import LOCATION, concat_clips, with_location
 
 CHUNK = 256 * 1024
 
@@ -25,7 +25,9 @@ CHUNK = 256 * 1024
 @pytest.fixture(scope="module")
 def round_video(shared_dir, tmp_path_factory) -> Path:
     clips = sorted((shared_dir / "media/shadowcoach/jab").glob("*.mp4"))
-    return concat_clips(clips, tmp_path_factory.mktemp("video") / "round.mp4", seconds=62, fps=15)
+    folder = tmp_path_factory.mktemp("video")
+    plain = concat_clips(clips, folder / "plain.mp4", seconds=62, fps=15)
+    return with_location(plain, folder / "round.mp4")  # as a phone records it: where it was, in the container
 
 
 def _wait_for(client: TestClient[Any], path: str, predicate, timeout_s: float) -> dict[str, Any]:
@@ -40,6 +42,7 @@ def _wait_for(client: TestClient[Any], path: str, predicate, timeout_s: float) -
 
 def test_sign_in_upload_configure_follow_report_share_and_revoke(round_video, tmp_path):
     data = round_video.read_bytes()
+    assert LOCATION.encode() in data
     settings = Settings.from_env({"PUNCH_DATA_DIR": str(tmp_path / "data")})
     app = build_app(settings)
     with TestClient(app) as client:
@@ -112,6 +115,12 @@ def test_sign_in_upload_configure_follow_report_share_and_revoke(round_video, tm
         assert share.status_code == 201
         share_hash = share.json()["hash"]
         assert len(share_hash) == 8
+        # Issue 24, item 6: neither the boxer's copy nor the shared one says where the phone was; all frames kept.
+        own = client.get(f"/api/v1/analyses/{analysis_id}/video")
+        assert own.status_code == 200
+        assert LOCATION.encode() not in own.content
+        assert b"ISO6709" not in own.content
+        assert abs(len(own.content) - len(data)) < 0.01 * len(data)  # remuxed, not re-encoded
 
         saved = dict(client.cookies)
         client.cookies.clear()
@@ -119,6 +128,9 @@ def test_sign_in_upload_configure_follow_report_share_and_revoke(round_video, tm
         shared = client.get(f"/api/v1/shared/{share_hash}")
         assert shared.status_code == 200
         assert shared.json()["metrics"] == report["metrics"]
+        shared_video = client.get(f"/api/v1/shared/{share_hash}/video")
+        assert shared_video.status_code == 200
+        assert LOCATION.encode() not in shared_video.content
         page = client.get(f"/share/{share_hash}")
         assert 'property="og:title"' in page.text
         assert f"/api/v1/shared/{share_hash}/thumbnail.jpg" in page.text

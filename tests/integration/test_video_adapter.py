@@ -245,3 +245,34 @@ def test_the_duration_is_the_frames_not_what_the_header_claims(tmp_path: Path) -
     info = OpenCvFrameSource().probe(str(clip))
     assert info.duration_s == pytest.approx(12.0, abs=0.1)
     assert info.n_frames == 12 * FPS
+
+
+def test_stripping_metadata_keeps_every_frame_and_the_rotation(tmp_path: Path) -> None:
+    from tests.support.videos import LOCATION, with_location  # noqa: PLC0415
+
+    portrait = _rotated(_encode(tmp_path / "a.mp4", seconds=2.0), tmp_path / "portrait.mp4")
+    tagged = with_location(portrait, tmp_path / "tagged.mp4")
+    assert LOCATION.encode() in tagged.read_bytes()
+    source = OpenCvFrameSource()
+    clean = tmp_path / "clean.mp4"
+    source.without_metadata(str(tagged), str(clean), container="mp4")
+    assert LOCATION.encode() not in clean.read_bytes()
+    before, after = source.probe(str(tagged)), source.probe(str(clean))
+    assert (after.rotation_deg, after.n_frames, after.width, after.height) == (
+        before.rotation_deg,
+        before.n_frames,
+        before.width,
+        before.height,
+    )
+    assert after.rotation_deg == 90
+    with av.open(str(tagged)) as a, av.open(str(clean)) as b:  # the same coded frames, not re-encoded
+        assert [bytes(p) for p in a.demux(a.streams.video[0]) if p.size] == [
+            bytes(p) for p in b.demux(b.streams.video[0]) if p.size
+        ]
+
+
+def test_stripping_a_file_that_is_no_video_is_a_media_error(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.mp4"
+    junk.write_bytes(b"\x00" * 1000)
+    with pytest.raises(MediaError, match="could not be copied"):
+        OpenCvFrameSource().without_metadata(str(junk), str(tmp_path / "out.mp4"), container="mp4")

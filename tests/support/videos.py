@@ -70,3 +70,24 @@ def tiny_h264(
         for packet in stream.encode():
             box.mux(packet)
     return path.read_bytes()
+
+
+LOCATION = "+37.5665+126.9780+010.000/"
+"""Where the test phone says it was (Seoul City Hall), in ISO 6709 as iPhones write it."""
+
+
+def with_location(path: Path, out: Path, location: str = LOCATION) -> Path:
+    """``path`` remuxed with a phone's location tags in the container (``location`` and Apple's key)."""
+    import av  # noqa: PLC0415
+
+    with av.open(str(path)) as source, av.open(str(out), "w", options={"movflags": "use_metadata_tags"}) as box:
+        box.metadata["location"] = location
+        box.metadata["com.apple.quicktime.location.ISO6709"] = location
+        video = source.streams.video[0]
+        copy = box.add_stream_from_template(video)
+        for packet in source.demux(video):
+            if packet.dts is None:
+                continue
+            packet.stream = copy
+            box.mux(packet)
+    return out

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -102,6 +103,9 @@ class StillSource:
 
     def frames_at(self, path: str, times_s) -> list[Frame]:
         return [self.frame_at(path, t_s) for t_s in times_s]
+
+    def without_metadata(self, path: str, out_path: str, *, container: str) -> None:
+        Path(out_path).write_bytes(Path(path).read_bytes())
 
 
 def make_ports(pose: ScriptedPose) -> tuple[ProcessingPorts, MemoryRepositories]:

@@ -67,6 +67,9 @@ class FakeFrameSource:
     def frame_at(self, path: str, t_s: float) -> Frame:
         raise NotImplementedError
 
+    def without_metadata(self, path: str, out_path: str, *, container: str) -> None:
+        raise NotImplementedError
+
     def frames_at(self, path: str, times_s: Sequence[float]) -> list[Frame]:
         raise NotImplementedError
 

@@ -129,6 +129,34 @@ class OpenCvFrameSource(FrameSource):
             n_frames=n_frames,
         )
 
+    def without_metadata(self, path: str, out_path: str, *, container: str) -> None:
+        """The video and audio tracks remuxed into a new file, without tags, location or data tracks.
+
+        A phone writes where it was (``com.apple.quicktime.location.ISO6709``, ``\u00a9xyz``) into the container,
+        and some phones a timed-metadata track; none of it is copied. The display matrix travels with the video
+        track, so a portrait video stays upright.
+
+        Raises:
+            MediaError: if the file cannot be read or written.
+        """
+        muxer = {"mov": "mov", "webm": "webm"}.get(container, "mp4")
+        try:
+            with av.open(path) as source, av.open(out_path, "w", format=muxer) as out:
+                copied = {
+                    s.index: out.add_stream_from_template(s) for s in source.streams if s.type in ("video", "audio")
+                }
+                if not copied:
+                    raise MediaError("the file has no video track: choose a video, not an audio file")
+                for packet in source.demux(*(source.streams[i] for i in copied)):
+                    if packet.dts is None:  # the flush packet at the end of each track
+                        continue
+                    packet.stream = copied[packet.stream.index]
+                    out.mux(packet)
+        except MediaError:
+            raise
+        except (av.error.FFmpegError, ValueError, OSError) as exc:
+            raise MediaError(f"the video could not be copied without its metadata ({_reason(exc, path)})") from exc
+
     def frames(self, path: str, *, start_s: float = 0.0, end_s: float | None = None) -> Iterator[Frame]:
         """Upright RGB frames from ``start_s`` to ``end_s`` (exclusive), one at a time."""
         cap = _open_capture(path)
