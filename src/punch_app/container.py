@@ -8,6 +8,7 @@ an OpenAI-compatible LLM. The two differ only in what is built here.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -22,6 +23,7 @@ from punch_adapters.jobs.arq_queue import ArqJobQueue
 from punch_adapters.jobs.redis_progress import RedisProgress
 from punch_adapters.llm.coach import OpenAiCoach
 from punch_adapters.llm.settings import LlmSettings
+from punch_adapters.memory.ids import SecretIds
 from punch_adapters.memory.jobs import InProcessJobQueue
 from punch_adapters.memory.progress import MemoryProgress
 from punch_adapters.metrics.prometheus import PrometheusMetrics
@@ -50,6 +52,7 @@ from punch_core.ports import (
 )
 from punch_core.processing import ProcessingPorts
 from punch_core.records import AnalysisStatus, Stage
+from punch_core.uploads import UploadPorts, expire_uploads
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -63,6 +66,9 @@ class SystemClock(Clock):
     def now(self) -> datetime:
         """Timezone-aware UTC now."""
         return datetime.now(UTC)
+
+
+UPLOAD_SWEEP_EVERY_S = 3600.0
 
 
 @attrs.define(kw_only=True)
@@ -86,6 +92,35 @@ class Services:
             result = close()
             if asyncio.iscoroutine(result):
                 await result
+
+    def upload_ports(self) -> UploadPorts:
+        """The ports of the upload use cases (the sweep of abandoned uploads needs them outside a request)."""
+        r = self.repositories
+        return UploadPorts(
+            uploads=r.uploads,
+            videos=r.videos,
+            analyses=r.analyses,
+            store=self.store,
+            source=self.ports.source,
+            ids=SecretIds(),
+            clock=self.ports.clock,
+        )
+
+    async def sweep_uploads(self, every_s: float = UPLOAD_SWEEP_EVERY_S) -> None:
+        """Remove the bytes of abandoned uploads (``expire_uploads``) now and every ``every_s`` until cancelled.
+
+        Every process runs it (API processes and workers alike): each step is idempotent, and it costs one query
+        an hour when nothing is abandoned. A failure is logged and tried again at the next round.
+        """
+        while True:
+            try:
+                expired = await asyncio.to_thread(expire_uploads, self.upload_ports())
+            except Exception as exc:  # a store or database outage must not end the sweep for good
+                logger.warning("uploads.sweep_failed", extra={"error": repr(exc)})
+            else:
+                if expired:
+                    logger.info("uploads.expired", extra={"count": expired})
+            await asyncio.sleep(every_s)
 
     async def resume_unfinished(self) -> int:
         """Queue again the next stage of every analysis a previous process left queued or running.
@@ -272,6 +307,14 @@ async def build_services(
         pose=pose,
         closers=closers,
     )
+    sweep = asyncio.create_task(services.sweep_uploads(), name="upload-sweep")
+
+    async def stop_sweep() -> None:
+        sweep.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweep
+
+    closers.append(stop_sweep)
     if not settings.redis_url:
         resumed = await services.resume_unfinished()
         if resumed:

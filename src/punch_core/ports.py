@@ -153,6 +153,10 @@ class ObjectStore(Protocol):
         """The size of every stored piece of the join, by number. ``NotFoundError`` if it is finished or unknown."""
         ...
 
+    def abort_join(self, key: str, join_id: str) -> None:
+        """Give up an unfinished join: its stored pieces are removed. An unknown or finished join is no error."""
+        ...
+
     def finish_join(self, key: str, join_id: str, numbers: Sequence[int]) -> int:
         """Write (replace) ``key`` with the pieces ``numbers`` in order and end the join; returns the size.
 
@@ -318,6 +322,14 @@ class UploadRepository(Protocol):
         """Change the status. Raises ``NotFoundError``."""
         ...
 
+    def receiving_bytes(self, owner_id: str) -> int:
+        """The declared sizes of the owner's uploads still receiving, added up."""
+        ...
+
+    def stale(self, *, started_before: datetime, limit: int) -> list[Upload]:
+        """Up to ``limit`` uploads still receiving that were started before ``started_before``, oldest first."""
+        ...
+
     def delete(self, upload_id: str) -> None:
         """Remove an upload; missing is not an error."""
         ...
@@ -328,6 +340,10 @@ class VideoRepository(Protocol):
 
     def add(self, video: Video) -> None:
         """Store a new video. Raises ``ConflictError`` if the id exists."""
+        ...
+
+    def total_bytes(self, owner_id: str) -> int:
+        """The sizes of the owner's videos, added up."""
         ...
 
     def get(self, video_id: str, *, owner_id: str | None = None) -> Video:

@@ -31,6 +31,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
+from datetime import timedelta
 
 import attrs
 
@@ -109,11 +110,14 @@ class UploadLimits:
         max_upload_bytes: Largest accepted file, in bytes.
         min_duration_s: Shortest accepted video, in seconds.
         max_duration_s: Longest accepted video, in seconds.
+        storage_quota_bytes: Most bytes one user may keep (videos and unfinished uploads).
     """
 
     max_upload_bytes: int = 500 * _MIB
     min_duration_s: float = 60.0
     max_duration_s: float = 180.0
+    storage_quota_bytes: int = 10 * 1024 * _MIB
+    """What one user may keep: their videos and the declared sizes of their unfinished uploads, added up."""
 
 
 @attrs.frozen(kw_only=True)
@@ -228,8 +232,16 @@ def initiate_upload(
 
     Raises:
         ValidationError, PayloadTooLargeError, UnsupportedMediaError: see :func:`check_upload_request`.
+        PayloadTooLargeError: also when the file would take the owner past ``limits.storage_quota_bytes``.
     """
     request = check_upload_request(filename, size_bytes, content_type, limits=limits)
+    used = ports.videos.total_bytes(owner_id) + ports.uploads.receiving_bytes(owner_id)
+    if used + request.size_bytes > limits.storage_quota_bytes:
+        raise PayloadTooLargeError(
+            f"your storage is full: {used / 1024 / _MIB:.1f} of {limits.storage_quota_bytes / 1024 / _MIB:.1f} GB "
+            f"are in use and this video needs {-(-request.size_bytes // _MIB)} MB more; delete old reports (their "
+            "videos go with them) or wait for unfinished uploads to expire, then try again"
+        )
     upload_id = ports.ids.new_id()
     upload = Upload(
         id=upload_id,
@@ -242,6 +254,33 @@ def initiate_upload(
     )
     ports.uploads.add(upload)
     return upload
+
+
+UPLOAD_EXPIRY = timedelta(hours=24)
+"""An upload not completed this long after it started is abandoned: its bytes are removed."""
+EXPIRED_MESSAGE = "this upload was not finished within 24 hours and its bytes were removed: upload the video again"
+
+
+def expire_uploads(ports: UploadPorts, *, older_than: timedelta = UPLOAD_EXPIRY, batch: int = 100) -> int:
+    """Remove the bytes of uploads abandoned for longer than ``older_than``; returns how many were expired.
+
+    Each one's chunks and pieces go (an unfinished S3 multipart upload is aborted, which frees its parts), and it
+    is marked rejected with ``EXPIRED_MESSAGE``, so a client that comes back learns why. Safe to run in several
+    processes at once: every step is idempotent.
+    """
+    started_before = ports.clock.now() - older_than
+    expired = 0
+    seen: set[str] = set()
+    while stale := [u for u in ports.uploads.stale(started_before=started_before, limit=batch) if u.id not in seen]:
+        for upload in stale:
+            seen.add(upload.id)
+            join = _join_of(ports.store, upload.id)
+            if join is not None:
+                ports.store.abort_join(join.key, join.join_id)
+            ports.store.delete_prefix(parts_prefix(upload.id))
+            ports.uploads.set_status(upload.id, UploadStatus.REJECTED, error=EXPIRED_MESSAGE)
+            expired += 1
+    return expired
 
 
 def upload_status(ports: UploadPorts, upload_id: str, owner_id: str) -> Upload:

@@ -219,6 +219,25 @@ _upload_ids = itertools.count()
 
 
 class UploadRepositoryContract:
+    def test_receiving_bytes_add_up_the_owners_unfinished_uploads(self, repos):
+        repos.uploads.add(make.upload("up1", owner_id="u1", size_bytes=3_000_000_000))
+        repos.uploads.add(make.upload("up2", owner_id="u1", size_bytes=2_000_000_000))
+        repos.uploads.add(make.upload("up3", owner_id="u1", size_bytes=7, status=UploadStatus.COMPLETE))
+        repos.uploads.add(make.upload("up4", owner_id="u2", size_bytes=11))
+        assert repos.uploads.receiving_bytes("u1") == 5_000_000_000
+        assert repos.uploads.receiving_bytes("u2") == 11
+        assert repos.uploads.receiving_bytes("nobody") == 0
+
+    def test_stale_uploads_are_the_unfinished_ones_started_before_oldest_first(self, repos):
+        repos.uploads.add(make.upload("new", created_at=make.T0 + timedelta(hours=2)))
+        repos.uploads.add(make.upload("old", created_at=make.T0))
+        repos.uploads.add(make.upload("older", created_at=make.T0 - timedelta(hours=1)))
+        repos.uploads.add(make.upload("done", created_at=make.T0, status=UploadStatus.COMPLETE))
+        repos.uploads.add(make.upload("refused", created_at=make.T0, status=UploadStatus.REJECTED))
+        before = make.T0 + timedelta(hours=1)
+        assert [u.id for u in repos.uploads.stale(started_before=before, limit=10)] == ["older", "old"]
+        assert [u.id for u in repos.uploads.stale(started_before=before, limit=1)] == ["older"]
+
     def test_add_then_get_round_trips_every_field(self, repos):
         upload = make.upload("up1", received=[(0, 10)], status=UploadStatus.RECEIVING)
         repos.uploads.add(upload)
@@ -332,6 +351,13 @@ class UploadRepositoryContract:
 
 
 class VideoRepositoryContract:
+    def test_total_bytes_add_up_the_owners_videos(self, repos):
+        repos.videos.add(make.video("v1", owner_id="u1", size_bytes=5_000_000_000))
+        repos.videos.add(make.video("v2", owner_id="u1", size_bytes=1))
+        repos.videos.add(make.video("v3", owner_id="u2", size_bytes=9))
+        assert repos.videos.total_bytes("u1") == 5_000_000_001
+        assert repos.videos.total_bytes("nobody") == 0
+
     def test_add_then_get_round_trips_every_field(self, repos):
         repos.videos.add(make.video("v1"))
         got = repos.videos.get("v1")

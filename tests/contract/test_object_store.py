@@ -211,6 +211,18 @@ class ObjectStoreContract:
         assert store.finish_join(key, join, [1, 2]) == len(first) + 3
         assert store.get(key) == first + b"end"
 
+    def test_an_aborted_join_leaves_nothing(self, store: ObjectStore) -> None:
+        key = "videos/j/source.mp4"
+        join = store.start_join(key)
+        store.put_piece(key, join, 1, os.urandom(5 * 2**20))
+        store.abort_join(key, join)
+        assert not store.exists(key)
+        assert store.sizes("videos/j") == {}
+        with pytest.raises(NotFoundError):
+            store.piece_sizes(key, join)
+        store.abort_join(key, join)  # again, or an unknown join: no error
+        store.abort_join(key, "0" * 32)
+
     def test_an_unknown_join_is_not_found(self, store: ObjectStore) -> None:
         key = "videos/j/source.mp4"
         store.start_join(key)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import attrs
@@ -32,6 +32,7 @@ from punch_core.uploads import (
     UploadPorts,
     VideoLengthError,
     complete_upload,
+    expire_uploads,
     initiate_upload,
     join_marker_key,
     part_key,
@@ -687,3 +688,59 @@ def test_an_outage_after_joining_keeps_the_video_and_completing_later_works() ->
     store.failing = False
     video, _ = complete_upload(ports, upload_id, "u1", limits=LIMITS)  # the join is finished: its video is used
     assert ports.store.get(video.object_key) == data
+
+
+# --- quota and abandoned uploads (issue 24, item 11) -------------------------------------------------------------
+
+
+class MovableClock:
+    def __init__(self) -> None:
+        self.at = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.at
+
+
+def test_abandoned_uploads_lose_their_bytes_after_a_day_and_say_why() -> None:
+    ports, repos, _ = make_ports()
+    clock = MovableClock()
+    ports = attrs.evolve(ports, clock=clock)
+    large = video_bytes(size=2 * PIECE + 10)
+    joined = start_large(ports, large)
+    send_large(ports, joined, large, 0, PIECE)  # one whole piece into the join, then the client vanished
+    small = video_bytes(size=1000)
+    parted = initiate_upload(ports, "u1", "round2.mp4", len(small), "video/mp4", limits=LIMITS).id
+    send(ports, parted, small, 0, 300)
+    done = upload_all(ports, video_bytes(size=900))
+    complete_upload(ports, done, "u1", limits=LIMITS)
+    assert stored_pieces(ports, joined)
+    assert ports.store.sizes(parts_prefix(parted))
+
+    clock.at += timedelta(hours=23)
+    assert expire_uploads(ports) == 0  # not a day old yet
+    clock.at += timedelta(hours=2)
+    recent = initiate_upload(ports, "u1", "round3.mp4", 1000, "video/mp4", limits=LIMITS).id
+
+    assert expire_uploads(ports) == 2
+    for upload_id in (joined, parted):
+        upload = repos.uploads.get(upload_id, owner_id="u1")
+        assert upload.status is UploadStatus.REJECTED
+        assert "not finished within 24 hours" in (upload.error or "")
+        assert ports.store.sizes(parts_prefix(upload_id)) == {}
+    assert stored_pieces(ports, joined) == {}
+    assert repos.uploads.get(recent, owner_id="u1").status is UploadStatus.RECEIVING
+    assert repos.uploads.get(done, owner_id="u1").status is UploadStatus.COMPLETE
+    assert expire_uploads(ports) == 0  # idempotent
+    assert repos.uploads.receiving_bytes("u1") == 1000
+
+
+def test_a_user_keeps_at_most_the_storage_quota() -> None:
+    ports, _, _ = make_ports()
+    limits = attrs.evolve(LIMITS, storage_quota_bytes=3000)
+    first = upload_all(ports, video_bytes(size=1200))
+    complete_upload(ports, first, "u1", limits=limits)
+    initiate_upload(ports, "u1", "b.mp4", 1000, "video/mp4", limits=limits)  # unfinished: counts too
+    with pytest.raises(PayloadTooLargeError, match="your storage is full"):
+        initiate_upload(ports, "u1", "c.mp4", 801, "video/mp4", limits=limits)
+    initiate_upload(ports, "u1", "c.mp4", 800, "video/mp4", limits=limits)  # exactly to the quota
+    initiate_upload(ports, "u2", "d.mp4", 3000, "video/mp4", limits=limits)  # another user's own quota

@@ -59,6 +59,7 @@ class HttpConfig:
             one server process.
         share_lookups_per_minute: Anonymous share-hash lookups allowed per address per minute (guessing).
         max_upload_bytes: Largest accepted upload.
+        storage_quota_bytes: Most bytes one user may keep (videos and unfinished uploads).
         min_duration_s: Shortest accepted video.
         max_duration_s: Longest accepted video.
         frontend_dir: A built web app to serve at ``/`` (``index.html`` for every unknown non-API path), if any.
@@ -75,6 +76,7 @@ class HttpConfig:
     live_views_per_user: int = 8
     share_lookups_per_minute: int = 30
     max_upload_bytes: int = MAX_UPLOAD_BYTES
+    storage_quota_bytes: int = 10 * 1024 * 1024 * 1024
     min_duration_s: float = 60.0
     max_duration_s: float = 180.0
     frontend_dir: str | None = None

@@ -233,6 +233,19 @@ class MemoryUploadRepository(UploadRepository):
                 raise NotFoundError(f"no upload with id {upload_id!r}")
             s.uploads[upload_id] = attrs.evolve(upload, status=status, error=error)
 
+    def receiving_bytes(self, owner_id: str) -> int:
+        """The declared sizes of the owner's uploads still receiving, added up."""
+        with self._store.lock:
+            uploads = list(self._store.uploads.values())
+        return sum(u.size_bytes for u in uploads if u.owner_id == owner_id and u.status is UploadStatus.RECEIVING)
+
+    def stale(self, *, started_before: datetime, limit: int) -> list[Upload]:
+        """Up to ``limit`` uploads still receiving that were started before ``started_before``, oldest first."""
+        with self._store.lock:
+            uploads = list(self._store.uploads.values())
+        old = [u for u in uploads if u.status is UploadStatus.RECEIVING and u.created_at < started_before]
+        return sorted(old, key=lambda u: (u.created_at, u.id))[:limit]
+
     def delete(self, upload_id: str) -> None:
         """Remove an upload; missing is not an error."""
         with self._store.lock:
@@ -252,6 +265,11 @@ class MemoryVideoRepository(VideoRepository):
             if video.id in s.videos:
                 raise ConflictError(f"a video with id {video.id!r} already exists")
             s.videos[video.id] = video
+
+    def total_bytes(self, owner_id: str) -> int:
+        """The sizes of the owner's videos, added up."""
+        with self._store.lock:
+            return sum(v.size_bytes for v in self._store.videos.values() if v.owner_id == owner_id)
 
     def get(self, video_id: str, *, owner_id: str | None = None) -> Video:
         """One video (of this owner when ``owner_id`` is given). Raises ``NotFoundError``."""

@@ -256,6 +256,25 @@ class SqlUploadRepository(_SqlRepository, UploadRepository):
             if _rowcount(session, statement) == 0:
                 raise NotFoundError(f"no upload with id {upload_id!r}")
 
+    def receiving_bytes(self, owner_id: str) -> int:
+        """The declared sizes of the owner's uploads still receiving, added up."""
+        query = select(func.coalesce(func.sum(UploadRow.size_bytes), 0)).where(
+            UploadRow.owner_id == owner_id, UploadRow.status == UploadStatus.RECEIVING.value
+        )
+        with self._reading() as session:
+            return int(session.execute(query).scalar_one())
+
+    def stale(self, *, started_before: datetime, limit: int) -> list[Upload]:
+        """Up to ``limit`` uploads still receiving that were started before ``started_before``, oldest first."""
+        query = (
+            select(UploadRow)
+            .where(UploadRow.status == UploadStatus.RECEIVING.value, UploadRow.created_at < started_before)
+            .order_by(UploadRow.created_at, UploadRow.id)
+            .limit(limit)
+        )
+        with self._reading() as session:
+            return [_upload(row) for row in session.scalars(query)]
+
     def delete(self, upload_id: str) -> None:
         """Remove an upload; missing is not an error."""
         with self._writing() as session:
@@ -269,6 +288,12 @@ class SqlVideoRepository(_SqlRepository, VideoRepository):
         """Store a new video. Raises ``ConflictError`` if the id exists."""
         with self._writing(conflict=f"a video with id {video.id!r} already exists") as session:
             session.add(VideoRow(**attrs.asdict(video, recurse=False)))
+
+    def total_bytes(self, owner_id: str) -> int:
+        """The sizes of the owner's videos, added up."""
+        query = select(func.coalesce(func.sum(VideoRow.size_bytes), 0)).where(VideoRow.owner_id == owner_id)
+        with self._reading() as session:
+            return int(session.execute(query).scalar_one())
 
     def get(self, video_id: str, *, owner_id: str | None = None) -> Video:
         """One video (of this owner when ``owner_id`` is given). Raises ``NotFoundError``."""

@@ -322,6 +322,26 @@ class FsspecObjectStore(ObjectStore):
         self._fs.invalidate_cache(path)
         return total
 
+    def abort_join(self, key: str, join_id: str) -> None:
+        """Give up an unfinished join: its pieces are removed.
+
+        On S3 the multipart upload is aborted, which frees its parts. An unknown or finished join is no error.
+
+        Raises:
+            ValidationError: The key is not allowed.
+            StorageUnavailableError: The store cannot be reached or refuses.
+        """
+        path = self._path(key)
+        try:
+            if hasattr(self._fs, "call_s3"):
+                bucket, object_key = path.split("/", 1)
+                with self._translated(key, "listing"):  # an unknown upload id is NotFoundError, as when listing
+                    self._fs.call_s3("abort_multipart_upload", Bucket=bucket, Key=object_key, UploadId=join_id)
+                return
+            self.delete_prefix(self._join_folder(key, join_id))
+        except NotFoundError:
+            return
+
     def _pieces(self, key: str, join_id: str) -> dict[int, tuple[int, str]]:
         """The join's stored pieces: number -> (size, S3 ETag or "")."""
         path = self._path(key)
