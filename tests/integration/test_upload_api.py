@@ -457,3 +457,49 @@ def test_a_20_mb_upload_keeps_memory_bounded(make_api: Any, tmp_path: Path, chun
     # client hands over as one message of the whole chunk (a server hands it over in small pieces): two chunks.
     held = 2 * JOIN_PIECE_BYTES if chunk >= JOIN_PIECE_BYTES else 0
     assert peak < chunk + held + 2 * 2**20, f"peak {peak / 2**20:.1f} MiB for a {size / 2**20:.0f} MiB upload"
+
+
+# --- slow chunks (issue 24, item 2) -----------------------------------------------------------------------------
+
+
+def test_one_user_sends_at_most_two_chunks_at_once(make_api: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Two accounts x four uploads trickling 1 byte every 10 s held all eight chunk threads: everyone else got 429.
+    from punch_adapters.http.routes import uploads as routes  # noqa: PLC0415
+
+    api = make_api()
+    first, second = api.start(1000).json()["id"], api.start(1000, who="u2").json()["id"]
+    monkeypatch.setattr(routes, "_chunks_by_user", {"u1": routes.CHUNKS_PER_USER})  # two chunks of u1 still arriving
+    refused = api.chunk(first, 0, b"x" * 100)
+    assert refused.status_code == 429, refused.text
+    assert "send one upload at a time" in _error(refused)["message"]
+    assert refused.headers["retry-after"] == "5"
+    assert api.chunk(second, 0, b"x" * 100, headers=api.as_u2).status_code == 200  # others are not held up
+    assert routes._chunks_by_user == {"u1": routes.CHUNKS_PER_USER}  # u2's chunk was counted and given back
+
+
+def test_a_chunk_trickling_slower_than_the_minimum_rate_is_cut_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    from punch_adapters.http.routes import uploads as routes  # noqa: PLC0415
+    from punch_core.errors import BadRequestError  # noqa: PLC0415
+
+    monkeypatch.setattr(routes, "MIN_RATE_GRACE_S", 0.3)
+
+    async def trickle() -> Any:
+        for _ in range(100):
+            await asyncio.sleep(0.05)
+            yield b"x"  # 20 bytes a second
+
+    async def fast() -> Any:
+        for _ in range(10):
+            await asyncio.sleep(0.05)
+            yield b"x" * 64 * 1024
+
+    async def read_all(body: Any) -> int:
+        loop = asyncio.get_running_loop()
+        pieces = await loop.run_in_executor(None, lambda: list(routes._pulled(body, loop)))
+        return sum(len(p) for p in pieces)
+
+    assert asyncio.run(read_all(fast())) == 10 * 64 * 1024
+    started = time.monotonic()
+    with pytest.raises(BadRequestError, match="slower than 16 KB/s"):
+        asyncio.run(read_all(trickle()))
+    assert time.monotonic() - started < 2.0  # cut off soon after the grace period, not after the whole chunk

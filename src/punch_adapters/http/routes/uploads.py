@@ -62,8 +62,16 @@ CHUNK_DEADLINE_S = 600.0
 # Chunks stream on their own threads, never the shared pool the database calls and stages use, so slow
 # uploads cannot starve the rest of the API; past this many at once, a new chunk is told to retry.
 CHUNK_THREADS = 8
+CHUNKS_PER_USER = 2
+"""Chunks one user may send at once in one process (an upload sends one at a time; two allow a retry to overlap the
+chunk it replaces): a few accounts trickling chunks can no longer hold every thread."""
+MIN_RATE_BYTES_S = 16 * 1024
+"""A chunk must arrive at least this fast on average (a phone on a weak 3G link manages 50 KB/s) ..."""
+MIN_RATE_GRACE_S = 15.0
+"""... judged once it has taken this long (a connection's first seconds may be slow)."""
 _chunk_pool: list[concurrent.futures.ThreadPoolExecutor] = []
 _chunks_in_flight: set[str] = set()
+_chunks_by_user: dict[str, int] = {}
 
 
 def _pool() -> concurrent.futures.ThreadPoolExecutor:
@@ -96,6 +104,7 @@ def _limits(deps: ApiDeps) -> UploadLimits:
         max_upload_bytes=config.max_upload_bytes,
         min_duration_s=config.min_duration_s,
         max_duration_s=config.max_duration_s,
+        storage_quota_bytes=config.storage_quota_bytes,
     )
 
 
@@ -162,11 +171,17 @@ async def put_chunk(
     """
     if upload_id in _chunks_in_flight:
         raise ConflictError("another chunk of this upload is still arriving; send one chunk at a time")
+    if _chunks_by_user.get(user_id, 0) >= CHUNKS_PER_USER:
+        raise RateLimitedError(
+            "your other uploads are still sending chunks: send one upload at a time, then try this chunk again",
+            retry_after_s=5,
+        )
     if len(_chunks_in_flight) >= CHUNK_THREADS:
         raise RateLimitedError("the server is receiving many uploads right now; try this chunk again", retry_after_s=5)
     loop = asyncio.get_running_loop()
     body = request.stream()
     _chunks_in_flight.add(upload_id)
+    _chunks_by_user[user_id] = _chunks_by_user.get(user_id, 0) + 1
     try:
         upload = await loop.run_in_executor(
             _pool(),
@@ -174,6 +189,9 @@ async def put_chunk(
         )
     finally:
         _chunks_in_flight.discard(upload_id)
+        left = _chunks_by_user.pop(user_id, 1) - 1
+        if left > 0:
+            _chunks_by_user[user_id] = left
         await body.aclose()
     return upload_document(upload)
 
@@ -233,11 +251,20 @@ def _pulled(body: AsyncGenerator[bytes, None], loop: asyncio.AbstractEventLoop) 
     Nothing is read ahead, so memory holds one ASGI message, and a slow store slows the client (back-pressure).
     """
     slot: list[bytes] = []
-    deadline = time.monotonic() + CHUNK_DEADLINE_S
+    started = time.monotonic()
+    deadline = started + CHUNK_DEADLINE_S
+    received = 0
     while True:
-        if time.monotonic() > deadline:
+        now = time.monotonic()
+        if now > deadline:
             raise BadRequestError(
                 f"this chunk took longer than {CHUNK_DEADLINE_S / 60:.0f} minutes to arrive; send smaller chunks"
+            )
+        if now - started > MIN_RATE_GRACE_S and received < MIN_RATE_BYTES_S * (now - started):
+            raise BadRequestError(
+                f"this chunk is arriving slower than {MIN_RATE_BYTES_S // 1024} KB/s "
+                f"({received / (now - started) / 1024:.1f} KB/s); ask where to resume and send the rest on a "
+                "better connection"
             )
         future = asyncio.run_coroutine_threadsafe(_next_piece(body, slot), loop)
         try:
@@ -251,6 +278,7 @@ def _pulled(body: AsyncGenerator[bytes, None], loop: asyncio.AbstractEventLoop) 
             return
         piece = slot.pop()
         if piece:
+            received += len(piece)
             yield piece
 
 
