@@ -78,3 +78,26 @@ def test_an_unrouted_address_has_the_same_request_id_in_body_and_header(client):
     body_id = answer.json()["error"]["request_id"]
     assert body_id  # was null
     assert body_id == answer.headers["x-request-id"]
+
+
+def test_the_api_reference_page_may_load_what_it_uses_and_nothing_else_does(client):
+    # Issue 24 (info): Swagger UI at /schema/swagger loads from a CDN, which the app's own policy blocked.
+    import re  # noqa: PLC0415
+
+    page = client.get("/schema/swagger")
+    assert page.status_code == 200
+    policy = page.headers["content-security-policy"]
+    script_src = next(part for part in policy.split(";") if part.strip().startswith("script-src"))
+    style_src = next(part for part in policy.split(";") if part.strip().startswith("style-src"))
+    scripts = re.findall(r"<script src=\"(https://[^/\"]+)/", page.text)
+    styles = re.findall(r"<link href=\"(https://[^/\"]+)/[^\"]+\" rel=.stylesheet", page.text)
+    assert scripts
+    assert styles
+    assert all(origin in script_src for origin in scripts)
+    assert all(origin in style_src for origin in styles)
+    assert "'unsafe-inline'" in script_src  # the page starts Swagger with an inline script
+    assert "frame-ancestors 'none'" in policy
+    for path in ("/api/v1/reports", "/schema/openapi.json", "/share/Abc12345"):
+        other = client.get(path).headers["content-security-policy"]
+        assert "cdn.jsdelivr.net" not in other
+        assert "script-src 'self';" in other

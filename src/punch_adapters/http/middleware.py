@@ -25,6 +25,8 @@ from punch_core.ports import Metrics
 logger = logging.getLogger("punch.http")
 
 REQUEST_ID_HEADER = "x-request-id"
+COUNTED = "punch.counted"
+"""Set in a request's state by the middleware, which counts it; answers made before it runs are counted after."""
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
@@ -51,6 +53,19 @@ def security_headers(media_origin: str | None = None) -> Mapping[str, str]:
 
 
 SECURITY_HEADERS = security_headers()
+
+DOCS_ASSETS = "https://cdn.jsdelivr.net"
+"""Where Litestar's Swagger UI page loads its script, style sheet and icon from."""
+DOCS_CSP = (
+    f"default-src 'self'; script-src 'self' 'unsafe-inline' {DOCS_ASSETS}; style-src 'self' 'unsafe-inline' "
+    f"{DOCS_ASSETS}; img-src 'self' data: {DOCS_ASSETS}; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'"
+)
+"""The API reference page's policy (``/schema/swagger``): its assets come from a CDN and it starts with an inline
+script. It holds the public schema only, no user data, so only it is allowed these."""
+
+
+def _is_docs_page(path: str) -> bool:
+    return path.startswith("/schema") and not path.endswith((".json", ".yaml", ".yml"))
 
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -126,7 +141,9 @@ class RequestContextMiddleware(ASGIMiddleware):
         hsts = deps.config.secure_cookies
         extra_headers = security_headers(deps.config.media_origin)
         scope.setdefault("state", {})["request_id"] = request_id
+        scope["state"][COUNTED] = True
         api_path = scope.get("path", "").startswith("/api/")
+        docs_page = _is_docs_page(scope.get("path", ""))
         started = time.perf_counter()
         status: dict[str, Any] = {"code": 500}
 
@@ -135,6 +152,8 @@ class RequestContextMiddleware(ASGIMiddleware):
                 status["code"] = message["status"]
                 headers = MutableScopeHeaders.from_message(message)
                 headers[REQUEST_ID_HEADER] = request_id
+                if docs_page:
+                    headers.setdefault("content-security-policy", DOCS_CSP)
                 for name, value in extra_headers.items():
                     headers.setdefault(name, value)
                 if api_path:
@@ -179,7 +198,7 @@ async def headers_on_every_response(message: Message, scope: Scope) -> None:
     """
     if message["type"] != "http.response.start":
         return
-    if scope["type"] == ScopeType.HTTP and "request_id" not in scope.get("state", {}):
+    if scope["type"] == ScopeType.HTTP and not scope.get("state", {}).get(COUNTED):
         metrics: Metrics = scope["litestar_app"].state["deps"].metrics
         method = scope.get("method", "GET")
         metrics.increment("http_requests_total", method=method, route="unmatched", status=str(message["status"]))
