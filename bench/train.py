@@ -12,7 +12,9 @@ Printed, per source and pooled: strike recall, precision, type and hand accuracy
   * ``rules``: the rule table (nothing fitted);
   * ``learned LOSO``: gradient-boosted trees trained on every source but the one scored (the result);
   * ``learned in-sample``: trained on all sources, scored on them (for comparison only).
-Then a reliability table of the LOSO confidences and the confidence cut for the coach, fitted leave-one-source-out.
+Then a reliability table of the LOSO confidences, the confidence cut for the coach fitted leave-one-source-out, and
+what a cut on the learned probability of a strike buys the image rules' strikes (each source scored by a model
+trained without it).
 
 Unless --compare-only, the model trained on every source is written to
 src/punch_core/detection/models/strike_typer.json (deterministic: the same corpus gives the same bytes).
@@ -28,6 +30,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import attrs
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -55,6 +58,7 @@ from punch_core.errors import PunchError
 from punch_core.kinematics import Kinematics, compute_kinematics
 
 CLASSES = ("none", "straight", "hook", "uppercut")
+RESCORE_NEAR_S = 0.1
 TYPE_OF_KIND = {"jab": "straight", "cross": "straight", "lead_hook": "hook", "rear_hook": "hook"}
 TYPE_OF_KIND |= {"lead_uppercut": "uppercut", "rear_uppercut": "uppercut"}
 MODEL_FILE = ROOT / "src" / "punch_core" / "detection" / "models" / "strike_typer.json"
@@ -244,6 +248,41 @@ def legacy_events(d: ClipData) -> list[Event]:
     ]
 
 
+def legacy_rescored(d: ClipData, typer: LearnedTyper) -> list[Event]:
+    """The image rules' strikes, each with the learned probability that it is a strike (any type) as confidence:
+    that of the candidate of its hand peaking nearest it (within 0.1 s), 0 without one."""
+    probs = typer.probabilities(d.x) if d.measured else np.zeros((0, len(CLASSES)))
+    out = []
+    for e in legacy_events(d):
+        side = d.stance.lead_side if e.hand == "lead" else ("right" if d.stance.lead_side == "left" else "left")
+        near = [
+            (abs(float(d.k.t_s[c.peak]) - e.t_peak_s), 1.0 - float(p[0]))
+            for (c, _), p in zip(d.measured, probs, strict=True)
+            if c.side == side and abs(float(d.k.t_s[c.peak]) - e.t_peak_s) <= RESCORE_NEAR_S
+        ]
+        out.append(attrs.evolve(e, confidence=min(near)[1] if near else 0.0))
+    return out
+
+
+def print_rescored(rescored: dict[str, list[tuple[ClipData, list[Event]]]]) -> None:
+    """What a confidence cut on the learned probability buys the image rules' strikes (each source scored by a
+    model trained without it): the basis of the coach's threshold (issue 23, item 5)."""
+    print("\nimage-rule strikes kept where the learned probability of a strike (trained without the source) >= cut")
+    print(f"{'cut':>6}{'recall':>8}{'prec':>6}{'F1':>6}   {'never-saw recall':>16}{'prec':>6}")
+    for cut in (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7):
+        every, never = Tally(), Tally()
+        for source, pairs in rescored.items():
+            for d, found in pairs:
+                t = score(d, found, cut)
+                every.add(t)
+                if source not in TUNED_ON:
+                    never.add(t)
+        print(
+            f"{cut:6.2f}{every.strike_recall or 0:8.2f}{every.strike_precision or 0:6.2f}{every.strike_f1 or 0:6.2f}"
+            f"   {never.strike_recall or 0:16.2f}{never.strike_precision or 0:6.2f}"
+        )
+
+
 def score(d: ClipData, found: list[Event], cut: float = 0.0) -> Tally:
     kept = [e for e in found if e.confidence >= cut]
     return score_clip(d.labels, kept, ("strike",))
@@ -294,6 +333,7 @@ def main() -> int:  # noqa: PLR0912, PLR0915 - one report, top to bottom
     loso_found: dict[str, list[tuple[ClipData, list[Event]]]] = {}
     unseen: dict[str, Tally] = {}
     videos: dict[str, Tally] = {}
+    rescored: dict[str, list[tuple[ClipData, list[Event]]]] = {}
     print(f"\n{'source':26}{'lab':>6}{'found':>6}{'recall':>7}{'prec':>6}{'F1':>6}{'type':>6}{'hand':>6}")
     for source in sources:
         held = [d for d in data if d.clip.source == source]
@@ -302,6 +342,7 @@ def main() -> int:  # noqa: PLR0912, PLR0915 - one report, top to bottom
         linear = LearnedTyper(fit_linear(rest))
         per = {name: Tally() for name in totals}
         for d in held:
+            rescored.setdefault(source, []).append((d, legacy_rescored(d, typer)))
             feats = [f for _, f in d.measured]
             loso = strike_events(d, typer.classify(feats))
             loso_found.setdefault(source, []).append((d, loso))
@@ -371,6 +412,7 @@ def main() -> int:  # noqa: PLR0912, PLR0915 - one report, top to bottom
     print(f"\nconfidence cut for the coach (max F0.5): fitted on all sources {cut_all:.2f}")
     print(row("  LOSO typer, LOSO cut", pooled_cut))
     print(row("  LOSO typer, all-source cut", in_cut))
+    print_rescored(rescored)
     if not args.compare_only:
         MODEL_FILE.parent.mkdir(parents=True, exist_ok=True)
         model_all["training"]["coach_cut"] = cut_all
