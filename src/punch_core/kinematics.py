@@ -148,8 +148,7 @@ def rolling_nanmedian(values: FloatArray, window: int, step: int = BASELINE_STEP
     padded = np.pad(values, pad, mode="constant", constant_values=np.nan)
     view = sliding_window_view(padded, window, axis=0)
     centres = np.unique(np.append(np.arange(0, n, max(1, step)), n - 1))
-    with np.errstate(all="ignore"), quiet_nan_warnings():
-        coarse = np.nanmedian(view[centres], axis=-1)
+    coarse = nanmedian_last_axis(view[centres])
     if centres.size == n:
         return np.asarray(coarse)
     flat = coarse.reshape(centres.size, -1)
@@ -159,6 +158,19 @@ def rolling_nanmedian(values: FloatArray, window: int, step: int = BASELINE_STEP
         ok = np.isfinite(flat[:, c])
         out[:, c] = np.interp(grid, centres[ok], flat[ok, c]) if ok.any() else np.nan
     return out.reshape((n, *values.shape[1:]))
+
+
+def nanmedian_last_axis(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """``np.nanmedian(values, axis=-1)``: the same numbers, from one sort (NaN sorts last).
+
+    numpy's own goes through masked arrays, which took two thirds of the detector's time in rolling medians.
+    All-NaN rows give NaN.
+    """
+    ordered = np.sort(values, axis=-1)
+    count = np.sum(~np.isnan(values), axis=-1)
+    low = np.take_along_axis(ordered, np.maximum((count - 1) // 2, 0)[..., None], axis=-1)[..., 0]
+    high = np.take_along_axis(ordered, np.maximum(count // 2, 0)[..., None], axis=-1)[..., 0]
+    return np.where(count > 0, (low + high) / 2, np.nan)
 
 
 @contextmanager

@@ -11,6 +11,7 @@ from punch_core.body import BodySpecs
 from punch_core.coaching.model import Coaching, Language
 from punch_core.coaching.offline import CoachingRequest
 from punch_core.detection import detect_stamps
+from punch_core.detection.confidence import COACH_MIN_CONFIDENCE, trusted
 from punch_core.metrics import compute_metrics
 from punch_core.ports import Coach
 from punch_core.quality import check_pose_quality
@@ -78,15 +79,23 @@ def analyse_round(
             "mean_px_per_m": round(float(result.kinematics.px_per_m.mean()), 1),
             "warnings": warnings,
             "lost_spans_s": [list(span) for span in lost_spans_s],
+            "coach_min_confidence": COACH_MIN_CONFIDENCE,
         },
         stamps=tuple(result.stamps),
-        metrics=compute_metrics(result.stamps, result.kinematics),
+        # Only what the coach may speak from is counted; the report keeps every stamp (the rest on request).
+        metrics=compute_metrics(trusted(result.stamps), result.kinematics),
     )
 
 
 def coaching_request(analysis: RoundAnalysis, specs: BodySpecs, language: Language | str) -> CoachingRequest:
-    """What the coach gets for a round."""
-    return CoachingRequest(specs=specs, metrics=analysis.metrics, stamps=analysis.stamps, language=Language(language))
+    """What the coach gets for a round: the metrics and the stamps at or above the round's confidence cut only.
+
+    The coach never praises or blames from a stamp below it (``quality.coach_min_confidence``; a round analysed
+    before the cut existed has none, and keeps every stamp).
+    """
+    cut = float(analysis.quality.get("coach_min_confidence", 0.0))
+    stamps = tuple(trusted(analysis.stamps, cut))
+    return CoachingRequest(specs=specs, metrics=analysis.metrics, stamps=stamps, language=Language(language))
 
 
 def assemble_report(

@@ -1,8 +1,13 @@
+import warnings
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from punch_core.errors import PoseQualityError
-from punch_core.kinematics import GRID_HZ, compute_kinematics, fill_short_gaps
+from punch_core.kinematics import GRID_HZ, compute_kinematics, fill_short_gaps, nanmedian_last_axis
 from punch_core.landmarks import Landmark
 from punch_core.track import PoseTrack
 from tests.support.synthetic_boxer import Camera, make_round
@@ -51,3 +56,18 @@ def test_visibility_comes_onto_the_grid_and_is_nan_without_a_pose():
     gap = (k.t_s > r.t_s[46]) & (k.t_s < r.t_s[58])
     assert gap.any()
     assert np.isnan(k.visibility[gap]).all()
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, database=None)
+@given(
+    values=hnp.arrays(
+        np.float64,
+        hnp.array_shapes(min_dims=1, max_dims=3, max_side=40),
+        elements=st.one_of(st.floats(-1e6, 1e6), st.just(float("nan"))),
+    )
+)
+def test_the_fast_nanmedian_gives_numpys_numbers(values):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows: NaN, as wanted
+        expected = np.nanmedian(values, axis=-1)
+    assert np.array_equal(nanmedian_last_axis(values), expected, equal_nan=True)

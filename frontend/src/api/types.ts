@@ -131,7 +131,13 @@ export type Metrics = {
 /** The report's `video` (free-form in the schema: the caller may add keys such as `source`). */
 export type ReportVideo = { duration_s: number; fps: number; width: number; height: number; n_frames: number };
 /** The report's `quality` (free-form in the schema). */
-export type ReportQuality = { pose_coverage: number; mean_px_per_m: number | null; warnings: string[] };
+export type ReportQuality = {
+  pose_coverage: number;
+  mean_px_per_m: number | null;
+  warnings: string[];
+  /** The confidence the coach and the metrics hold to (absent in reports made before it: every stamp counts). */
+  coach_min_confidence?: number;
+};
 /** The report's `body` (free-form in the schema). */
 export type ReportBody = { height_cm: number; weight_kg?: number | null; stance: string; experience: string };
 

@@ -2,6 +2,8 @@ import { useCallback, useEffect, useRef, useState, type ReactNode } from "react"
 import { Alert, Box, Card, CardContent, FormControlLabel, Stack, Switch, Typography } from "@mui/material";
 import type { PoseDoc, Report } from "../api/types";
 import { useI18n } from "../i18n/I18n";
+import { formatPercent } from "../lib/format";
+import { trustedStamps } from "../lib/trusted";
 import { SkeletonPlayer } from "./SkeletonPlayer";
 import { StampTimeline } from "./StampTimeline";
 import { MetricCards } from "./MetricCards";
@@ -51,6 +53,11 @@ export function ReportView({
   const videoRef = useRef<HTMLVideoElement>(null);
   const [currentTime, setCurrentTime] = useState(0);
   const [showSkeleton, setShowSkeleton] = useState(true);
+  const [showUncertain, setShowUncertain] = useState(false);
+  const cut = report.quality.coach_min_confidence ?? 0;
+  const trusted = trustedStamps(report.stamps, cut);
+  const uncertainCount = report.stamps.length - trusted.length;
+  const shownStamps = showUncertain ? report.stamps : trusted;
   const [videoFailed, setVideoFailed] = useState(false);
 
   useEffect(() => {
@@ -122,7 +129,19 @@ export function ReportView({
         </Section>
       </Box>
       <Section id="timeline-title" title={t("report.timeline")}>
-        <StampTimeline stamps={report.stamps} duration={report.video.duration_s} currentTime={currentTime} onSeek={seek} />
+        <StampTimeline stamps={shownStamps} duration={report.video.duration_s} currentTime={currentTime} onSeek={seek} />
+        {uncertainCount > 0 && (
+          <>
+            <FormControlLabel
+              sx={{ mt: 1 }}
+              control={<Switch checked={showUncertain} onChange={(e) => setShowUncertain(e.target.checked)} />}
+              label={t("report.uncertain", { count: String(uncertainCount) })}
+            />
+            <Typography variant="body2" sx={{ color: "text.secondary" }}>
+              {t("report.uncertainHelp", { percent: formatPercent(cut) })}
+            </Typography>
+          </>
+        )}
       </Section>
       <Section id="charts-title" title={t("report.charts")}>
         <ReportCharts report={report} onSeek={seek} />

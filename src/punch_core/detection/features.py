@@ -128,6 +128,7 @@ class FeatureContext:
     def __init__(self, k: Kinematics, bf: BodyFrame, lead_side: str) -> None:
         self.k = k
         self.bf = bf
+        self._reach_b: dict[str, FloatArray] = {}
         self.lead_side = lead_side
         self.arm = k.arm_m
         chest_b = bf.mid(Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER)
@@ -158,9 +159,11 @@ class FeatureContext:
 
     def reach_b(self, side: str) -> FloatArray:
         """The wrist's distance from guard in the body frame (metres), downward travel discounted."""
-        disp = self.rel_b[side] - self.guard_b[side]
-        disp[:, UP] = np.where(disp[:, UP] < 0, 0.3 * disp[:, UP], disp[:, UP])
-        return np.asarray(np.linalg.norm(disp, axis=1))
+        if side not in self._reach_b:
+            disp = self.rel_b[side] - self.guard_b[side]
+            disp[:, UP] = np.where(disp[:, UP] < 0, 0.3 * disp[:, UP], disp[:, UP])
+            self._reach_b[side] = np.asarray(np.linalg.norm(disp, axis=1))
+        return self._reach_b[side]
 
 
 def strike_features(ctx: FeatureContext, c: Candidate) -> StrikeFeatures:

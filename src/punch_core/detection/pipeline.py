@@ -5,6 +5,7 @@ from __future__ import annotations
 import attrs
 
 from punch_core.body import BodySpecs
+from punch_core.detection.confidence import learned_confidence
 from punch_core.detection.defense import detect_defense
 from punch_core.detection.faults import detect_guard_drops
 from punch_core.detection.strikes import detect_strikes
@@ -41,11 +42,13 @@ def without_punching(defense: list[Stamp], strikes: list[Stamp]) -> list[Stamp]:
 def detect_stamps(track: PoseTrack, specs: BodySpecs) -> DetectionResult:
     """Every strike, defensive move and guard fault in a track, sorted by peak time.
 
+    A strike's confidence is the learned probability that it is one (:mod:`punch_core.detection.confidence`).
+
     Raises:
         PoseQualityError: if the track holds too little pose to measure the body.
     """
     k = compute_kinematics(track, height_m=specs.height_m)
-    strikes = detect_strikes(k, specs.stance)
+    strikes = learned_confidence(k, specs.stance, detect_strikes(k, specs.stance))
     defense = without_punching(detect_defense(k), strikes)
     stamps = [*strikes, *defense, *detect_guard_drops(k, strikes, specs.stance)]
     stamps.sort(key=lambda s: (s.t_peak_s, s.kind.value))
