@@ -144,7 +144,7 @@ export function ReportView({
         )}
       </Section>
       <Section id="charts-title" title={t("report.charts")}>
-        <ReportCharts report={report} onSeek={seek} />
+        <ReportCharts report={{ ...report, stamps: shownStamps }} onSeek={seek} />
       </Section>
       <Section id="coaching-title" title={t("report.coaching")}>
         <CoachingView coaching={report.coaching} onSeek={seek} />
