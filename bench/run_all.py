@@ -1,6 +1,6 @@
 """Run every benchmark and write docs/benchmarks.md with their figures and the machine they ran on (`make bench`).
 
-Usage: .venv/bin/python bench/run_all.py [--only detect,pipeline,accuracy,load,load-reads] [--out docs/benchmarks.md]
+Usage: .venv/bin/python bench/run_all.py [--only detect,pipeline,accuracy,train,load,load-reads] [--out docs/benchmarks.md]
 
 Each benchmark runs as its own process, one after the other (never side by side: they would share the cores);
 its printed figures go into the page as they are, with its command, exit status, wall time, date and commit.
@@ -24,13 +24,20 @@ BENCHMARKS = {
     "detect": ("Stamp detection on pose tracks", ["bench/detect.py"]),
     "pipeline": ("Video to report (`punch analyze`) against the pose-inference floor", ["bench/pipeline.py"]),
     "accuracy": ("Detection accuracy on the labelled clips", ["bench/accuracy.py"]),
+    "train": (
+        "Strike typers and the learned confidence, leave-one-source-out (cached pose tracks)",
+        ["bench/train.py", "--compare-only"],
+    ),
     "load": ("Load on the production topology", ["bench/load.py"]),
     "load-reads": (
         "Load on the production topology, reads only (no uploads)",
         ["bench/load.py", "--uploaders", "0", "--alone-uploads", "0"],
     ),
 }
-NO_GOAL = {"accuracy": "exit 0: every labelled clip scored (figures, no goal)"}
+NO_GOAL = {
+    "accuracy": "exit 0: every labelled clip scored (figures, no goal)",
+    "train": "exit 0: every source scored by models trained without it (figures, no goal)",
+}
 """Benchmarks that measure without a goal: what their exit 0 means."""
 
 

@@ -56,6 +56,7 @@ from punch_core.detection.typers import (
 )
 from punch_core.errors import PunchError
 from punch_core.kinematics import Kinematics, compute_kinematics
+from punch_core.stamps import Stamp
 
 CLASSES = ("none", "straight", "hook", "uppercut")
 RESCORE_NEAR_S = 0.1
@@ -131,6 +132,13 @@ def load(verbose: bool) -> list[ClipData]:
     return data
 
 
+def training_set(rows: Sequence[ClipData]) -> tuple[np.ndarray, np.ndarray]:
+    """The candidates of ``rows`` that have a class (not in an unsure span): features and class indices."""
+    x = np.concatenate([d.x[[i for i, c in enumerate(d.classes) if c is not None]] for d in rows])
+    y = np.array([CLASSES.index(c) for d in rows for c in d.classes if c is not None])
+    return x, y
+
+
 def source_weights(rows: Sequence[ClipData]) -> np.ndarray:
     """Each training candidate's weight: every source weighs the same in all (thai-boxing alone holds 80% of the
     candidates), and within a source every candidate the same."""
@@ -145,8 +153,7 @@ def fit(rows: Sequence[ClipData]) -> dict[str, Any]:
     """Gradient-boosted trees on the candidates of ``rows``, exported as the model document."""
     from sklearn.ensemble import GradientBoostingClassifier  # noqa: PLC0415 - a dev dependency, only here
 
-    x = np.concatenate([d.x[[i for i, c in enumerate(d.classes) if c is not None]] for d in rows])
-    y = np.array([CLASSES.index(c) for d in rows for c in d.classes if c is not None])
+    x, y = training_set(rows)
     present = sorted(set(y.tolist()))
     clf = GradientBoostingClassifier(init="zero", random_state=0, **GBM)
     clf.fit(x, y, sample_weight=source_weights(rows))
@@ -190,8 +197,7 @@ def fit_linear(rows: Sequence[ClipData]) -> dict[str, Any]:
     """Multinomial logistic regression on the standardised features, exported as the model document."""
     from sklearn.linear_model import LogisticRegression  # noqa: PLC0415 - a dev dependency, only here
 
-    x = np.concatenate([d.x[[i for i, c in enumerate(d.classes) if c is not None]] for d in rows])
-    y = np.array([CLASSES.index(c) for d in rows for c in d.classes if c is not None])
+    x, y = training_set(rows)
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale = np.where(scale > 1e-9, scale, 1.0)
     clf = LogisticRegression(C=LINEAR_C, max_iter=2000)
@@ -219,8 +225,8 @@ def fit_linear(rows: Sequence[ClipData]) -> dict[str, Any]:
     }
 
 
-def strike_events(d: ClipData, verdicts: list[TypedStrike]) -> list[Event]:
-    stamps = stamps_from(d.k, d.stance, d.measured, verdicts, DetectionParams())
+def as_events(stamps: Sequence[Stamp]) -> list[Event]:
+    """Strike stamps as the scorer's events."""
     return [
         Event(
             kind=s.kind.value,
@@ -235,17 +241,12 @@ def strike_events(d: ClipData, verdicts: list[TypedStrike]) -> list[Event]:
     ]
 
 
+def strike_events(d: ClipData, verdicts: list[TypedStrike]) -> list[Event]:
+    return as_events(stamps_from(d.k, d.stance, d.measured, verdicts, DetectionParams()))
+
+
 def legacy_events(d: ClipData) -> list[Event]:
-    return [
-        Event(
-            kind=s.kind.value,
-            hand=s.hand.value,
-            t_peak_s=s.t_peak_s,
-            confidence=s.confidence,
-            peak_speed_mps=s.peak_speed_mps,
-        )
-        for s in detect_strikes(d.k, d.stance)
-    ]
+    return as_events(detect_strikes(d.k, d.stance))
 
 
 def legacy_rescored(d: ClipData, typer: LearnedTyper) -> list[Event]:
