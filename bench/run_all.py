@@ -1,6 +1,7 @@
 """Run every benchmark and write docs/benchmarks.md with their figures and the machine they ran on (`make bench`).
 
-Usage: .venv/bin/python bench/run_all.py [--only detect,pipeline,accuracy,train,load,load-reads] [--out docs/benchmarks.md]
+Usage: .venv/bin/python bench/run_all.py [--only detect,pipeline,accuracy,train,load,load-reads]
+       [--out docs/benchmarks.md]
 
 Each benchmark runs as its own process, one after the other (never side by side: they would share the cores);
 its printed figures go into the page as they are, with its command, exit status, wall time, date and commit.
