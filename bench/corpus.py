@@ -25,9 +25,9 @@ import attrs
 from punch_adapters.pose.mediapipe_pose import MediaPipePoseEstimator
 from punch_adapters.pose.video import OpenCvFrameSource
 from punch_core.formats import track_from_landmarks_csv, track_from_npz_bytes, track_to_npz_bytes
+from punch_core.service.thumbnails import MAX_PEOPLE, auto_subject, count_people, make_thumbnails, parse_subject
 from punch_core.subject import follow_subject
 from punch_core.track import PoseTrack
-from punch_core.video_analysis import MAX_PEOPLE, auto_subject, count_people, make_thumbnails, parse_subject
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,7 +1,7 @@
 """Time to analyse a 3-minute 30 fps pose track (goal: under 1 s on one core).
 
 Usage: .venv/bin/python bench/detect.py [--repeats 7]
-Builds a synthetic round (tests/support/synthetic_boxer.py), then times analyse_track (kinematics, detection,
+Builds a synthetic round (src/punch_core/testing/synthetic.py), then times analyse_track (kinematics, detection,
 metrics, offline coaching, report) and prints the median and spread.
 """
 
@@ -17,11 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.support.synthetic_boxer import random_round
-
 from punch_core.body import BodySpecs
 from punch_core.coaching import OfflineCoach
 from punch_core.report import analyse_track
+from punch_core.testing.synthetic import random_round
 from punch_core.track import PoseTrack
 
 

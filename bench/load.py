@@ -169,8 +169,8 @@ def give_round_to_users(env: dict[str, str], seed_id: str, users: int) -> None:
     from punch_adapters.sql.repositories import SqlRepositories  # noqa: PLC0415
     from punch_app.container import build_cipher, build_store  # noqa: PLC0415
     from punch_app.settings import Settings  # noqa: PLC0415
-    from punch_core.processing import object_key  # noqa: PLC0415
-    from punch_core.records import Identity, ShareLink, User  # noqa: PLC0415
+    from punch_core.service.artifacts import AnalysisArtifacts  # noqa: PLC0415
+    from punch_core.service.records import Identity, ShareLink, User  # noqa: PLC0415
 
     settings = Settings.from_env(env)
     engine = make_engine(settings.database_url)
@@ -182,9 +182,9 @@ def give_round_to_users(env: dict[str, str], seed_id: str, users: int) -> None:
     video = repos.videos.get(seed.video_id)
     report = repos.reports.get(seed_id)
     stamps = repos.stamps.list(seed_id)
-    names = ["thumbnails.json", "pose_track.npz", "pose_view.json.gz", "subject.json", "round.json"]
-    names += [f"thumbnails/{i:02d}.jpg" for i in range(10)]
-    objects = {n: store.get(object_key(seed_id, n)) for n in names if store.exists(object_key(seed_id, n))}
+    seed_prefix = AnalysisArtifacts(seed_id).prefix
+    # Every object of the seed analysis, by its key below the analysis's prefix (started.json is long gone).
+    objects = {key[len(seed_prefix) :]: store.get(key) for key in store.sizes(seed_prefix)}
     now = datetime.now(UTC)
     made = 0
     for n in range(users):
@@ -196,8 +196,8 @@ def give_round_to_users(env: dict[str, str], seed_id: str, users: int) -> None:
         repos.videos.add(copy_video)
         analysis = attrs.evolve(seed, id=ids.new_id(), owner_id=user.id, video_id=copy_video.id)
         repos.analyses.add(analysis)
-        for name, data in objects.items():
-            store.put(object_key(analysis.id, name), data)
+        for below, data in objects.items():
+            store.put(AnalysisArtifacts(analysis.id).prefix + below, data)
         repos.stamps.replace(analysis.id, stamps)
         repos.reports.save(analysis.id, user.id, {**report, "analysis_id": analysis.id}, created_at=now)
         repos.share_links.add(

@@ -15,8 +15,7 @@ from typing import TextIO
 from punch_app.settings import Settings
 from punch_core.body import BodySpecs
 from punch_core.errors import PunchError, TrackFormatError
-from punch_core.formats import track_from_landmarks_csv, track_from_npz_bytes
-from punch_core.track import PoseTrack
+from punch_core.formats import read_track
 
 # The analysis engine (scipy.signal: over a second to import) loads inside the commands that use it, so that
 # `punch --help`, `punch db` and every pose worker process, which imports this module again as the spawned
@@ -34,30 +33,6 @@ def _frame_size(text: str) -> tuple[int, int]:
     if w <= 0 or h <= 0:
         raise argparse.ArgumentTypeError(f"frame size must be positive, got {text!r}")
     return w, h
-
-
-def read_track(path: Path, frame_size: tuple[int, int] | None) -> PoseTrack:
-    """Read a pose track from an ``.npz`` file or a shadowcoach-layout CSV.
-
-    Raises:
-        TrackFormatError: for unreadable files, with what to do about it.
-    """
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise TrackFormatError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    if data[:2] == b"PK":
-        return track_from_npz_bytes(data)
-    if frame_size is None:
-        raise TrackFormatError(
-            f"{path.name} looks like a landmarks CSV, which has no frame size: add --frame-size WIDTHxHEIGHT "
-            "(the video's pixel size, for example 464x832)"
-        )
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise TrackFormatError(f"{path.name} is neither a .npz track nor a UTF-8 landmarks CSV") from exc
-    return track_from_landmarks_csv(text, width=frame_size[0], height=frame_size[1])
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -188,7 +163,7 @@ def _native_logs_aside(*, keep: bool) -> Iterator[TextIO]:
 def _analyze(args: argparse.Namespace) -> int:
     from punch_app.analyze import analyze_video_to_dir  # noqa: PLC0415 - video libraries load only for this command
     from punch_app.progress import ProgressBar  # noqa: PLC0415
-    from punch_core.video_analysis import parse_subject  # noqa: PLC0415
+    from punch_core.service.thumbnails import parse_subject  # noqa: PLC0415
 
     specs = BodySpecs.parse(
         height_cm=args.height_cm, weight_kg=args.weight_kg, stance=args.stance, experience=args.experience

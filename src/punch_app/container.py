@@ -39,20 +39,17 @@ from punch_app.runner import Outcome, StageRunner
 from punch_app.settings import Settings
 from punch_core.coaching import OfflineCoach
 from punch_core.errors import ValidationError
-from punch_core.ports import (
-    Clock,
-    Coach,
-    FieldCipher,
-    JobQueue,
-    MalwareScanner,
-    Metrics,
-    ObjectStore,
-    PoseEstimator,
-    ProgressSink,
-)
-from punch_core.processing import ProcessingPorts
-from punch_core.records import AnalysisStatus, Stage
-from punch_core.uploads import UploadPorts, expire_uploads
+from punch_core.ports.coach import Coach
+from punch_core.ports.crypto import FieldCipher
+from punch_core.ports.jobs import JobQueue, ProgressSink
+from punch_core.ports.metrics import Metrics
+from punch_core.ports.pose import PoseEstimator
+from punch_core.ports.scan import MalwareScanner
+from punch_core.ports.storage import ObjectStore
+from punch_core.ports.system import Clock
+from punch_core.service.processing import ProcessingPorts
+from punch_core.service.records import AnalysisStatus, Stage
+from punch_core.service.uploads import UploadPorts, expire_uploads
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine

@@ -6,7 +6,7 @@ import sys
 import time
 from typing import TextIO
 
-STAGE_WEIGHTS = {"thumbnails": 0.05, "pose": 0.80, "stamps": 0.05, "report": 0.05, "overlay": 0.05}
+STAGE_WEIGHTS = {"thumbnails": 0.05, "pose": 0.80, "stamps": 0.04, "coaching": 0.02, "report": 0.04, "overlay": 0.05}
 _WIDTH = 28
 
 

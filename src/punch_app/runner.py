@@ -27,8 +27,10 @@ from punch_core.errors import (
     TrackFormatError,
     ValidationError,
 )
-from punch_core.ports import JobQueue, Metrics, ProgressSink
-from punch_core.processing import (
+from punch_core.ports.jobs import JobQueue, ProgressSink
+from punch_core.ports.metrics import Metrics
+from punch_core.service.artifacts import AnalysisArtifacts
+from punch_core.service.processing import (
     ProcessingPorts,
     ProcessingTimeoutError,
     fail_analysis,
@@ -36,7 +38,7 @@ from punch_core.processing import (
     run_stage,
     take_processing_seconds,
 )
-from punch_core.records import AnalysisStatus, Stage
+from punch_core.service.records import AnalysisStatus, Stage
 
 logger = logging.getLogger("punch.processing")
 _tracer = trace.get_tracer("punch.processing")
@@ -153,7 +155,7 @@ class StageRunner:
         """Deleted meanwhile, retry later, or fail for good."""
         if isinstance(exc, NotFoundError) and await self._deleted(analysis_id):
             # The user deleted the analysis while this stage ran: remove what the stage wrote after the delete.
-            await asyncio.to_thread(self.ports.store.delete_prefix, f"analyses/{analysis_id}")
+            await asyncio.to_thread(self.ports.store.delete_prefix, AnalysisArtifacts(analysis_id).prefix)
             logger.info("processing.deleted", extra=extra)
             return Outcome.DONE
         if attempt < self.max_attempts:

@@ -30,7 +30,9 @@ from punch_app.report_html import render_report_html
 from punch_app.settings import Settings
 from punch_app.tracing import configure_tracing
 from punch_core.errors import ValidationError
-from punch_core.ports import IdentityProvider, MalwareScanner, ObjectStore, TokenSigner
+from punch_core.ports.identity import IdentityProvider, TokenSigner
+from punch_core.ports.scan import MalwareScanner
+from punch_core.ports.storage import ObjectStore
 
 logger = logging.getLogger("punch.app")
 

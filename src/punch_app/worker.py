@@ -2,7 +2,7 @@
 
 Every job is ``run_stage(analysis_id, stage)``. A worker that is killed mid-job leaves the job in Redis; ARQ
 gives it to another worker once the job's in-progress lease (the stage time limit + 15 s) runs out, and
-:func:`punch_core.processing.run_stage` skips the stages already stored, so the analysis resumes where it was.
+:func:`punch_core.service.processing.run_stage` skips the stages already stored, so the analysis resumes where it was.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from punch_app.runner import Outcome
 from punch_app.settings import Settings
 from punch_app.tracing import configure_tracing
 from punch_core.errors import StorageUnavailableError
-from punch_core.ports import Metrics
-from punch_core.records import Stage
+from punch_core.ports.metrics import Metrics
+from punch_core.service.records import Stage
 
 logger = logging.getLogger("punch.worker")
 

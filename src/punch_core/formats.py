@@ -9,6 +9,7 @@ import gzip
 import io
 import json
 import zipfile
+from pathlib import Path
 
 import numpy as np
 
@@ -149,3 +150,32 @@ def pose_view_gzip(track: PoseTrack) -> bytes:
     }
     data = json.dumps(doc, separators=(",", ":"), allow_nan=False).encode()
     return gzip.compress(data, compresslevel=POSE_VIEW_GZIP_LEVEL, mtime=0)
+
+
+def read_track(path: str | Path, frame_size: tuple[int, int] | None = None) -> PoseTrack:
+    """Read a pose track from an ``.npz`` file (``punch analyze --track-out``) or a shadowcoach-layout CSV.
+
+    Args:
+        path: The file.
+        frame_size: (width, height) in pixels of the video a CSV's landmarks came from (an ``.npz`` carries its own).
+
+    Raises:
+        TrackFormatError: for unreadable files, with what to do about it.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise TrackFormatError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if data[:2] == b"PK":
+        return track_from_npz_bytes(data)
+    if frame_size is None:
+        raise TrackFormatError(
+            f"{path.name} looks like a landmarks CSV, which has no frame size: add --frame-size WIDTHxHEIGHT "
+            "(the video's pixel size, for example 464x832)"
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise TrackFormatError(f"{path.name} is neither a .npz track nor a UTF-8 landmarks CSV") from exc
+    return track_from_landmarks_csv(text, width=frame_size[0], height=frame_size[1])

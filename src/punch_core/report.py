@@ -9,11 +9,10 @@ import attrs
 
 from punch_core.body import BodySpecs
 from punch_core.coaching.model import Coaching, Language
-from punch_core.coaching.offline import CoachingRequest
+from punch_core.coaching.port import Coach, CoachingRequest
 from punch_core.detection import detect_stamps
 from punch_core.detection.confidence import COACH_MIN_CONFIDENCE, trusted
 from punch_core.metrics import compute_metrics
-from punch_core.ports import Coach
 from punch_core.quality import check_pose_quality
 from punch_core.stamps import Stamp
 from punch_core.track import PoseTrack

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from punch_core.records import Analysis, Identity, RefreshToken, ShareLink, Stage, Upload, User, Video
+from punch_core.service.records import Analysis, Identity, RefreshToken, ShareLink, Stage, Upload, User, Video
 
 # Microseconds on purpose: time round trips must keep them.
 T0 = datetime(2025, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)

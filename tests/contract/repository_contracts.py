@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from punch_core.errors import ConflictError, NotFoundError, ValidationError
-from punch_core.records import AnalysisStatus, ReportSummary, Stage, UploadStatus
+from punch_core.service.records import AnalysisStatus, ReportSummary, Stage, UploadStatus
 from tests.contract import records_factory as make
 from tests.contract.records_factory import T0, at
 

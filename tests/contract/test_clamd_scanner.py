@@ -20,7 +20,7 @@ import pytest
 
 from punch_adapters.scan import ClamdAddress, ClamdScanner
 from punch_core.errors import ScannerUnavailableError
-from punch_core.ports import ScanOutcome
+from punch_core.ports.scan import ScanOutcome
 from tests.support.clamd import (
     CLAM_EXE,
     CLAM_EXE_SIGNATURE,

@@ -24,7 +24,7 @@ from punch_adapters.sql.engine import make_engine
 from punch_adapters.sql.models import Base
 from punch_adapters.sql.repositories import SqlRepositories
 from punch_app.cli import main
-from punch_core.sessions import SessionPorts, start_session
+from punch_core.service.sessions import SessionPorts, start_session
 from tests.contract import records_factory as make
 from tests.contract.sql_databases import clean_tables, postgres_schema
 from tests.support.services import POSTGRES_URL, require_service

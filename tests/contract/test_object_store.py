@@ -29,7 +29,7 @@ from punch_adapters.storage.driver_errors import translate_errors
 from punch_app.container import build_store
 from punch_app.settings import Settings
 from punch_core.errors import ConflictError, NotFoundError, StorageUnavailableError, ValidationError
-from punch_core.ports import ObjectStore
+from punch_core.ports.storage import ObjectStore
 from tests.support.s3_server import S3TestServer, running_s3_server, running_seaweedfs
 
 

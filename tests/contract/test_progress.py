@@ -12,7 +12,7 @@ import pytest
 from punch_adapters.jobs.redis_progress import RedisProgress
 from punch_adapters.memory.progress import MemoryProgress
 from punch_core.errors import StorageUnavailableError
-from punch_core.ports import ProgressSink
+from punch_core.ports.jobs import ProgressSink
 from tests.support.services import REDIS_URL, require_service
 
 

@@ -30,8 +30,9 @@ from punch_app.runner import Outcome
 from punch_app.settings import Settings
 from punch_app.worker import watch_queue_size
 from punch_core.errors import StorageUnavailableError
-from punch_core.processing import STARTED_OBJECT, object_key, rerun_coaching
-from punch_core.records import Stage
+from punch_core.service.artifacts import AnalysisArtifacts
+from punch_core.service.processing import rerun_coaching
+from punch_core.service.records import Stage
 from tests.support.api import access_cookie, add_user, bearer, make_deps
 from tests.support.services import POSTGRES_URL, REDIS_URL, require_service
 from tests.support.videos import tiny_h264
@@ -189,14 +190,14 @@ def test_every_process_built_by_the_composition_root_exports_its_pool(tmp_path):
 
 def test_a_completed_analysis_observes_its_start_to_report_time_once():
     ports, repos = _ready(ScriptedPose())
-    started_at = datetime.fromisoformat(json.loads(ports.store.get(object_key("a1", STARTED_OBJECT)))["started_at"])
+    started_at = datetime.fromisoformat(json.loads(ports.store.get(AnalysisArtifacts("a1").started))["started_at"])
     runner, _queued = _runner(ports)
     for stage in (Stage.POSE, Stage.STAMPS, Stage.COACHING, Stage.REPORT):
         assert asyncio.run(runner.run(stage, "a1")) is Outcome.DONE
     finished_at = repos.analyses.get("a1").finished_at
     assert finished_at is not None
     assert runner.metrics.observations("analysis_processing_seconds") == [(finished_at - started_at).total_seconds()]
-    assert not ports.store.exists(object_key("a1", STARTED_OBJECT))
+    assert not ports.store.exists(AnalysisArtifacts("a1").started)
 
     # The report job delivered again, and coaching written again later, are not whole analyses.
     assert asyncio.run(runner.run(Stage.REPORT, "a1")) is Outcome.DONE

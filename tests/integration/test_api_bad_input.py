@@ -18,7 +18,7 @@ def owner_client():
     # The seeded analysis is finished; these checks need one that still takes specs and a subject.
     import attrs  # noqa: PLC0415
 
-    from punch_core.records import AnalysisStatus, Stage  # noqa: PLC0415
+    from punch_core.service.records import AnalysisStatus, Stage  # noqa: PLC0415
 
     repos.analyses.save(
         attrs.evolve(repos.analyses.get("a1"), status=AnalysisStatus.CREATED, done_stages=(Stage.THUMBNAILS,))
@@ -227,7 +227,7 @@ def test_the_too_large_message_never_says_a_size_equal_to_the_limit():
 def _waiting_analysis(config: HttpConfig):
     import attrs  # noqa: PLC0415
 
-    from punch_core.records import AnalysisStatus, Stage  # noqa: PLC0415
+    from punch_core.service.records import AnalysisStatus, Stage  # noqa: PLC0415
 
     deps, repos = make_deps(config=config)
     seed(repos, deps)

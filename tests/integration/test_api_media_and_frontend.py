@@ -14,8 +14,8 @@ from punch_adapters.http.app import create_app
 from punch_adapters.http.routes.media import MAX_RANGE_BYTES, accepts_gzip, parse_range
 from punch_core.errors import BadRequestError
 from punch_core.formats import track_to_npz_bytes
-from punch_core.processing import object_key
-from punch_core.records import Analysis, AnalysisStatus, ShareLink, Stage, Video
+from punch_core.service.artifacts import AnalysisArtifacts
+from punch_core.service.records import Analysis, AnalysisStatus, ShareLink, Stage, Video
 from punch_core.track import PoseTrack
 from tests.support.api import access_cookie, add_user, make_deps
 
@@ -61,7 +61,7 @@ def client(tmp_path):
     landmarks = np.full((3, 33, 4), 0.25, np.float32)
     landmarks[1] = np.nan  # the boxer was lost on the middle frame
     track = PoseTrack(t_s=np.array([0.0, 0.5, 1.0]), landmarks=landmarks, width=640, height=360)
-    deps.store.put(object_key("a1", "pose_track.npz"), track_to_npz_bytes(track))
+    deps.store.put(AnalysisArtifacts("a1").pose_track, track_to_npz_bytes(track))
     repos.reports.save("a1", "owner", {"metrics": {}, "video": {}}, created_at=NOW)
     repos.share_links.add(ShareLink(hash="Zz123456", analysis_id="a1", owner_id="owner", created_at=NOW))
     with TestClient(create_app(deps, frontend_dir=str(dist))) as test_client:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-from punch_adapters.jobs.arq_queue import ArqJobQueue, job_id
-from punch_core.records import Stage
+from punch_adapters.jobs.arq_queue import ArqJobQueue
+from punch_core.service.records import Stage
 from tests.support.services import REDIS_URL, require_service
 
 
@@ -29,6 +29,6 @@ def test_thumbnails_jump_ahead_of_pose_which_jumps_ahead_of_coaching_and_duplica
             await queue.close()
 
     again, order, size = asyncio.run(scenario())
-    assert again == job_id(Stage.POSE, "b")
+    assert again == Stage.POSE.job_id("b")
     assert order == ["c:thumbnails", "b:pose", "a:coaching"]  # the order workers take them in
     assert size == 3

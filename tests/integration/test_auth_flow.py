@@ -29,7 +29,7 @@ from punch_adapters.http.app import create_app
 from punch_adapters.http.deps import HttpConfig
 from punch_adapters.memory.repositories import MemoryRepositories
 from punch_core.errors import AuthError, StorageUnavailableError
-from punch_core.sessions import hash_token
+from punch_core.service.sessions import hash_token
 from tests.support.api import TEST_JWT_KEY, make_deps
 from tests.support.kakao_server import CLIENT_ID, CLIENT_SECRET, KakaoServer, run_kakao_server, s256
 from tests.support.oidc import OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, approve, deny, oidc_user, run_oidc_provider

@@ -7,15 +7,17 @@ data folder, plus one test with an LLM configured that fails, where the report s
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from punch_app.cli import main
 from punch_app.container import Services, build_services
 from punch_app.settings import Settings
 from punch_core.body import BodySpecs
-from punch_core.processing import configure_analysis, start_analysis
-from punch_core.records import Analysis, AnalysisStatus, Stage, Video
+from punch_core.service.processing import configure_analysis, start_analysis
+from punch_core.service.records import Analysis, AnalysisStatus, Stage, Video
 from tests.support.fake_openai import FakeOpenAI, Reply
 
 CLIP = "media/shadowcoach/jab/8da046a4-deae-45ee-8c6e-721d813a05df.mp4"  # 2.6 s, one jab that is found
@@ -128,7 +130,7 @@ def test_a_restarted_embedded_app_resumes_and_a_failing_llm_still_gives_a_report
                 configure_analysis(services.ports, "a1", owner_id="u1", specs=BodySpecs(height_cm=175))
                 start_analysis(services.ports, "a1", owner_id="u1")
                 # Run only the pose stage, as a process would before it is stopped.
-                from punch_core.processing import run_stage  # noqa: PLC0415
+                from punch_core.service.processing import run_stage  # noqa: PLC0415
 
                 await asyncio.to_thread(run_stage, services.ports, "a1", Stage.POSE)
             finally:
@@ -152,3 +154,30 @@ def test_a_restarted_embedded_app_resumes_and_a_failing_llm_still_gives_a_report
     assert report["coaching"]["source"] == "offline"
     assert "500" in report["coaching"]["fallback_reason"]
     assert len(llm.requests) == 3
+
+
+def test_the_cli_and_the_embedded_service_run_one_pipeline(shared_dir, tmp_path):
+    """`punch analyze` and the workers run the same stages: one real round gives the same stamps and metrics."""
+    clip = shared_dir / "media/round12/jab.mp4"
+    out = tmp_path / "cli"
+    rc = main(["analyze", str(clip), "--height-cm", "175", "--stance", "orthodox", "--lang", "ko", "--out", str(out)])
+    assert rc == 0
+    by_cli = json.loads((out / "report.json").read_text())
+
+    async def scenario():
+        services = await build_services(Settings.from_env({"PUNCH_DATA_DIR": str(tmp_path / "data")}))
+        try:
+            _add_video(services, clip)
+            events = await _process(services)
+            assert events[-1]["status"] == "completed"
+            return services.repositories.reports.get("a1", owner_id="u1")
+        finally:
+            await services.close()
+
+    by_service = asyncio.run(scenario())
+    strikes = [s for s in by_cli["stamps"] if s["category"] == "strike"]
+    assert strikes, "the round has punches to compare"
+    assert by_service["stamps"] == by_cli["stamps"]
+    assert by_service["metrics"] == by_cli["metrics"]
+    assert by_service["quality"] == by_cli["quality"]
+    assert by_service["coaching"]["summary"] == by_cli["coaching"]["summary"]

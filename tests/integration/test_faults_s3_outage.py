@@ -22,7 +22,7 @@ from litestar.testing import TestClient
 from punch_adapters.storage import s3_store
 from punch_app.settings import Settings
 from punch_app.web import build_app
-from punch_core.uploads import JOIN_PIECE_BYTES
+from punch_core.service.uploads import JOIN_PIECE_BYTES
 from tests.support.s3_server import S3TestServer, running_s3_server
 from tests.support.tcp_proxy import TcpProxy
 from tests.support.videos import concat_clips

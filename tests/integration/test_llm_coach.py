@@ -14,12 +14,12 @@ from punch_adapters.llm.retry import retry_after_from_headers
 from punch_adapters.memory.metrics import MemoryMetrics
 from punch_core.body import BodySpecs
 from punch_core.coaching import ANSWER_SCHEMA, CoachingSource, OfflineCoach
-from punch_core.coaching.offline import CoachingRequest
 from punch_core.detection import detect_stamps
 from punch_core.metrics import compute_metrics
+from punch_core.ports.coach import CoachingRequest
+from punch_core.testing.synthetic import Camera, make_round
 from punch_core.track import PoseTrack
 from tests.support.fake_openai import FakeOpenAI, Reply
-from tests.support.synthetic_boxer import Camera, make_round
 
 API_KEY = "sk-test-SECRET-0123456789abcdef"
 MODEL = "coach-model-1"

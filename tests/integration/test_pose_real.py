@@ -14,10 +14,10 @@ import pytest
 
 from punch_adapters.pose.mediapipe_pose import MediaPipePoseEstimator
 from punch_adapters.pose.video import OpenCvFrameSource
+from punch_app.analyze import analyze_video
 from punch_core.body import BodySpecs
 from punch_core.coaching import OfflineCoach
 from punch_core.subject import PersonBox, SubjectChoice, follow_subject
-from punch_core.video_analysis import analyse_video
 
 SPECS = BodySpecs.parse(height_cm="175", weight_kg="70", stance="orthodox", experience="intermediate")
 MIN_CLIP_COVERAGE = 0.95
@@ -27,15 +27,22 @@ ANY_JAB_FLOOR = 0.93  # measured 45/45
 
 
 @pytest.fixture(scope="module")
-def jab_reports(shared_dir: Path) -> list[tuple[str, dict[str, Any]]]:
+def jab_reports(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> list[tuple[str, dict[str, Any]]]:
     clips = sorted((shared_dir / "media/shadowcoach/jab").glob("*.mp4"))
     if not clips:
         pytest.skip("no shadowcoach jab clips in ../shared/media")
     out = []
     with MediaPipePoseEstimator(workers=1) as pose:
         for clip in clips:
-            report, _result, _thumbs = analyse_video(
-                str(clip), source=OpenCvFrameSource(), pose=pose, coach=OfflineCoach(), specs=SPECS
+            report, _ports = analyze_video(
+                clip,
+                tmp_path_factory.mktemp("analysis"),
+                source=OpenCvFrameSource(),
+                pose=pose,
+                coach=OfflineCoach(),
+                specs=SPECS,
+                subject=None,
+                language="en",
             )
             out.append((clip.name, report))
     return out

@@ -32,8 +32,8 @@ from punch_adapters.memory.repositories import MemoryRepositories
 from punch_adapters.pose.video import OpenCvFrameSource
 from punch_adapters.storage import local_store
 from punch_core.errors import RateLimitedError
-from punch_core.records import AnalysisStatus, Stage, UploadStatus
-from punch_core.uploads import JOIN_PIECE_BYTES, parts_prefix
+from punch_core.service.records import AnalysisStatus, Stage, UploadStatus
+from punch_core.service.uploads import JOIN_PIECE_BYTES, parts_prefix
 from tests.support.api import RecordingJobs, add_user, bearer, make_deps
 from tests.support.services import REDIS_URL, require_service
 from tests.support.videos import tiny_h264

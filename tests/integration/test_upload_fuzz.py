@@ -22,9 +22,9 @@ from hypothesis import strategies as st
 
 from punch_adapters.pose.video import OpenCvFrameSource
 from punch_core.errors import MediaError
-from punch_core.processing import run_stage
-from punch_core.records import AnalysisStatus, Stage, UploadStatus
-from punch_core.uploads import parts_prefix
+from punch_core.service.processing import run_stage
+from punch_core.service.records import AnalysisStatus, Stage, UploadStatus
+from punch_core.service.uploads import parts_prefix
 from tests.integration.test_upload_api import Api, _encode
 
 EBML = b"\x1a\x45\xdf\xa3"

@@ -15,8 +15,8 @@ import pytest
 from punch_adapters.memory.repositories import MemoryRepositories
 from punch_adapters.pose.video import OpenCvFrameSource
 from punch_adapters.storage import s3_store
-from punch_core.media import PROBE_HEAD_BYTES, PROBE_TAIL_BYTES
-from punch_core.uploads import UploadLimits, UploadPorts, complete_upload, initiate_upload, receive_chunk
+from punch_core.service.media import PROBE_HEAD_BYTES, PROBE_TAIL_BYTES
+from punch_core.service.uploads import UploadLimits, UploadPorts, complete_upload, initiate_upload, receive_chunk
 from tests.support.s3_server import S3TestServer, running_s3_server
 from tests.support.videos import tiny_h264
 from tests.unit.test_uploads import CountingIds, FixedClock, RangeRecordingStore

@@ -15,12 +15,12 @@ import pytest
 from punch_adapters.pose.mediapipe_pose import MODEL_SHA256, MediaPipePoseEstimator, model_path, plan_segments
 from punch_adapters.pose.overlay import write_overlay
 from punch_adapters.pose.video import OpenCvFrameSource
+from punch_app.analyze import analyze_video
 from punch_core.body import BodySpecs
 from punch_core.coaching import OfflineCoach
 from punch_core.errors import MediaError, PoseQualityError
 from punch_core.stamps import Hand, Stamp
 from punch_core.track import PoseTrack
-from punch_core.video_analysis import analyse_video
 
 FPS = 30
 
@@ -181,10 +181,19 @@ def test_packaged_model_matches_shared_copy(shared_dir: Path) -> None:
     assert model_path().read_bytes() == reference.read_bytes()
 
 
-def test_video_without_people_fails_with_filming_advice(mp4: Path) -> None:
+def test_video_without_people_fails_with_filming_advice(mp4: Path, tmp_path: Path) -> None:
     specs = BodySpecs.parse(height_cm="175", weight_kg=None, stance="orthodox", experience="beginner")
     with MediaPipePoseEstimator(workers=1) as pose, pytest.raises(PoseQualityError, match="no one was found"):
-        analyse_video(str(mp4), source=OpenCvFrameSource(), pose=pose, coach=OfflineCoach(), specs=specs)
+        analyze_video(
+            mp4,
+            tmp_path / "work",
+            source=OpenCvFrameSource(),
+            pose=pose,
+            coach=OfflineCoach(),
+            specs=specs,
+            subject=None,
+            language="en",
+        )
 
 
 def test_people_track_on_empty_scene_is_all_nan(mp4: Path) -> None:

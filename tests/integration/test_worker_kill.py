@@ -30,8 +30,8 @@ from punch_adapters.sql.repositories import SqlRepositories
 from punch_adapters.storage import local_store
 from punch_core.body import BodySpecs
 from punch_core.coaching import OfflineCoach
-from punch_core.processing import ProcessingPorts, configure_analysis, start_analysis
-from punch_core.records import Analysis, AnalysisStatus, Stage, Video
+from punch_core.service.processing import ProcessingPorts, configure_analysis, start_analysis
+from punch_core.service.records import Analysis, AnalysisStatus, Stage, Video
 from tests.contract.sql_databases import postgres_schema
 from tests.support.services import POSTGRES_URL, REDIS_URL, require_service
 

@@ -18,8 +18,8 @@ from punch_adapters.memory.progress import MemoryProgress
 from punch_adapters.memory.repositories import MemoryRepositories
 from punch_adapters.storage import memory_store
 from punch_core.coaching import OfflineCoach
-from punch_core.processing import ProcessingPorts
-from punch_core.records import Identity, Stage, User
+from punch_core.service.processing import ProcessingPorts
+from punch_core.service.records import Identity, Stage, User
 
 TEST_JWT_KEY = "test-key-" + "x" * 40
 

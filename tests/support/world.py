@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 
 from punch_core.formats import track_to_npz_bytes
-from punch_core.processing import object_key
-from punch_core.records import Analysis, AnalysisStatus, ShareLink, Stage, Upload, Video
+from punch_core.service.artifacts import AnalysisArtifacts
+from punch_core.service.records import Analysis, AnalysisStatus, ShareLink, Stage, Upload, Video
 from punch_core.track import PoseTrack
 from tests.support.api import add_user
 
@@ -64,7 +64,7 @@ def seed(repos: Any, deps: Any) -> None:
         )
     )
     deps.store.put(
-        object_key("a1", "thumbnails.json"),
+        AnalysisArtifacts("a1").thumbnails_index,
         json.dumps(
             {
                 "video": {},
@@ -72,7 +72,7 @@ def seed(repos: Any, deps: Any) -> None:
                     {
                         "index": 0,
                         "t_s": 0.5,
-                        "key": object_key("a1", "thumbnails/00.jpg"),
+                        "key": AnalysisArtifacts("a1").thumbnail(0),
                         "width": 640,
                         "height": 360,
                         "boxes": [{"x": 1, "y": 2, "w": 3, "h": 4}],
@@ -81,9 +81,9 @@ def seed(repos: Any, deps: Any) -> None:
             }
         ).encode(),
     )
-    deps.store.put(object_key("a1", "thumbnails/00.jpg"), b"\xff\xd8jpeg")
+    deps.store.put(AnalysisArtifacts("a1").thumbnail(0), b"\xff\xd8jpeg")
     track = PoseTrack(t_s=np.array([0.0, 0.1]), landmarks=np.full((2, 33, 4), 0.5, np.float32), width=640, height=360)
-    deps.store.put(object_key("a1", "pose_track.npz"), track_to_npz_bytes(track))
+    deps.store.put(AnalysisArtifacts("a1").pose_track, track_to_npz_bytes(track))
     repos.reports.save("a1", "owner", REPORT, created_at=NOW)
     repos.share_links.add(ShareLink(hash="Abc12345", analysis_id="a1", owner_id="owner", created_at=NOW))
     repos.uploads.add(

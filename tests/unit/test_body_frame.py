@@ -20,8 +20,9 @@ from punch_core.detection.typers import MODEL_RESOURCE, DetectionParams, Learned
 from punch_core.errors import TrackFormatError
 from punch_core.kinematics import compute_kinematics
 from punch_core.landmarks import Landmark
+from punch_core.testing import Camera, make_round, turned, with_world
+from punch_core.testing.strategies import turns_deg
 from punch_core.track import PoseTrack
-from tests.support.synthetic_boxer import Camera, make_round
 
 SETTINGS = settings(
     max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True, database=None
@@ -29,7 +30,6 @@ SETTINGS = settings(
 
 
 def _with_world(kind: str, yaw: float, seed: int, stance: str = "orthodox") -> tuple[PoseTrack, Stance]:
-    """A synthetic round whose world landmarks are its image landmarks in metres, centred between the hips."""
     r = make_round(
         actions=[(kind, 1.0), ("jab", 2.6)],
         duration_s=4.0,
@@ -38,21 +38,10 @@ def _with_world(kind: str, yaw: float, seed: int, stance: str = "orthodox") -> t
         seed=seed,
         stance=stance,
     )
-    lm = r.landmarks.astype(np.float64)
-    xyz = lm[:, :, :3] * np.array([r.width, r.height, r.width]) / r.height * 2.0
-    hips = 0.5 * (xyz[:, Landmark.LEFT_HIP] + xyz[:, Landmark.RIGHT_HIP])
-    world = (xyz - hips[:, None, :]).astype(np.float32)
-    track = PoseTrack(t_s=r.t_s, landmarks=r.landmarks, width=r.width, height=r.height, world_m=world)
-    return track, Stance(r.stance)
+    return with_world(r), Stance(r.stance)
 
 
-def _rotated(track: PoseTrack, degrees: float, scale: float = 1.0) -> PoseTrack:
-    """The world skeleton turned about the vertical axis (MediaPipe's y, pointing down) and scaled."""
-    a = np.radians(degrees)
-    rot = np.array([[np.cos(a), 0.0, np.sin(a)], [0.0, 1.0, 0.0], [-np.sin(a), 0.0, np.cos(a)]])
-    assert track.world_m is not None
-    world = (track.world_m.astype(np.float64) @ rot.T * scale).astype(np.float32)
-    return attrs.evolve(track, world_m=world)
+_rotated = turned
 
 
 def _kinds(track: PoseTrack, stance: Stance) -> list[tuple[str, str]]:
@@ -62,7 +51,7 @@ def _kinds(track: PoseTrack, stance: Stance) -> list[tuple[str, str]]:
 
 @SETTINGS
 @given(
-    degrees=st.floats(-180, 180),
+    degrees=turns_deg(),
     scale=st.floats(0.7, 1.4),
     seed=st.integers(0, 3),
     kind=st.sampled_from(["jab", "cross", "lead_hook", "rear_uppercut"]),
@@ -78,7 +67,7 @@ def test_turning_or_scaling_the_world_skeleton_changes_no_body_frame_position(de
 
 
 @SETTINGS
-@given(degrees=st.floats(-180, 180), scale=st.floats(0.7, 1.4), seed=st.integers(0, 3))
+@given(degrees=turns_deg(), scale=st.floats(0.7, 1.4), seed=st.integers(0, 3))
 def test_turning_or_scaling_the_world_skeleton_changes_no_kind_found(degrees, scale, seed):
     track, stance = _with_world("lead_hook", 80.0, seed)
     assert _kinds(_rotated(track, degrees, scale), stance) == _kinds(track, stance)

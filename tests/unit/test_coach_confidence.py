@@ -14,8 +14,8 @@ from punch_core.detection.strikes import detect_strikes
 from punch_core.metrics import compute_metrics
 from punch_core.report import RoundAnalysis, analyse_round, coaching_request
 from punch_core.stamps import Category, Hand, Side, Stamp, StampKind
+from punch_core.testing.synthetic import Camera, make_round
 from punch_core.track import PoseTrack
-from tests.support.synthetic_boxer import Camera, make_round
 
 
 def _jab(t: float, confidence: float) -> Stamp:

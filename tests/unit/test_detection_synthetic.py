@@ -11,8 +11,10 @@ from punch_core.body import BodySpecs
 from punch_core.detection import detect_stamps
 from punch_core.detection.pipeline import without_punching
 from punch_core.stamps import Category, Hand, Side, Stamp, StampKind
+from punch_core.testing import Camera, SyntheticRound, make_round, mirror, specs_of, track_of
+from punch_core.testing.strategies import mixed_rounds, one_strike_rounds
+from punch_core.testing.synthetic import STRIKE_KINDS
 from punch_core.track import PoseTrack
-from tests.support.synthetic_boxer import STRIKE_KINDS, Camera, SyntheticRound, make_round, mirror
 
 # The same examples every run (no example database either): a random draw must not decide whether CI passes; the
 # rare cases a wide search finds are pinned as tests of their own (below).
@@ -21,12 +23,11 @@ SETTINGS = settings(
 )
 
 
-def _track(r: SyntheticRound) -> PoseTrack:
-    return PoseTrack(t_s=r.t_s, landmarks=r.landmarks, width=r.width, height=r.height)
+_track = track_of
 
 
 def _detect(r: SyntheticRound) -> tuple[Stamp, ...]:
-    return detect_stamps(_track(r), BodySpecs(height_cm=r.height_cm, stance=r.stance)).stamps
+    return detect_stamps(track_of(r), specs_of(r)).stamps
 
 
 def _strikes(stamps: tuple[Stamp, ...]) -> list[Stamp]:
@@ -149,38 +150,15 @@ def test_rear_hook_seen_side_on_rarely_projects_straight():
 
 
 @SETTINGS
-@given(
-    kind=st.sampled_from(TYPED_RELIABLY),
-    yaw=st.floats(85.0, 95.0),
-    fps=st.sampled_from([25.0, 30.0, 60.0]),
-    stance=st.sampled_from(["orthodox", "southpaw"]),
-    seed=st.integers(0, 10_000),
-)
-def test_generated_punches_are_found_with_the_right_type(kind, yaw, fps, stance, seed):
-    r = make_round(
-        actions=[(kind, 1.2)],
-        duration_s=3.5,
-        fps=fps,
-        stance=stance,
-        camera=Camera(yaw_deg=yaw),
-        noise_px=0.5,
-        seed=seed,
-    )
+@given(one_strike_rounds(kinds=TYPED_RELIABLY))
+def test_generated_punches_are_found_with_the_right_type(r):
     strikes = _strikes(_detect(r))
-    assert [s.kind.value for s in strikes] == [kind]
+    assert [s.kind.value for s in strikes] == [r.actions[0].kind]
 
 
 @SETTINGS
-@given(seed=st.integers(0, 10_000), yaw=st.floats(-60.0, 100.0))
-def test_mirror_image_with_stance_swap_keeps_kinds_and_hands(seed, yaw):
-    kinds = [STRIKE_KINDS[(seed + i) % 6] for i in range(3)]
-    r = make_round(
-        actions=[(k, 1.0 + 1.5 * i) for i, k in enumerate(kinds)],
-        duration_s=6.0,
-        fps=30,
-        camera=Camera(yaw_deg=yaw),
-        seed=seed,
-    )
+@given(mixed_rounds())
+def test_mirror_image_with_stance_swap_keeps_kinds_and_hands(r):
     m = mirror(r)
     assert m.stance != r.stance
     _assert_same(_detect(m), _detect(r))

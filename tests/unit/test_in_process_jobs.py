@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from punch_adapters.memory.jobs import InProcessJobQueue, job_id
-from punch_core.records import Stage
+from punch_adapters.memory.jobs import InProcessJobQueue
+from punch_core.service.records import Stage
 
 
 def run(coro):
@@ -51,7 +51,7 @@ def test_a_queued_or_running_stage_is_not_queued_twice_but_can_run_again_later()
         first = await queue.enqueue(Stage.POSE, "a")
         await asyncio.sleep(0.01)  # now running
         again = await queue.enqueue(Stage.POSE, "a")
-        assert first == again == job_id(Stage.POSE, "a")
+        assert first == again == Stage.POSE.job_id("a")
         assert queue.size == 1
         gate.set()
         await queue.join()

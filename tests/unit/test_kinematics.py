@@ -9,8 +9,8 @@ from hypothesis.extra import numpy as hnp
 from punch_core.errors import PoseQualityError
 from punch_core.kinematics import GRID_HZ, compute_kinematics, fill_short_gaps, nanmedian_last_axis
 from punch_core.landmarks import Landmark
+from punch_core.testing.synthetic import Camera, make_round
 from punch_core.track import PoseTrack
-from tests.support.synthetic_boxer import Camera, make_round
 
 
 def test_short_gaps_are_filled_long_ones_stay_nan():

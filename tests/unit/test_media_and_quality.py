@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 from punch_core.errors import MediaError, PoseQualityError, ValidationError
-from punch_core.media import PROBE_HEAD_BYTES, PROBE_TAIL_BYTES, probe_ranges, sniff_container
 from punch_core.quality import check_pose_quality
+from punch_core.service.media import PROBE_HEAD_BYTES, PROBE_TAIL_BYTES, probe_ranges, sniff_container
+from punch_core.service.thumbnails import parse_subject, thumbnail_times
 from punch_core.subject import PersonBox
 from punch_core.track import PoseTrack
-from punch_core.video_analysis import parse_subject, thumbnail_times
 
 
 @pytest.mark.parametrize(

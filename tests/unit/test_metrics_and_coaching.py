@@ -4,13 +4,13 @@ import pytest
 
 from punch_core.body import BodySpecs
 from punch_core.coaching import ANSWER_SCHEMA, Language, OfflineCoach, build_coaching_prompt
-from punch_core.coaching.offline import CoachingRequest
 from punch_core.detection import detect_stamps
 from punch_core.metrics import COMBO_MAX_GAP_S, combinations, compute_metrics
+from punch_core.ports.coach import CoachingRequest
 from punch_core.report import REPORT_KEYS, SCHEMA_VERSION, analyse_track
 from punch_core.stamps import Stamp
+from punch_core.testing.synthetic import Camera, make_round
 from punch_core.track import PoseTrack
-from tests.support.synthetic_boxer import Camera, make_round
 
 
 def _strike(kind, t, hand="lead"):

@@ -18,18 +18,18 @@ from punch_adapters.storage import memory_store
 from punch_core.body import BodySpecs
 from punch_core.coaching import OfflineCoach
 from punch_core.errors import ConflictError, NotFoundError, PoseQualityError
-from punch_core.ports import Frame, VideoInfo
-from punch_core.processing import (
+from punch_core.ports.video import Frame, VideoInfo
+from punch_core.service.artifacts import AnalysisArtifacts
+from punch_core.service.processing import (
     ProcessingPorts,
     configure_analysis,
-    object_key,
     rerun_coaching,
     run_stage,
     start_analysis,
 )
-from punch_core.records import Analysis, AnalysisStatus, Stage, Video
+from punch_core.service.records import Analysis, AnalysisStatus, Stage, Video
 from punch_core.subject import PeopleTrack, PersonBox, person_box
-from tests.support.synthetic_boxer import Camera, make_round
+from punch_core.testing.synthetic import Camera, make_round
 
 T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -156,9 +156,9 @@ def test_thumbnails_then_configure_start_and_every_stage_to_the_report():
     pose = ScriptedPose()
     ports, repos = make_ports(pose)
     assert run_stage(ports, "a1", Stage.THUMBNAILS) is None  # waits for the user
-    thumbs = ports.store.get(object_key("a1", "thumbnails.json"))
+    thumbs = ports.store.get(AnalysisArtifacts("a1").thumbnails_index)
     assert b'"boxes"' in thumbs
-    assert ports.store.exists(object_key("a1", "thumbnails/09.jpg"))
+    assert ports.store.exists(AnalysisArtifacts("a1").thumbnail(9))
     assert repos.analyses.get("a1").status is AnalysisStatus.CREATED
 
     configure_analysis(ports, "a1", owner_id="u1", specs=BodySpecs(height_cm=175, weight_kg=70), language="ko")
@@ -177,8 +177,9 @@ def test_thumbnails_then_configure_start_and_every_stage_to_the_report():
     strikes = [s for s in report["stamps"] if s["category"] == "strike"]
     assert len(strikes) == 3
     assert repos.stamps.list("a1") == report["stamps"]
-    for name in ("pose_track.npz", "pose_view.json.gz", "subject.json", "round.json", "coaching.json"):
-        assert ports.store.exists(object_key("a1", name))
+    keys = AnalysisArtifacts("a1")
+    for key in (keys.pose_track, keys.pose_view, keys.subject, keys.round, keys.coaching):
+        assert ports.store.exists(key)
 
 
 def test_a_crash_mid_pose_resumes_there_and_a_replayed_stage_stores_nothing_twice():

@@ -9,8 +9,8 @@ from punch_app.report_html import render_report_html
 from punch_core.body import BodySpecs
 from punch_core.coaching import OfflineCoach
 from punch_core.report import analyse_track
+from punch_core.testing.synthetic import make_round, random_round
 from punch_core.track import PoseTrack
-from tests.support.synthetic_boxer import make_round, random_round
 
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 _JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) + b"\xff\xd9"

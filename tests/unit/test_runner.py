@@ -9,8 +9,9 @@ from punch_adapters.memory.metrics import MemoryMetrics
 from punch_adapters.memory.progress import MemoryProgress
 from punch_app.runner import Outcome, StageRunner
 from punch_core.body import BodySpecs
-from punch_core.processing import configure_analysis, object_key, run_stage, start_analysis
-from punch_core.records import AnalysisStatus, Stage
+from punch_core.service.artifacts import AnalysisArtifacts
+from punch_core.service.processing import configure_analysis, run_stage, start_analysis
+from punch_core.service.records import AnalysisStatus, Stage
 from tests.unit.test_processing import ScriptedPose, make_ports
 
 
@@ -77,8 +78,8 @@ def test_an_analysis_deleted_during_its_stage_is_cleaned_up():
     pose.people_track = people_track_then_delete  # type: ignore[method-assign]
     runner, _queued = _runner(ports)
     assert asyncio.run(runner.run(Stage.POSE, "a1")) is Outcome.DONE
-    assert not ports.store.exists(object_key("a1", "pose_track.npz"))
-    assert not ports.store.exists(object_key("a1", "thumbnails.json"))
+    assert not ports.store.exists(AnalysisArtifacts("a1").pose_track)
+    assert not ports.store.exists(AnalysisArtifacts("a1").thumbnails_index)
 
 
 def test_the_last_delivery_after_silent_crashes_fails_the_analysis_with_a_message():

@@ -11,8 +11,8 @@ from punch_adapters.auth.jwt_signer import JwtSigner
 from punch_adapters.memory.ids import SecretIds
 from punch_adapters.memory.repositories import MemoryRepositories
 from punch_core.errors import AuthError
-from punch_core.ports import ProviderIdentity
-from punch_core.sessions import (
+from punch_core.ports.identity import ProviderIdentity
+from punch_core.service.sessions import (
     ACCESS_TOKEN_TTL_S,
     REFRESH_TOKEN_TTL_S,
     SESSION_ENDED_FOR_SAFETY,

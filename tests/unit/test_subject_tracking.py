@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from punch_core.errors import PoseQualityError
 from punch_core.subject import PeopleTrack, PersonBox, SubjectChoice, follow_subject, hellinger, person_box
-from tests.support.synthetic_boxer import make_round
+from punch_core.testing.synthetic import make_round
 
 W, H = 1280, 720
 FPS = 30.0

@@ -14,10 +14,11 @@ import pytest
 from punch_adapters.memory.repositories import MemoryRepositories
 from punch_adapters.storage import memory_store
 from punch_core.errors import ConflictError, MalwareRejectedError, NotFoundError, ScannerUnavailableError
-from punch_core.media import SNIFF_BYTES
-from punch_core.ports import ObjectStore, ScanVerdict
-from punch_core.records import UploadStatus
-from punch_core.uploads import UploadPorts, complete_upload, parts_prefix, upload_status
+from punch_core.ports.scan import ScanVerdict
+from punch_core.ports.storage import ObjectStore
+from punch_core.service.media import SNIFF_BYTES
+from punch_core.service.records import UploadStatus
+from punch_core.service.uploads import UploadPorts, complete_upload, parts_prefix, upload_status
 from tests.unit.test_uploads import (
     LIMITS,
     FakeFrameSource,

@@ -23,10 +23,11 @@ from punch_core.errors import (
     UnsupportedMediaError,
     ValidationError,
 )
-from punch_core.media import PROBE_HEAD_BYTES, PROBE_TAIL_BYTES
-from punch_core.ports import Frame, ObjectStore, VideoInfo
-from punch_core.records import AnalysisStatus, UploadStatus
-from punch_core.uploads import (
+from punch_core.ports.storage import ObjectStore
+from punch_core.ports.video import Frame, VideoInfo
+from punch_core.service.media import PROBE_HEAD_BYTES, PROBE_TAIL_BYTES
+from punch_core.service.records import AnalysisStatus, UploadStatus
+from punch_core.service.uploads import (
     JOIN_PIECE_BYTES,
     UploadLimits,
     UploadPorts,

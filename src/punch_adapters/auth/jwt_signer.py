@@ -9,7 +9,7 @@ from typing import Any
 import jwt
 
 from punch_core.errors import AuthError
-from punch_core.ports import TokenSigner
+from punch_core.ports.identity import TokenSigner
 
 ISSUER = "punchanalytics"
 MIN_KEY_BYTES = 32

@@ -28,7 +28,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from punch_core.errors import AuthError, StorageUnavailableError
-from punch_core.ports import IdentityProvider, ProviderIdentity
+from punch_core.ports.identity import IdentityProvider, ProviderIdentity
 
 logger = logging.getLogger("punch.auth")
 

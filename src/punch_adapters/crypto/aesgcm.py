@@ -19,7 +19,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from punch_core.errors import ValidationError
-from punch_core.ports import ENCRYPTED_PREFIX, FieldCipher
+from punch_core.ports.crypto import ENCRYPTED_PREFIX, FieldCipher
 
 #: The environment variable the key ring comes from.
 ENV_VARIABLE = "PUNCH_DATA_KEYS"

@@ -9,26 +9,23 @@ from urllib.parse import urlsplit
 import attrs
 
 from punch_adapters.http.media_cache import MediaCache
-from punch_core.ports import (
+from punch_core.ports.identity import IdentityProvider, TokenSigner
+from punch_core.ports.jobs import JobQueue, ProgressSink
+from punch_core.ports.metrics import Metrics
+from punch_core.ports.repositories import (
     AnalysisRepository,
-    Clock,
-    IdentityProvider,
-    IdGenerator,
-    JobQueue,
-    MalwareScanner,
-    Metrics,
-    ObjectStore,
-    ProgressSink,
     RefreshTokenRepository,
     ReportRepository,
     ShareLinkRepository,
     StampRepository,
-    TokenSigner,
     UploadRepository,
     UserRepository,
     VideoRepository,
 )
-from punch_core.processing import ProcessingPorts
+from punch_core.ports.scan import MalwareScanner
+from punch_core.ports.storage import ObjectStore
+from punch_core.ports.system import Clock, IdGenerator
+from punch_core.service.processing import ProcessingPorts
 
 ACCESS_TOKEN_TTL_S = 15 * 60
 REFRESH_TOKEN_TTL_S = 7 * 24 * 3600

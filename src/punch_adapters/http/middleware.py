@@ -20,7 +20,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from punch_adapters.http.deps import is_loopback_url
 from punch_core.log_context import log_context
-from punch_core.ports import Metrics
+from punch_core.ports.metrics import Metrics
 
 logger = logging.getLogger("punch.http")
 

@@ -11,7 +11,7 @@ from litestar.connection import ASGIConnection
 from punch_adapters.http.deps import ApiDeps
 from punch_core.errors import AuthError
 from punch_core.log_context import bind_log_ids
-from punch_core.sessions import ensure_session_active
+from punch_core.service.sessions import ensure_session_active
 
 ACCESS_COOKIE = "punch_access"
 REFRESH_COOKIE = "punch_refresh"

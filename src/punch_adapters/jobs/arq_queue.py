@@ -20,24 +20,19 @@ from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from punch_core.errors import StorageUnavailableError
-from punch_core.ports import JobQueue
-from punch_core.records import Stage
+from punch_core.ports.jobs import JobQueue
+from punch_core.service.records import LOWEST_PRIORITY, Stage
 
 RUN_STAGE = "run_stage"
 """The name of the worker function every job calls with (analysis_id, stage)."""
 
-PRIORITY_OFFSET: dict[Stage, timedelta] = {
-    Stage.THUMBNAILS: timedelta(hours=1),
-    Stage.POSE: timedelta(minutes=30),
-    Stage.STAMPS: timedelta(minutes=30),
-    Stage.REPORT: timedelta(minutes=30),
-    Stage.COACHING: timedelta(0),
-}
+PRIORITY_STEP = timedelta(minutes=30)
+"""ARQ runs jobs by score (time): a stage of priority p is scored this much earlier per step below the lowest."""
 
 
-def job_id(stage: Stage, analysis_id: str) -> str:
-    """The id of one stage of one analysis."""
-    return f"{analysis_id}:{stage.value}"
+def priority_offset(stage: Stage) -> timedelta:
+    """How much earlier than now a stage is scored: thumbnails 1 h, pose to report 30 min, coaching 0."""
+    return PRIORITY_STEP * (LOWEST_PRIORITY - stage.priority)
 
 
 REDIS_COMMAND_RETRIES = 3
@@ -87,8 +82,8 @@ class ArqJobQueue(JobQueue):
         Raises:
             StorageUnavailableError: if Redis cannot be reached.
         """
-        key = job_id(stage, analysis_id)
-        score_at = datetime.now(UTC) - PRIORITY_OFFSET[stage]
+        key = stage.job_id(analysis_id)
+        score_at = datetime.now(UTC) - priority_offset(stage)
         try:
             await self._pool.enqueue_job(
                 RUN_STAGE, analysis_id, stage.value, _job_id=key, _queue_name=self.queue_name, _defer_until=score_at

@@ -14,7 +14,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from punch_core.errors import StorageUnavailableError
-from punch_core.ports import ProgressSink
+from punch_core.ports.jobs import ProgressSink
 
 CHANNEL_PREFIX = "punch:progress:"
 

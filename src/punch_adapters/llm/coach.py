@@ -35,15 +35,16 @@ from punch_adapters.llm.retry import Failure, Outcome, backoff_s, classify, fall
 from punch_adapters.llm.settings import NO_KEY, LlmSettings
 from punch_core.coaching.answer import coaching_from_answer, decode_answer
 from punch_core.errors import CoachingAnswerError
-from punch_core.ports import Coach, Metrics
+from punch_core.ports.coach import Coach
+from punch_core.ports.metrics import Metrics
 
 if TYPE_CHECKING:
     from openai.types.chat import ChatCompletion
     from openai.types.shared_params import ResponseFormatJSONSchema
 
     from punch_core.coaching.model import Coaching
-    from punch_core.coaching.offline import CoachingRequest
     from punch_core.coaching.prompt import CoachingPrompt
+    from punch_core.ports.coach import CoachingRequest
 
 logger = logging.getLogger("punch.llm")
 

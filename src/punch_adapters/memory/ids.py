@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import string
 
-from punch_core.ports import IdGenerator
+from punch_core.ports.system import IdGenerator
 
 BASE62 = string.digits + string.ascii_letters
 

@@ -15,27 +15,13 @@ import itertools
 import logging
 from collections.abc import Awaitable, Callable
 
-from punch_core.ports import JobQueue
-from punch_core.records import Stage
+from punch_core.ports.jobs import JobQueue
+from punch_core.service.records import Stage
 
 logger = logging.getLogger("punch.jobs")
 
-# Lower runs first: the user waits on thumbnails, coaching is the least urgent (system design's priorities).
-STAGE_PRIORITY: dict[Stage, int] = {
-    Stage.THUMBNAILS: 0,
-    Stage.POSE: 1,
-    Stage.STAMPS: 1,
-    Stage.REPORT: 1,
-    Stage.COACHING: 2,
-}
-
 Handler = Callable[[Stage, str, int], Awaitable[float | None]]
 """Runs (stage, analysis id, attempt number from 1); returns None when done, or seconds to wait before a retry."""
-
-
-def job_id(stage: Stage, analysis_id: str) -> str:
-    """The id of one stage of one analysis (the same in every job queue adapter)."""
-    return f"{analysis_id}:{stage.value}"
 
 
 class InProcessJobQueue(JobQueue):
@@ -80,11 +66,11 @@ class InProcessJobQueue(JobQueue):
             await asyncio.sleep(0.01)
 
     def _put(self, stage: Stage, analysis_id: str, *, attempt: int, force: bool = False) -> str:
-        key = job_id(stage, analysis_id)
+        key = stage.job_id(analysis_id)
         if key in self._pending and not force:
             return key
         self._pending.add(key)
-        self._queue.put_nowait((STAGE_PRIORITY[stage], next(self._order), stage, analysis_id, attempt))
+        self._queue.put_nowait((stage.priority, next(self._order), stage, analysis_id, attempt))
         return key
 
     async def _retry_later(self, delay_s: float, stage: Stage, analysis_id: str, attempt: int) -> None:
@@ -94,7 +80,7 @@ class InProcessJobQueue(JobQueue):
     async def _run(self) -> None:
         while True:
             _priority, _n, stage, analysis_id, attempt = await self._queue.get()
-            key = job_id(stage, analysis_id)
+            key = stage.job_id(analysis_id)
             retry_in: float | None = None
             try:
                 retry_in = await self._handler(stage, analysis_id, attempt)

@@ -6,7 +6,7 @@ import math
 import threading
 from collections.abc import Callable
 
-from punch_core.ports import Metrics
+from punch_core.ports.metrics import Metrics
 
 _Key = tuple[str, tuple[tuple[str, str], ...]]
 

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-from punch_core.ports import ProgressSink
+from punch_core.ports.jobs import ProgressSink
 
 # A follower that stops reading loses its oldest events rather than growing without bound.
 FOLLOWER_BUFFER = 256

@@ -17,7 +17,7 @@ from typing import Any
 import attrs
 
 from punch_core.errors import ConflictError, NotFoundError
-from punch_core.ports import (
+from punch_core.ports.repositories import (
     AnalysisRepository,
     RefreshTokenRepository,
     ReportRepository,
@@ -27,7 +27,7 @@ from punch_core.ports import (
     UserRepository,
     VideoRepository,
 )
-from punch_core.records import (
+from punch_core.service.records import (
     Analysis,
     AnalysisStatus,
     Identity,

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, start_http_server
 
-from punch_core.ports import Metrics
+from punch_core.ports.metrics import Metrics
 
 # Processing runs seconds to minutes; HTTP requests milliseconds.
 _STAGE_BUCKETS = (0.5, 1, 2.5, 5, 10, 20, 30, 60, 90, 120, 180, 240, 300, 360, 600)

@@ -24,7 +24,8 @@ import numpy.typing as npt
 
 from punch_adapters.pose.appearance import DESCRIPTOR_SIZE, describe
 from punch_core.errors import MediaError, PunchError
-from punch_core.ports import Frame, PoseEstimator, VideoInfo
+from punch_core.ports.pose import PoseEstimator
+from punch_core.ports.video import Frame, VideoInfo
 from punch_core.subject import DUPLICATE_OVERLAP, PeopleTrack, PersonBox, person_box
 
 MODEL_NAME = "pose_landmarker_full.task"
@@ -320,6 +321,8 @@ class MediaPipePoseEstimator(PoseEstimator):
         # Decoder timestamps can repeat or step back at a broken packet: keep frames later than all before.
         running = np.maximum.accumulate(t_s)
         keep = np.concatenate([[True], t_s[1:] > running[:-1]])
+        if progress:
+            progress(1.0)  # every frame is done, though the header's frame count may have promised more
         return PeopleTrack(
             t_s=t_s[keep],
             landmarks=landmarks[keep],

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from punch_core.errors import MediaError
-from punch_core.ports import Frame
+from punch_core.ports.video import Frame
 from punch_core.stamps import Category, Stamp
 from punch_core.track import PoseTrack
 

@@ -17,8 +17,8 @@ import cv2
 import numpy as np
 
 from punch_core.errors import MediaError
-from punch_core.media import SNIFF_BYTES, SUPPORTED, sniff_container
-from punch_core.ports import Frame, FrameSource, VideoInfo
+from punch_core.ports.video import Frame, FrameSource, VideoInfo
+from punch_core.service.media import SNIFF_BYTES, SUPPORTED, sniff_container
 
 # Larger frames than 4K are refused before decoding: phones record at most 4K, and a lying header could
 # otherwise ask for gigabytes per frame.

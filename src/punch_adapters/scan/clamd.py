@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 import attrs
 
 from punch_core.errors import ScannerUnavailableError
-from punch_core.ports import MalwareScanner, ScanVerdict
+from punch_core.ports.scan import MalwareScanner, ScanVerdict
 
 logger = logging.getLogger("punch.scan")
 

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, Table, bindparam, select, update
 from punch_adapters.sql.engine import WRITE_TRANSACTION
 from punch_adapters.sql.errors import translated
 from punch_adapters.sql.models import UserRow
-from punch_core.ports import ENCRYPTED_PREFIX, FieldCipher
+from punch_core.ports.crypto import ENCRYPTED_PREFIX, FieldCipher
 
 
 @attrs.frozen(kw_only=True)

@@ -34,9 +34,9 @@ from punch_adapters.sql.models import (
     VideoRow,
 )
 from punch_core.errors import NotFoundError
-from punch_core.ports import (
+from punch_core.ports.crypto import FieldCipher
+from punch_core.ports.repositories import (
     AnalysisRepository,
-    FieldCipher,
     RefreshTokenRepository,
     ReportRepository,
     ShareLinkRepository,
@@ -45,7 +45,7 @@ from punch_core.ports import (
     UserRepository,
     VideoRepository,
 )
-from punch_core.records import (
+from punch_core.service.records import (
     Analysis,
     AnalysisStatus,
     Identity,

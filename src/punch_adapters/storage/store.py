@@ -21,7 +21,7 @@ from punch_adapters.storage.keys import TEMPORARY_MARK, validate_key
 from punch_adapters.storage.signing import MAX_EXPIRES_S, S3ReadUrlSigner
 from punch_adapters.storage.writers import AtomicWriter, BufferedFileWriter, LocalFileWriter, WholeObjectWriter
 from punch_core.errors import NotFoundError, StorageUnavailableError, ValidationError
-from punch_core.ports import ObjectStore
+from punch_core.ports.storage import ObjectStore
 
 logger = logging.getLogger(__name__)
 

@@ -7,16 +7,14 @@ order of priority (guard first: it is what gets a boxer hurt); the first improve
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 import attrs
 
-from punch_core.body import BodySpecs
 from punch_core.coaching.model import Coaching, CoachingPoint, CoachingSource, Drill, Language
-from punch_core.coaching.prompt import CoachingPrompt, build_coaching_prompt
+from punch_core.coaching.port import Coach, CoachingRequest
 from punch_core.metrics import combinations
-from punch_core.ports import Coach
 from punch_core.stamps import Category, Hand, Stamp, StampKind
 
 GUARD_GOOD = 0.85
@@ -34,24 +32,6 @@ COMBO_GOOD_SHARE = 0.50
 FATIGUE_DROP_PCT = -30.0
 MIN_STRIKES_FOR_RATIOS = 6
 MAX_EVIDENCE = 5
-
-
-def _stamps(values: Iterable[Stamp]) -> tuple[Stamp, ...]:
-    return tuple(values)
-
-
-@attrs.frozen(kw_only=True)
-class CoachingRequest:
-    """What any coach gets: the boxer, the metrics and the stamps, in one language."""
-
-    specs: BodySpecs
-    metrics: dict[str, Any]
-    stamps: tuple[Stamp, ...] = attrs.field(converter=_stamps)
-    language: Language = attrs.field(default=Language.EN, converter=Language)
-
-    def prompt(self) -> CoachingPrompt:
-        """The one LLM prompt for this request."""
-        return build_coaching_prompt(self.specs, self.metrics, self.stamps, self.language)
 
 
 _TEXT: dict[str, dict[Language, str]] = {

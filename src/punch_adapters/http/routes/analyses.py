@@ -23,8 +23,14 @@ from punch_adapters.http.security import deps_of, user_id_of
 from punch_core.body import BodySpecs
 from punch_core.coaching.model import Language
 from punch_core.errors import ConflictError, NotFoundError, PunchError, RateLimitedError, ValidationError
-from punch_core.processing import configure_analysis, object_key, read_thumbnails, rerun_coaching, start_analysis
-from punch_core.records import Analysis, AnalysisStatus, Stage
+from punch_core.service.artifacts import AnalysisArtifacts
+from punch_core.service.processing import (
+    configure_analysis,
+    read_thumbnails,
+    rerun_coaching,
+    start_analysis,
+)
+from punch_core.service.records import Analysis, AnalysisStatus, Stage
 from punch_core.subject import PersonBox, SubjectChoice
 
 # A follower that hears nothing for this long re-reads the status: covers missed pub/sub messages and a Redis
@@ -147,7 +153,7 @@ async def get_thumbnail_image(
     await _owned(deps, analysis_id, user_id)
     if not 0 <= index < 100:
         raise NotFoundError(f"no thumbnail {index}")
-    data = await asyncio.to_thread(deps.store.get, object_key(analysis_id, f"thumbnails/{index:02d}.jpg"))
+    data = await asyncio.to_thread(deps.store.get, AnalysisArtifacts(analysis_id).thumbnail(index))
     return Response(data, media_type="image/jpeg", headers={"cache-control": "private, max-age=3600"})
 
 

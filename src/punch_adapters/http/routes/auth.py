@@ -27,9 +27,9 @@ from punch_adapters.http.deps import ApiDeps
 from punch_adapters.http.errors import punch_error_handler
 from punch_adapters.http.security import ACCESS_COOKIE, REFRESH_COOKIE, REFRESH_COOKIE_PATH
 from punch_core.errors import AuthError, BadRequestError, ForbiddenError, NotFoundError, PunchError
-from punch_core.ports import IdentityProvider, ProviderIdentity
-from punch_core.records import User
-from punch_core.sessions import (
+from punch_core.ports.identity import IdentityProvider, ProviderIdentity
+from punch_core.service.records import User
+from punch_core.service.sessions import (
     ACCESS_TOKEN_TTL_S,
     LOCAL_PROVIDER,
     LOCAL_SUBJECT,

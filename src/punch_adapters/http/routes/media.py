@@ -19,8 +19,8 @@ from punch_adapters.http.deps import ApiDeps
 from punch_adapters.http.routes.shares import shared_link
 from punch_adapters.http.schemas import PoseDoc
 from punch_core.errors import BadRequestError, NotFoundError
-from punch_core.formats import POSE_VIEW_NAME, pose_view_gzip, track_from_npz_bytes
-from punch_core.processing import object_key
+from punch_core.formats import pose_view_gzip, track_from_npz_bytes
+from punch_core.service.artifacts import AnalysisArtifacts
 
 # One response carries at most this much: a player asks again from where it needs (``bytes=N-``).
 MAX_RANGE_BYTES = 2 * 1024 * 1024
@@ -95,11 +95,11 @@ def _video_response(deps: ApiDeps, video_id: str, range_header: str | None) -> R
 def _pose_view(deps: ApiDeps, analysis_id: str) -> bytes:
     """The gzipped pose view of an analysis made before the pose stage stored one: made from its track, kept."""
     try:
-        track = track_from_npz_bytes(deps.store.get(object_key(analysis_id, "pose_track.npz")))
+        track = track_from_npz_bytes(deps.store.get(AnalysisArtifacts(analysis_id).pose_track))
     except NotFoundError:
         raise NotFoundError("the pose track is not ready yet; it is made during the analysis") from None
     packed = pose_view_gzip(track)
-    deps.store.put(object_key(analysis_id, POSE_VIEW_NAME), packed)
+    deps.store.put(AnalysisArtifacts(analysis_id).pose_view, packed)
     return packed
 
 
@@ -127,7 +127,7 @@ def pose_json(deps: ApiDeps, analysis_id: str, accept_encoding: str | None = Non
     runs again), and deleting the analysis deletes its folder, this file included. Each API process also keeps
     the views it served last in memory (``ApiDeps.media_cache``); callers check access first.
     """
-    key = object_key(analysis_id, POSE_VIEW_NAME)
+    key = AnalysisArtifacts(analysis_id).pose_view
     packed = deps.media_cache.pose_views.get(key)
     if packed is None:
         try:

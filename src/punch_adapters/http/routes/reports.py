@@ -11,7 +11,8 @@ from litestar.params import FromPath, FromQuery
 
 from punch_adapters.http.deps import ApiDeps
 from punch_adapters.http.schemas import ReportDoc, ReportList, ReportSummaryDoc
-from punch_core.records import ReportSummary
+from punch_core.service.artifacts import AnalysisArtifacts
+from punch_core.service.records import ReportSummary
 
 
 def summary_of(summary: ReportSummary) -> ReportSummaryDoc:
@@ -58,7 +59,7 @@ def delete_everything(deps: ApiDeps, analysis_id: FromPath[str], user_id: str) -
     """
     analysis = deps.analyses.get(analysis_id, owner_id=user_id)
     # Objects first: if the store is down, the records stay and the user can delete again.
-    deps.store.delete_prefix(f"analyses/{analysis_id}")
+    deps.store.delete_prefix(AnalysisArtifacts(analysis_id).prefix)
     video = deps.videos.get(analysis.video_id)
     deps.store.delete_prefix(video.object_key.rsplit("/", 1)[0])
     deps.analyses.delete(analysis_id)

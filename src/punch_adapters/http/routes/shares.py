@@ -17,8 +17,9 @@ from punch_adapters.http.ratelimit import check_rate, ensure_under
 from punch_adapters.http.schemas import ReportDoc, ShareLinkDoc, ShareLinkList
 from punch_adapters.http.security import deps_of
 from punch_core.errors import ConflictError, NotFoundError, ValidationError
-from punch_core.processing import object_key, read_thumbnails
-from punch_core.records import ShareLink
+from punch_core.service.artifacts import AnalysisArtifacts
+from punch_core.service.processing import read_thumbnails
+from punch_core.service.records import ShareLink
 
 MAX_EXPIRY_DAYS = 365
 HASH_ATTEMPTS = 5
@@ -166,7 +167,7 @@ async def shared_thumbnail(request: Request[Any, Any, Any], share_hash: FromPath
 
 def _first_thumbnail(deps: ApiDeps, analysis_id: str) -> bytes:
     for index in (4, 0):  # a frame from the middle of the round, else the first
-        key = object_key(analysis_id, f"thumbnails/{index:02d}.jpg")
+        key = AnalysisArtifacts(analysis_id).thumbnail(index)
         if deps.store.exists(key):
             return deps.store.get(key)
     raise NotFoundError("this report has no preview image")

@@ -6,7 +6,7 @@ connection, and completes (``POST /uploads/{id}/complete``), which checks the vi
 
 A chunk's body streams from the socket to the object store: the store is written in a worker thread that pulls
 the body one ASGI message at a time from the event loop, so memory holds one message, not the chunk (or, for
-chunks of whole 8 MiB pieces, the piece being gathered: see ``punch_core.uploads``).
+chunks of whole 8 MiB pieces, the piece being gathered: see ``punch_core.service.uploads``).
 """
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ from punch_core.errors import (
     RateLimitedError,
     ValidationError,
 )
-from punch_core.records import AnalysisStatus, Stage, Upload
-from punch_core.uploads import (
+from punch_core.service.records import AnalysisStatus, Stage, Upload
+from punch_core.service.uploads import (
     JOIN_PIECE_BYTES,
     UploadLimits,
     UploadPorts,

@@ -7,10 +7,12 @@ itself in ``Analysis.done_stages``. Running a stage that is already done does no
 crashes and runs a stage again resumes from the last finished stage, and never stores anything twice.
 The job runners (ARQ workers, the in-process runner) call :func:`run_stage`; nothing here knows about them.
 
-Stored objects, under ``analyses/{id}/``: ``thumbnails.json`` and ``thumbnails/NN.jpg``, ``pose_track.npz`` and
-``pose_view.json.gz`` (the track as the web app draws it), ``subject.json``, ``round.json`` (quality, stamps,
-metrics), ``coaching.json``, and ``started.json`` (when the analysis was started, until its report is stored).
-Stamps also go to the ``StampRepository`` and the report to the ``ReportRepository``.
+Stored objects are under ``analyses/{id}/``, their keys in :class:`~punch_core.service.artifacts.AnalysisArtifacts`.
+Stamps also go to the ``StampRepository`` and the report to the ``ReportRepository``. Stage order, priority, job
+id and share of the progress bar live on :class:`~punch_core.service.records.Stage`.
+
+The job runners and ``punch analyze`` run the same stages: the workers one job at a time, the CLI one after
+another in :func:`run_analysis` (against a local folder and memory repositories).
 """
 
 from __future__ import annotations
@@ -26,37 +28,20 @@ import attrs
 
 from punch_core.body import BodySpecs
 from punch_core.errors import ConflictError, NotFoundError, PunchError
-from punch_core.formats import POSE_VIEW_NAME, pose_view_gzip, track_from_npz_bytes, track_to_npz_bytes
-from punch_core.ports import (
-    AnalysisRepository,
-    Clock,
-    Coach,
-    Frame,
-    FrameSource,
-    ObjectStore,
-    PoseEstimator,
-    ReportRepository,
-    StampRepository,
-    VideoRepository,
-)
-from punch_core.records import Analysis, AnalysisStatus, Stage
+from punch_core.formats import pose_view_gzip, track_from_npz_bytes, track_to_npz_bytes
+from punch_core.ports.coach import Coach
+from punch_core.ports.pose import PoseEstimator
+from punch_core.ports.repositories import AnalysisRepository, ReportRepository, StampRepository, VideoRepository
+from punch_core.ports.storage import Blobs
+from punch_core.ports.system import Clock
+from punch_core.ports.video import Frame, FrameSource
 from punch_core.report import RoundAnalysis, analyse_round, assemble_report, coaching_request
+from punch_core.service.artifacts import AnalysisArtifacts
+from punch_core.service.records import Analysis, AnalysisStatus, Stage
+from punch_core.service.thumbnails import MAX_PEOPLE, auto_subject_from_boxes, make_thumbnails
 from punch_core.subject import PersonBox, SubjectChoice, follow_subject
-from punch_core.video_analysis import MAX_PEOPLE, auto_subject_from_boxes, make_thumbnails
-
-# The share of the whole analysis (percent) each stage covers; thumbnails report their own 0-100.
-STAGE_PERCENT: dict[Stage, tuple[float, float]] = {
-    Stage.THUMBNAILS: (0.0, 100.0),
-    Stage.POSE: (0.0, 85.0),
-    Stage.STAMPS: (85.0, 90.0),
-    Stage.COACHING: (90.0, 97.0),
-    Stage.REPORT: (97.0, 100.0),
-}
 
 Progress = Callable[[float], None]
-
-STARTED_OBJECT = "started.json"
-"""Under ``analyses/{id}/``: when the analysis was started, until its report is stored."""
 
 
 class ProcessingTimeoutError(PunchError):
@@ -70,7 +55,7 @@ class ProcessingPorts:
     source: FrameSource
     pose: PoseEstimator
     coach: Coach
-    store: ObjectStore
+    store: Blobs
     analyses: AnalysisRepository
     videos: VideoRepository
     stamps: StampRepository
@@ -79,22 +64,17 @@ class ProcessingPorts:
     encode_jpeg: Callable[[Frame], bytes]
 
 
-def object_key(analysis_id: str, name: str) -> str:
-    """Where a stage's output lives in the object store."""
-    return f"analyses/{analysis_id}/{name}"
-
-
 def percent(stage: Stage, share: float) -> float:
     """The whole analysis's percent done when ``stage`` is ``share`` (0-1) done."""
-    start, end = STAGE_PERCENT[stage]
+    start, end = stage.percent_span
     return round(start + (end - start) * min(max(share, 0.0), 1.0), 1)
 
 
-def _put_json(store: ObjectStore, key: str, data: dict[str, Any]) -> None:
+def _put_json(store: Blobs, key: str, data: dict[str, Any]) -> None:
     store.put(key, json.dumps(data, ensure_ascii=False).encode())
 
 
-def _get_json(store: ObjectStore, key: str) -> dict[str, Any]:
+def _get_json(store: Blobs, key: str) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(store.get(key))
     return data
 
@@ -158,7 +138,7 @@ def start_analysis(ports: ProcessingPorts, analysis_id: str, *, owner_id: str) -
     now = ports.clock.now()
     # The start of the whole-analysis time (take_processing_seconds); written before the status changes, so a
     # store that is down leaves the analysis startable.
-    _put_json(ports.store, object_key(analysis_id, STARTED_OBJECT), {"started_at": now.isoformat()})
+    _put_json(ports.store, AnalysisArtifacts(analysis_id).started, {"started_at": now.isoformat()})
     ports.analyses.patch(analysis_id, status=AnalysisStatus.QUEUED, updated_at=now)
     return Stage.POSE
 
@@ -175,7 +155,7 @@ def take_processing_seconds(ports: ProcessingPorts, analysis: Analysis) -> float
     """
     if analysis.status is not AnalysisStatus.COMPLETED or analysis.finished_at is None:
         return None
-    key = object_key(analysis.id, STARTED_OBJECT)
+    key = AnalysisArtifacts(analysis.id).started
     try:
         started_at = datetime.fromisoformat(_get_json(ports.store, key)["started_at"])
     except NotFoundError:
@@ -204,7 +184,7 @@ def rerun_coaching(ports: ProcessingPorts, analysis_id: str, *, owner_id: str) -
         analysis_id,
         status=AnalysisStatus.QUEUED,
         done_stages=done,
-        progress=STAGE_PERCENT[Stage.COACHING][0],
+        progress=Stage.COACHING.percent_span[0],
         error=None,
         finished_at=None,
         updated_at=ports.clock.now(),
@@ -222,7 +202,7 @@ def fail_analysis(ports: ProcessingPorts, analysis_id: str, message: str) -> Ana
 
 def _next_after(stage: Stage) -> Stage | None:
     # After the thumbnails the analysis waits for the user (start_analysis queues the pose stage).
-    return None if stage is Stage.THUMBNAILS else stage.next
+    return None if stage.waits_for_user else stage.next
 
 
 def run_stage(
@@ -297,7 +277,7 @@ def _thumbnails(ports: ProcessingPorts, analysis: Analysis, progress: Progress) 
         thumbs = make_thumbnails(ports.source, ports.pose, path, info)
     items = []
     for i, thumb in enumerate(thumbs):
-        key = object_key(analysis.id, f"thumbnails/{i:02d}.jpg")
+        key = AnalysisArtifacts(analysis.id).thumbnail(i)
         ports.store.put(key, ports.encode_jpeg(thumb.frame))
         height, width = thumb.frame.rgb.shape[:2]
         items.append(
@@ -320,16 +300,16 @@ def _thumbnails(ports: ProcessingPorts, analysis: Analysis, progress: Progress) 
         "rotation_deg": info.rotation_deg,
         "n_frames": info.n_frames,
     }
-    _put_json(ports.store, object_key(analysis.id, "thumbnails.json"), {"video": video_facts, "thumbnails": items})
+    _put_json(ports.store, AnalysisArtifacts(analysis.id).thumbnails_index, {"video": video_facts, "thumbnails": items})
 
 
-def read_thumbnails(store: ObjectStore, analysis_id: str) -> dict[str, Any]:
+def read_thumbnails(store: Blobs, analysis_id: str) -> dict[str, Any]:
     """The stored thumbnails index: ``{"video": {...}, "thumbnails": [{index, t_s, key, width, height, boxes}]}``.
 
     Raises:
         NotFoundError: before the thumbnails stage has run.
     """
-    return _get_json(store, object_key(analysis_id, "thumbnails.json"))
+    return _get_json(store, AnalysisArtifacts(analysis_id).thumbnails_index)
 
 
 def _box(data: dict[str, Any]) -> PersonBox:
@@ -349,9 +329,10 @@ def _pose(ports: ProcessingPorts, analysis: Analysis, progress: Progress) -> Non
         info = ports.source.probe(path)
         people = ports.pose.people_track(path, info, max_people=max_people, progress=progress)
     result = follow_subject(people, choice)
-    ports.store.put(object_key(analysis.id, "pose_track.npz"), track_to_npz_bytes(result.track))
+    keys = AnalysisArtifacts(analysis.id)
+    ports.store.put(keys.pose_track, track_to_npz_bytes(result.track))
     # The drawable copy the report's player fetches, made here once rather than by the API on each first view.
-    ports.store.put(object_key(analysis.id, POSE_VIEW_NAME), pose_view_gzip(result.track))
+    ports.store.put(keys.pose_view, pose_view_gzip(result.track))
     facts = {
         "container": info.container,
         "rotation_deg": info.rotation_deg,
@@ -360,29 +341,32 @@ def _pose(ports: ProcessingPorts, analysis: Analysis, progress: Progress) -> Non
         "source": video.filename,
     }
     subject = {"video": facts, "lost_spans_s": [list(span) for span in result.lost_spans_s]}
-    _put_json(ports.store, object_key(analysis.id, "subject.json"), subject)
+    _put_json(ports.store, keys.subject, subject)
 
 
 def _stamps(ports: ProcessingPorts, analysis: Analysis, progress: Progress) -> None:
-    track = track_from_npz_bytes(ports.store.get(object_key(analysis.id, "pose_track.npz")))
-    subject = _get_json(ports.store, object_key(analysis.id, "subject.json"))
+    keys = AnalysisArtifacts(analysis.id)
+    track = track_from_npz_bytes(ports.store.get(keys.pose_track))
+    subject = _get_json(ports.store, keys.subject)
     lost = [(float(a), float(b)) for a, b in subject["lost_spans_s"]]
     round_ = analyse_round(track, _specs(analysis), video=subject["video"], lost_spans_s=lost)
     progress(0.5)
     # Stamps go to the repository first: replace() is atomic and idempotent, so a rerun never duplicates them.
     ports.stamps.replace(analysis.id, [s.to_dict() for s in round_.stamps])
-    _put_json(ports.store, object_key(analysis.id, "round.json"), round_.to_dict())
+    _put_json(ports.store, keys.round, round_.to_dict())
 
 
 def _coaching(ports: ProcessingPorts, analysis: Analysis, _progress: Progress) -> None:
-    round_ = RoundAnalysis.from_dict(_get_json(ports.store, object_key(analysis.id, "round.json")))
+    keys = AnalysisArtifacts(analysis.id)
+    round_ = RoundAnalysis.from_dict(_get_json(ports.store, keys.round))
     coaching = ports.coach.coach(coaching_request(round_, _specs(analysis), analysis.language))
-    _put_json(ports.store, object_key(analysis.id, "coaching.json"), coaching.to_dict())
+    _put_json(ports.store, keys.coaching, coaching.to_dict())
 
 
 def _report(ports: ProcessingPorts, analysis: Analysis, _progress: Progress) -> None:
-    round_ = RoundAnalysis.from_dict(_get_json(ports.store, object_key(analysis.id, "round.json")))
-    coaching = _get_json(ports.store, object_key(analysis.id, "coaching.json"))
+    keys = AnalysisArtifacts(analysis.id)
+    round_ = RoundAnalysis.from_dict(_get_json(ports.store, keys.round))
+    coaching = _get_json(ports.store, keys.coaching)
     report = assemble_report(round_, _specs(analysis), coaching)
     ports.reports.save(analysis.id, analysis.owner_id, report, created_at=analysis.created_at)
 
@@ -394,3 +378,46 @@ _STAGES: dict[Stage, Callable[[ProcessingPorts, Analysis, Progress], None]] = {
     Stage.COACHING: _coaching,
     Stage.REPORT: _report,
 }
+
+
+StageProgress = Callable[[Stage, float], None]
+"""Called with (stage, share of that stage done 0-1) as :func:`run_analysis` goes."""
+
+
+def run_analysis(
+    ports: ProcessingPorts,
+    *,
+    analysis_id: str,
+    owner_id: str,
+    specs: BodySpecs,
+    subject: SubjectChoice | None = None,
+    language: str = "en",
+    progress: StageProgress | None = None,
+) -> dict[str, Any]:
+    """Run every stage of a created analysis one after another, as the job runners would; returns the report.
+
+    What a user does between the stages (picking the boxer, giving the specs, starting) is done from the arguments:
+    ``subject`` None picks the largest person on the first thumbnail with anyone, as an unconfigured analysis does.
+    ``punch analyze`` calls this against a local folder and memory repositories; the workers run the same
+    :func:`run_stage` calls from their queue.
+
+    Raises:
+        PunchError: what a stage raises (``MediaError``, ``PoseQualityError`` ...); the analysis is left failed
+            with the message.
+    """
+
+    def run(stage: Stage) -> Stage | None:
+        try:
+            return run_stage(
+                ports, analysis_id, stage, progress=(lambda share: progress(stage, share)) if progress else None
+            )
+        except PunchError as exc:
+            fail_analysis(ports, analysis_id, str(exc))
+            raise
+
+    run(Stage.THUMBNAILS)
+    configure_analysis(ports, analysis_id, owner_id=owner_id, specs=specs, subject=subject, language=language)
+    stage: Stage | None = start_analysis(ports, analysis_id, owner_id=owner_id)
+    while stage is not None:
+        stage = run(stage)
+    return ports.reports.get(analysis_id, owner_id=owner_id)

@@ -18,8 +18,10 @@ from datetime import datetime, timedelta
 import attrs
 
 from punch_core.errors import AuthError, ConflictError, NotFoundError
-from punch_core.ports import Clock, IdGenerator, ProviderIdentity, RefreshTokenRepository, TokenSigner, UserRepository
-from punch_core.records import Identity, RefreshToken, User
+from punch_core.ports.identity import ProviderIdentity, TokenSigner
+from punch_core.ports.repositories import RefreshTokenRepository, UserRepository
+from punch_core.ports.system import Clock, IdGenerator
+from punch_core.service.records import Identity, RefreshToken, User
 
 ACCESS_TOKEN_TTL_S = 15 * 60
 REFRESH_TOKEN_TTL_S = 7 * 24 * 3600

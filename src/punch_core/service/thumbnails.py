@@ -1,23 +1,18 @@
-"""The video use cases: thumbnails with person boxes, subject choice, and video -> pose track -> report.
+"""Thumbnails with person boxes, and choosing the boxer on them (the thumbnails stage and the subject choice).
 
-Everything here talks to the outside through ports (:class:`~punch_core.ports.FrameSource`,
-:class:`~punch_core.ports.PoseEstimator`, :class:`~punch_core.ports.Coach`); the CLI, the job workers and the
-tests plug in adapters.
+The whole video -> report run is :func:`punch_core.service.processing.run_analysis`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import attrs
 
-from punch_core.body import BodySpecs
-from punch_core.coaching.model import Language
 from punch_core.errors import PoseQualityError, ValidationError
-from punch_core.ports import Coach, Frame, FrameSource, PoseEstimator, VideoInfo
-from punch_core.report import analyse_track
-from punch_core.subject import PersonBox, SubjectChoice, SubjectResult, follow_subject
+from punch_core.ports.pose import PoseEstimator
+from punch_core.ports.video import Frame, FrameSource, VideoInfo
+from punch_core.subject import PersonBox, SubjectChoice
 
 N_THUMBNAILS = 10
 THUMBNAIL_INTERVAL_S = 1.0
@@ -105,58 +100,3 @@ def auto_subject_from_boxes(boxes_at: Sequence[tuple[float, Sequence[PersonBox]]
 def count_people(thumbnails: list[Thumbnail]) -> int:
     """The most people seen on one thumbnail."""
     return max((len(t.boxes) for t in thumbnails), default=0)
-
-
-def analyse_video(
-    path: str,
-    *,
-    source: FrameSource,
-    pose: PoseEstimator,
-    coach: Coach,
-    specs: BodySpecs,
-    subject: SubjectChoice | None = None,
-    language: Language | str = Language.EN,
-    progress: Progress | None = None,
-    video: dict[str, Any] | None = None,
-) -> tuple[dict[str, Any], SubjectResult, list[Thumbnail]]:
-    """Video -> thumbnails -> subject -> pose track -> stamps -> metrics -> coaching -> report.
-
-    Args:
-        path: The video file.
-        source: Reads the video.
-        pose: Finds people and poses.
-        coach: Writes the coaching.
-        specs: The boxer's body specs.
-        subject: The user's pick; ``None`` picks the largest person (:func:`auto_subject`).
-        language: Coaching language.
-        progress: Called with (stage, share done 0-1) as the work goes on.
-        video: Facts to record in the report's ``video`` section.
-
-    Returns:
-        The report, the subject tracking result (its pose track and lost spans) and the thumbnails.
-
-    Raises:
-        MediaError: for unreadable video.
-        PoseQualityError: if the boxer is not found well enough, with advice on filming.
-    """
-    report_progress = progress or (lambda _stage, _share: None)
-    info = source.probe(path)
-    report_progress("thumbnails", 0.0)
-    thumbs = make_thumbnails(source, pose, path, info)
-    report_progress("thumbnails", 1.0)
-    choice = subject or auto_subject(thumbs)
-    # One pose per frame is twice as fast; ask for more only when the thumbnails show more than one person.
-    max_people = 1 if count_people(thumbs) <= 1 else MAX_PEOPLE
-    people = pose.people_track(path, info, max_people=max_people, progress=lambda share: report_progress("pose", share))
-    result = follow_subject(people, choice)
-    report_progress("stamps", 0.0)
-    facts = {
-        "container": info.container,
-        "rotation_deg": info.rotation_deg,
-        "subject": {**choice.box.to_dict(), "t_s": round(choice.t_s, 3)},
-        "people_max": int(max(len(people.present(f)) for f in range(people.n_frames))) if people.n_frames else 0,
-        **(video or {}),
-    }
-    report = analyse_track(result.track, specs, coach, language=language, video=facts, lost_spans_s=result.lost_spans_s)
-    report_progress("report", 1.0)
-    return report, result, thumbs

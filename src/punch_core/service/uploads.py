@@ -45,20 +45,13 @@ from punch_core.errors import (
     UnsupportedMediaError,
     ValidationError,
 )
-from punch_core.media import SNIFF_BYTES, SUPPORTED, probe_ranges, sniff_container
-from punch_core.ports import (
-    AnalysisRepository,
-    Clock,
-    FrameSource,
-    IdGenerator,
-    MalwareScanner,
-    ObjectStore,
-    ScanOutcome,
-    UploadRepository,
-    VideoInfo,
-    VideoRepository,
-)
-from punch_core.records import Analysis, Upload, UploadStatus, Video
+from punch_core.ports.repositories import AnalysisRepository, UploadRepository, VideoRepository
+from punch_core.ports.scan import MalwareScanner, ScanOutcome
+from punch_core.ports.storage import ObjectStore
+from punch_core.ports.system import Clock, IdGenerator
+from punch_core.ports.video import FrameSource, VideoInfo
+from punch_core.service.media import SNIFF_BYTES, SUPPORTED, probe_ranges, sniff_container
+from punch_core.service.records import Analysis, Upload, UploadStatus, Video
 
 ACCEPTED_TYPES = ("video/mp4", "video/quicktime", "video/webm")
 """Declared content types an upload may start with (what the file really is is checked on completion)."""

@@ -63,6 +63,36 @@ class Stage(StrEnum):
         index = order.index(self)
         return order[index + 1] if index + 1 < len(order) else None
 
+    @property
+    def priority(self) -> int:
+        """How soon a queued stage runs, 0 first: the user waits on thumbnails; coaching is the least urgent."""
+        return _STAGE_PRIORITY[self]
+
+    @property
+    def percent_span(self) -> tuple[float, float]:
+        """The share of the whole analysis (percent, start and end) this stage covers; thumbnails count their own."""
+        return _STAGE_PERCENT[self]
+
+    @property
+    def waits_for_user(self) -> bool:
+        """After this stage the analysis waits for the user (to pick the boxer and start) instead of going on."""
+        return self is Stage.THUMBNAILS
+
+    def job_id(self, analysis_id: str) -> str:
+        """The id of this stage's job for one analysis, the same in every job queue (queuing it twice is one job)."""
+        return f"{analysis_id}:{self.value}"
+
+
+LOWEST_PRIORITY = 2
+_STAGE_PRIORITY = {Stage.THUMBNAILS: 0, Stage.POSE: 1, Stage.STAMPS: 1, Stage.REPORT: 1, Stage.COACHING: 2}
+_STAGE_PERCENT = {
+    Stage.THUMBNAILS: (0.0, 100.0),
+    Stage.POSE: (0.0, 85.0),
+    Stage.STAMPS: (85.0, 90.0),
+    Stage.COACHING: (90.0, 97.0),
+    Stage.REPORT: (97.0, 100.0),
+}
+
 
 @attrs.frozen(kw_only=True)
 class User:
