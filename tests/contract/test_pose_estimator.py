@@ -1,0 +1,86 @@
+"""The PoseEstimator port's contract (punch_core/ports/pose.py), run against the MediaPipe adapter on real video.
+
+What every pose estimator promises: ``people`` gives each person's box inside the frame, largest first;
+``people_track`` gives one row per decoded frame at increasing times, at most ``max_people`` people per frame,
+NaN where nobody is, the frame's pixel size, and progress that only grows and ends at 1; an undecodable file is a
+``MediaError``. The unit tests' scripted estimators stand in for it only where they keep these promises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from punch_adapters.pose.mediapipe_pose import MediaPipePoseEstimator
+from punch_adapters.pose.video import OpenCvFrameSource
+from punch_core.errors import MediaError
+from punch_core.ports.pose import PoseEstimator
+from punch_core.ports.video import VideoInfo
+from tests.support.videos import tiny_h264
+
+CLIP = "media/round12/jab.mp4"
+
+
+@pytest.fixture(scope="module")
+def estimator() -> Iterator[PoseEstimator]:
+    with MediaPipePoseEstimator(workers=1) as pose:
+        yield pose
+
+
+def _probe(path: Path) -> VideoInfo:
+    return OpenCvFrameSource().probe(str(path))
+
+
+def test_people_are_boxes_inside_the_frame_largest_first(estimator: PoseEstimator, shared_dir: Path) -> None:
+    path = shared_dir / CLIP
+    frame = OpenCvFrameSource().frame_at(str(path), 1.0)
+    boxes = estimator.people(frame)
+    assert boxes, "the boxer is in the frame"
+    height, width = frame.rgb.shape[:2]
+    for box in boxes:
+        assert min(box.x, box.y) >= 0
+        assert min(box.w, box.h) > 0
+        assert box.x + box.w <= width + 1
+        assert box.y + box.h <= height + 1
+    areas = [b.w * b.h for b in boxes]
+    assert areas == sorted(areas, reverse=True)
+
+
+@pytest.mark.parametrize("max_people", [1, 2])
+def test_people_track_has_a_row_per_frame_and_honest_progress(
+    estimator: PoseEstimator, shared_dir: Path, max_people: int
+) -> None:
+    path = shared_dir / CLIP
+    info = _probe(path)
+    shares: list[float] = []
+    people = estimator.people_track(str(path), info, max_people=max_people, progress=shares.append)
+    assert abs(people.n_frames - info.n_frames) <= 1
+    assert np.all(np.diff(people.t_s) > 0)
+    assert people.landmarks.shape[1] <= max_people
+    assert people.landmarks.shape[2:] == (33, 4)
+    assert (people.width, people.height) == (info.width, info.height)
+    assert sum(bool(people.present(f)) for f in range(people.n_frames)) > 0.9 * people.n_frames
+    assert shares == sorted(shares)
+    assert shares[-1] == 1.0
+    assert all(0.0 <= s <= 1.0 for s in shares)
+
+
+def test_an_empty_scene_is_nan_not_an_error(estimator: PoseEstimator, tmp_path: Path) -> None:
+    path = tmp_path / "empty.mp4"
+    tiny_h264(path, 2.0, fps=10, size=(160, 120))
+    people = estimator.people_track(str(path), _probe(path), max_people=2)
+    assert people.n_frames == 20
+    assert np.isnan(people.landmarks).all()
+
+
+def test_an_undecodable_file_is_a_media_error(estimator: PoseEstimator, tmp_path: Path) -> None:
+    good = tmp_path / "good.mp4"
+    tiny_h264(good, 1.0, fps=10, size=(160, 120))
+    info = _probe(good)
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 4096)
+    with pytest.raises(MediaError):
+        estimator.people_track(str(bad), info, max_people=1)
