@@ -164,7 +164,7 @@ def give_round_to_users(env: dict[str, str], seed_id: str, users: int) -> None:
     """Every ``load-<n>`` account gets a copy of the seed round and a share link (skipped where it has one)."""
     import attrs  # noqa: PLC0415
 
-    from punch_adapters.memory.ids import SecretIds  # noqa: PLC0415
+    from punch_adapters.inprocess.ids import SecretIds  # noqa: PLC0415
     from punch_adapters.sql.engine import make_engine  # noqa: PLC0415
     from punch_adapters.sql.repositories import SqlRepositories  # noqa: PLC0415
     from punch_app.container import build_cipher, build_store  # noqa: PLC0415

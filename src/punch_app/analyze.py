@@ -12,14 +12,14 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from punch_adapters.inprocess.clock import SystemClock
 from punch_adapters.memory.repositories import MemoryRepositories
 from punch_adapters.pose.mediapipe_pose import MediaPipePoseEstimator
 from punch_adapters.pose.overlay import encode_jpeg, write_overlay
 from punch_adapters.pose.video import OpenCvFrameSource
+from punch_adapters.report_html import render_report_html
 from punch_adapters.storage.factories import local_store
-from punch_app.container import SystemClock
 from punch_app.progress import ProgressBar
-from punch_app.report_html import render_report_html
 from punch_core.body import BodySpecs
 from punch_core.coaching import OfflineCoach
 from punch_core.formats import track_from_npz_bytes

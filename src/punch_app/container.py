@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -19,13 +18,14 @@ import attrs
 from punch_adapters.crypto.aesgcm import ENV_VARIABLE as DATA_KEYS_VARIABLE
 from punch_adapters.crypto.aesgcm import AesGcmFieldCipher, KeyRing
 from punch_adapters.crypto.key_file import KEY_FILE_NAME, load_or_create_key_file
+from punch_adapters.inprocess.clock import SystemClock
+from punch_adapters.inprocess.ids import SecretIds
+from punch_adapters.inprocess.jobs import InProcessJobQueue
+from punch_adapters.inprocess.progress import MemoryProgress
 from punch_adapters.jobs.arq_queue import ArqJobQueue
 from punch_adapters.jobs.redis_progress import RedisProgress
 from punch_adapters.llm.coach import OpenAiCoach
 from punch_adapters.llm.settings import LlmSettings
-from punch_adapters.memory.ids import SecretIds
-from punch_adapters.memory.jobs import InProcessJobQueue
-from punch_adapters.memory.progress import MemoryProgress
 from punch_adapters.metrics.prometheus import PrometheusMetrics
 from punch_adapters.pose.mediapipe_pose import MediaPipePoseEstimator
 from punch_adapters.pose.overlay import encode_jpeg
@@ -55,14 +55,6 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 logger = logging.getLogger("punch.app")
-
-
-class SystemClock(Clock):
-    """The real clock."""
-
-    def now(self) -> datetime:
-        """Timezone-aware UTC now."""
-        return datetime.now(UTC)
 
 
 UPLOAD_SWEEP_EVERY_S = 3600.0

@@ -23,10 +23,10 @@ from litestar import Litestar
 from punch_adapters.auth.jwt_signer import JwtSigner
 from punch_adapters.http.app import create_app
 from punch_adapters.http.deps import LOOPBACK_HOSTS, ApiDeps, HttpConfig, is_loopback_url
-from punch_adapters.memory.ids import SecretIds
+from punch_adapters.inprocess.ids import SecretIds
+from punch_adapters.report_html import render_report_html
 from punch_app.container import Services, build_cipher, build_scanner, build_services
 from punch_app.logs import configure_logging
-from punch_app.report_html import render_report_html
 from punch_app.settings import Settings
 from punch_app.tracing import configure_tracing
 from punch_core.errors import ValidationError

@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from punch_adapters.auth.jwt_signer import JwtSigner
 from punch_adapters.crypto.aesgcm import AesGcmFieldCipher, DataKey, DecryptionError, KeyRing
-from punch_adapters.memory.ids import SecretIds
+from punch_adapters.inprocess.ids import SecretIds
 from punch_adapters.sql import migrate
 from punch_adapters.sql.encryption import rotate_keys
 from punch_adapters.sql.engine import make_engine

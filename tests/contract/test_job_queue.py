@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from arq.worker import Worker, func
 
+from punch_adapters.inprocess.jobs import InProcessJobQueue
 from punch_adapters.jobs.arq_queue import RUN_STAGE, ArqJobQueue, redis_settings
-from punch_adapters.memory.jobs import InProcessJobQueue
 from punch_core.ports.jobs import JobQueue
 from punch_core.service.records import Stage
 from tests.support.services import REDIS_URL, require_service

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from punch_adapters.inprocess.progress import MemoryProgress
 from punch_adapters.jobs.redis_progress import RedisProgress
-from punch_adapters.memory.progress import MemoryProgress
 from punch_core.errors import StorageUnavailableError
 from punch_core.ports.jobs import ProgressSink
 from tests.support.services import REDIS_URL, require_service

@@ -27,7 +27,7 @@ from punch_adapters.http.app import create_app
 from punch_adapters.http.deps import ApiDeps, HttpConfig
 from punch_adapters.http.ratelimit import ApiRateLimitMiddleware, check_rate
 from punch_adapters.http.routes.uploads import MAX_CHUNK_BYTES
-from punch_adapters.memory.jobs import InProcessJobQueue
+from punch_adapters.inprocess.jobs import InProcessJobQueue
 from punch_adapters.memory.repositories import MemoryRepositories
 from punch_adapters.pose.video import OpenCvFrameSource
 from punch_adapters.storage import local_store

@@ -11,10 +11,10 @@ import attrs
 from punch_adapters.auth.jwt_signer import JwtSigner
 from punch_adapters.http.deps import ApiDeps, HttpConfig
 from punch_adapters.http.security import ACCESS_COOKIE
-from punch_adapters.memory.ids import SecretIds
-from punch_adapters.memory.jobs import InProcessJobQueue
+from punch_adapters.inprocess.ids import SecretIds
+from punch_adapters.inprocess.jobs import InProcessJobQueue
+from punch_adapters.inprocess.progress import MemoryProgress
 from punch_adapters.memory.metrics import MemoryMetrics
-from punch_adapters.memory.progress import MemoryProgress
 from punch_adapters.memory.repositories import MemoryRepositories
 from punch_adapters.storage import memory_store
 from punch_core.coaching import OfflineCoach

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from punch_adapters.memory.jobs import InProcessJobQueue
+from punch_adapters.inprocess.jobs import InProcessJobQueue
 from punch_core.service.records import Stage
 
 

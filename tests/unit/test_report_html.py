@@ -5,7 +5,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from punch_app.report_html import render_report_html
+from punch_adapters.report_html import render_report_html
 from punch_core.body import BodySpecs
 from punch_core.coaching import OfflineCoach
 from punch_core.report import analyse_track

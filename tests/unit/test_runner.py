@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from punch_adapters.memory.jobs import InProcessJobQueue
+from punch_adapters.inprocess.jobs import InProcessJobQueue
+from punch_adapters.inprocess.progress import MemoryProgress
 from punch_adapters.memory.metrics import MemoryMetrics
-from punch_adapters.memory.progress import MemoryProgress
 from punch_app.runner import Outcome, StageRunner
 from punch_core.body import BodySpecs
 from punch_core.service.artifacts import AnalysisArtifacts

@@ -8,7 +8,7 @@ import attrs
 import pytest
 
 from punch_adapters.auth.jwt_signer import JwtSigner
-from punch_adapters.memory.ids import SecretIds
+from punch_adapters.inprocess.ids import SecretIds
 from punch_adapters.memory.repositories import MemoryRepositories
 from punch_core.errors import AuthError
 from punch_core.ports.identity import ProviderIdentity

@@ -1,6 +1,6 @@
 """report.html: one self-contained page per report (docs/formats.md), readable offline and without JavaScript.
 
-Inline CSS, inline SVG charts (:mod:`punch_app.report_html_charts`), thumbnails as ``data:`` URIs: the page loads
+Inline CSS, inline SVG charts (:mod:`punch_adapters.report_html.charts`), thumbnails as ``data:`` URIs: the page loads
 nothing from the network. Every string taken from the report is escaped, since coaching text may come from an LLM;
 numbers are re-formatted from floats, so a malformed field shows as ``—`` instead of breaking the page.
 """
@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
-from punch_app import report_html_charts as charts
-from punch_app.report_html_charts import clock, num
+from punch_adapters.report_html import charts
+from punch_adapters.report_html.charts import clock, num
 
 __all__ = ["render_report_html"]
 
