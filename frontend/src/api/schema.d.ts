@@ -545,6 +545,15 @@ export interface components {
             evidence_t_s: number[];
             text: string;
         };
+        /** CompleteDoc */
+        CompleteDoc: {
+            analysis_id: string;
+            container: string;
+            duration_s: number;
+            height: number;
+            video_id: string;
+            width: number;
+        };
         /** DrillDoc */
         DrillDoc: {
             description: string;
@@ -557,6 +566,10 @@ export interface components {
             landmarks: (number[][] | null)[];
             t_s: number[];
             width: number;
+        };
+        /** RefreshDoc */
+        RefreshDoc: {
+            access_expires_in_s: number;
         };
         /** ReportDoc */
         ReportDoc: {
@@ -608,6 +621,18 @@ export interface components {
         ShareLinkList: {
             items: components["schemas"]["ShareLinkDoc"][];
         };
+        /** ShareRequestBody */
+        ShareRequestBody: {
+            expires_in_days?: number | null;
+        };
+        /** SpecsBody */
+        SpecsBody: {
+            experience?: string;
+            height_cm?: number | string;
+            language?: string;
+            stance?: string;
+            weight_kg?: number | string | null;
+        };
         /** StampDoc */
         StampDoc: {
             category: string;
@@ -648,6 +673,16 @@ export interface components {
             limit: number;
             offset: number;
         };
+        /** SubjectBody */
+        SubjectBody: {
+            box?: number;
+            h?: number;
+            t_s?: number;
+            thumbnail?: number;
+            w?: number;
+            x?: number;
+            y?: number;
+        };
         /** ThumbnailDoc */
         ThumbnailDoc: {
             boxes: components["schemas"]["BoxDoc"][];
@@ -663,6 +698,30 @@ export interface components {
             video: {
                 [key: string]: unknown;
             };
+        };
+        /** UploadDoc */
+        UploadDoc: {
+            chunk_size_hint: number;
+            content_type: string;
+            error: string | null;
+            filename: string;
+            id: string;
+            max_chunk_bytes: number;
+            received_offset: number;
+            size_bytes: number;
+            status: string;
+        };
+        /** UploadRequestBody */
+        UploadRequestBody: {
+            content_type?: string;
+            filename?: string;
+            size_bytes?: number;
+        };
+        /** UserDoc */
+        UserDoc: {
+            email: string | null;
+            id: string;
+            name: string | null;
         };
     };
     responses: never;
@@ -870,9 +929,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    [key: string]: unknown;
-                };
+                "application/json": components["schemas"]["SpecsBody"];
             };
         };
         responses: {
@@ -950,9 +1007,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    [key: string]: unknown;
-                };
+                "application/json": components["schemas"]["SubjectBody"];
             };
         };
         responses: {
@@ -1109,7 +1164,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["UserDoc"];
                 };
             };
         };
@@ -1149,9 +1204,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["UserDoc"];
                 };
             };
         };
@@ -1193,7 +1246,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["RefreshDoc"];
                 };
             };
         };
@@ -1430,9 +1483,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    [key: string]: unknown;
-                } | null;
+                "application/json": components["schemas"]["ShareRequestBody"] | null;
             };
         };
         responses: {
@@ -1655,9 +1706,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    [key: string]: unknown;
-                };
+                "application/json": components["schemas"]["UploadRequestBody"];
             };
         };
         responses: {
@@ -1667,9 +1716,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["UploadDoc"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -1706,9 +1753,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["UploadDoc"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -1747,9 +1792,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["UploadDoc"];
                 };
             };
             /** @description Bad request syntax or unsupported method */
@@ -1786,9 +1829,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["CompleteDoc"];
                 };
             };
             /** @description Bad request syntax or unsupported method */

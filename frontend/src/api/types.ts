@@ -1,9 +1,8 @@
 // Shapes of the API's JSON bodies, derived from the generated OpenAPI schema (schema.d.ts, from the backend's
 // TypedDicts in punch_adapters/http/schemas.py), so that a change in the API's answers breaks this build.
-// Hand-written types remain only where the schema is deliberately loose: string fields that are really closed
-// sets (narrowed below with Refine, which checks every narrowing against the schema), the report's free-form
-// dicts (metrics, video, quality, body: docs/formats.md), and the routes the schema does not describe
-// (auth, uploads).
+// Every request and answer body has its shape in the schema. Hand-written types remain only where the schema is
+// deliberately loose: string fields that are really closed sets (narrowed below with Refine, which checks every
+// narrowing against the schema) and the report's free-form dicts (metrics, video, quality, body: docs/formats.md).
 import type { components } from "./schema";
 
 type Schemas = components["schemas"];
@@ -26,34 +25,18 @@ export interface ApiErrorBody {
   error: { code: string; message: string; request_id?: string; fields?: Record<string, string> };
 }
 
-// --- Not in the schema (answered as free-form dicts): docs/api.md ---
+// --- Sign-in and uploads ---
 
-export interface User {
-  id: string;
-  email: string | null;
-  name: string | null;
-}
+export type User = Schemas["UserDoc"];
+export type UploadDoc = Schemas["UploadDoc"];
+export type CompleteDoc = Schemas["CompleteDoc"];
 
-export interface UploadDoc {
-  id: string;
-  filename: string;
-  content_type: string;
-  size_bytes: number;
-  received_offset: number;
-  status: string;
-  error: string | null;
-  chunk_size_hint: number;
-  max_chunk_bytes: number;
-}
+// --- Request bodies (checked by the API against these shapes before its own checks) ---
 
-export interface CompleteDoc {
-  video_id: string;
-  analysis_id: string;
-  duration_s: number;
-  container: string;
-  width: number;
-  height: number;
-}
+export type UploadRequestBody = Schemas["UploadRequestBody"];
+export type SubjectBody = Schemas["SubjectBody"];
+export type SpecsBody = Schemas["SpecsBody"];
+export type ShareRequestBody = Schemas["ShareRequestBody"];
 
 // --- Analyses ---
 

@@ -3,7 +3,7 @@
 // the same file and the upload continues from the server's received offset.
 import { apiRequest, jsonOf, type FetchLike } from "../api/client";
 import { ApiError } from "../api/errors";
-import type { CompleteDoc, UploadDoc } from "../api/types";
+import type { CompleteDoc, UploadDoc, UploadRequestBody } from "../api/types";
 
 export interface FileLike extends Blob {
   readonly name: string;
@@ -129,7 +129,11 @@ export async function uploadResumable(file: FileLike, options: UploadOptions): P
     doc = await call<UploadDoc>("/api/v1/uploads", {
       method: "POST",
       headers: json,
-      body: JSON.stringify({ filename: file.name, size_bytes: file.size, content_type: file.type || "video/mp4" }),
+      body: JSON.stringify({
+        filename: file.name,
+        size_bytes: file.size,
+        content_type: file.type || "video/mp4",
+      } satisfies UploadRequestBody),
     });
   }
   const uploadId = doc.id;

@@ -6,6 +6,7 @@ Body: ``{"error": {"code": "not_found", "message": "...", "request_id": "...", "
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from typing import Any
 
@@ -94,6 +95,30 @@ def punch_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Resp
     )
 
 
+_JSON_TYPES = {
+    "int": "a whole number",
+    "float": "a number",
+    "str": "text",
+    "bool": "true or false",
+    "null": "null",
+    "object": "a JSON object",
+    "array": "a list",
+}
+_TYPE_ERROR = re.compile(r"Expected `([^`]+)`, got `([^`]+)`")
+
+
+def plain_type_error(message: str) -> str:
+    """A request-body type error in words; other messages unchanged.
+
+    ``Expected `int | null`, got `str` `` becomes ``must be a whole number or null, not text``.
+    """
+    found = _TYPE_ERROR.fullmatch(message.strip())
+    if found is None:
+        return message
+    wanted = " or ".join(_JSON_TYPES.get(name.strip(), name.strip()) for name in found.group(1).split("|"))
+    return f"must be {wanted}, not {_JSON_TYPES.get(found.group(2), found.group(2))}"
+
+
 def http_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """Litestar's own errors (404 route, 405, request validation, body too large) in the same body."""
     assert isinstance(exc, HTTPException)
@@ -103,6 +128,7 @@ def http_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Respo
         fields = {
             str(item.get("key") or "body"): str(item.get("message")) for item in exc.extra if isinstance(item, dict)
         }
+        fields = {key: plain_type_error(message) for key, message in fields.items()}
         extra["fields"] = fields
         status = 422 if status == 400 and fields else status
     if isinstance(exc, NotAuthorizedException):
@@ -119,6 +145,8 @@ def http_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Respo
             429: "rate_limited",
         }.get(status, "http_error")
     message = str(exc.detail)
+    if extra.get("fields"):
+        message = "; ".join(f"{key}: {text}" for key, text in extra["fields"].items())
     if status == 413 and message == "Request Entity Too Large":  # Litestar's body limit, before any handler
         message = (
             "this chunk is larger than one chunk may be: send smaller chunks (the upload's max_chunk_bytes)"

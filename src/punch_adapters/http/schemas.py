@@ -1,6 +1,8 @@
-"""The shapes of the API's JSON answers, as TypedDicts.
+"""The shapes of the API's JSON requests and answers, as TypedDicts.
 
 They document the OpenAPI schema (and so the web app's generated client) while the handlers return plain dicts.
+Request bodies are checked against them before a handler runs (a field of the wrong JSON type is a 422 naming
+it); every field is optional there, so the handler's own checks say what a missing or out-of-range field needs.
 """
 
 from __future__ import annotations
@@ -164,3 +166,81 @@ class PoseDoc(TypedDict):
     height: int
     t_s: list[float]
     landmarks: list[list[list[float]] | None]
+
+
+class UploadDoc(TypedDict):
+    """An upload: what a client needs to resume or follow it."""
+
+    id: str
+    filename: str
+    content_type: str
+    size_bytes: int
+    received_offset: int
+    status: str
+    error: str | None
+    chunk_size_hint: int
+    max_chunk_bytes: int
+
+
+class CompleteDoc(TypedDict):
+    """A completed upload: the checked video and the analysis made for it."""
+
+    video_id: str
+    analysis_id: str
+    duration_s: float
+    container: str
+    width: int
+    height: int
+
+
+class UserDoc(TypedDict):
+    """The signed-in user."""
+
+    id: str
+    email: str | None
+    name: str | None
+
+
+class RefreshDoc(TypedDict):
+    """A refreshed sign-in: the new access token (in its cookie) lasts this many seconds."""
+
+    access_expires_in_s: int
+
+
+# --- Request bodies ---
+
+
+class UploadRequestBody(TypedDict, total=False):
+    """Declare a video to upload (MP4, MOV or WebM)."""
+
+    filename: str
+    size_bytes: int
+    content_type: str
+
+
+class SubjectBody(TypedDict, total=False):
+    """Pick yourself: a detected box (``thumbnail`` and ``box`` indexes) or your own box in pixels at ``t_s``."""
+
+    thumbnail: int
+    box: int
+    x: float
+    y: float
+    w: float
+    h: float
+    t_s: float
+
+
+class SpecsBody(TypedDict, total=False):
+    """Body specs (numbers or numeric text, as a form sends them) and the coaching language."""
+
+    height_cm: float | str
+    weight_kg: float | str | None
+    stance: str
+    experience: str
+    language: str
+
+
+class ShareRequestBody(TypedDict, total=False):
+    """A share link's lifetime: whole days 1-365 (``7`` or ``7.0``), or none for a link that lasts until revoked."""
+
+    expires_in_days: float | None

@@ -18,7 +18,7 @@ from litestar.response.sse import ServerSentEventMessage
 
 from punch_adapters.http.deps import ApiDeps
 from punch_adapters.http.ratelimit import caller_key, check_rate
-from punch_adapters.http.schemas import StatusDoc, StatusList, ThumbnailDoc, ThumbnailsDoc
+from punch_adapters.http.schemas import SpecsBody, StatusDoc, StatusList, SubjectBody, ThumbnailDoc, ThumbnailsDoc
 from punch_adapters.http.security import deps_of, user_id_of
 from punch_core.body import BodySpecs
 from punch_core.coaching.model import Language
@@ -162,7 +162,7 @@ async def choose_subject(
     deps: NamedDependency[ApiDeps],
     user_id: NamedDependency[str],
     analysis_id: FromPath[str],
-    data: JSONBody[dict[str, Any]],
+    data: JSONBody[SubjectBody],
 ) -> StatusDoc:
     """Pick yourself: ``{"thumbnail": i, "box": j}`` (a detected box) or ``{"x", "y", "w", "h", "t_s"}`` (pixels)."""
     analysis = await _owned(deps, analysis_id, user_id)
@@ -211,7 +211,7 @@ async def set_specs(
     deps: NamedDependency[ApiDeps],
     user_id: NamedDependency[str],
     analysis_id: FromPath[str],
-    data: JSONBody[dict[str, Any]],
+    data: JSONBody[SpecsBody],
 ) -> StatusDoc:
     """Body specs and coaching language; 422 lists every field that is wrong."""
     specs, language = parse_specs(data)

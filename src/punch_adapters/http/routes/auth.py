@@ -25,6 +25,7 @@ from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from punch_adapters.http.deps import ApiDeps
 from punch_adapters.http.errors import punch_error_handler
+from punch_adapters.http.schemas import RefreshDoc, UserDoc
 from punch_adapters.http.security import ACCESS_COOKIE, REFRESH_COOKIE, REFRESH_COOKIE_PATH
 from punch_core.errors import AuthError, BadRequestError, ForbiddenError, NotFoundError, PunchError
 from punch_core.ports.identity import IdentityProvider, ProviderIdentity
@@ -131,7 +132,7 @@ def _error_with_cookies(request: Request[Any, Any, Any], exc: PunchError, cookie
     return response
 
 
-def _user_body(user: User) -> dict[str, Any]:
+def _user_body(user: User) -> UserDoc:
     return {"id": user.id, "email": user.email, "name": user.name}
 
 
@@ -237,7 +238,7 @@ def _login_state(deps: ApiDeps, request: Request[Any, Any, Any], provider: str) 
 
 
 @post("/auth/refresh", sync_to_thread=True, status_code=200)
-def refresh(request: Request[Any, Any, Any], deps: NamedDependency[ApiDeps]) -> Response[Any]:
+def refresh(request: Request[Any, Any, Any], deps: NamedDependency[ApiDeps]) -> Response[RefreshDoc]:
     """Trade the refresh cookie for a new pair (rotation). A reused or dead one is a 401 that clears the cookies."""
     token = request.cookies.get(REFRESH_COOKIE)
     try:
@@ -247,7 +248,7 @@ def refresh(request: Request[Any, Any, Any], deps: NamedDependency[ApiDeps]) -> 
     except AuthError as exc:
         return _error_with_cookies(request, exc, cleared_session_cookies(deps))
     return Response(
-        {"access_expires_in_s": tokens.access_expires_in_s},
+        RefreshDoc(access_expires_in_s=tokens.access_expires_in_s),
         status_code=200,
         cookies=session_cookies(deps, tokens),
     )
@@ -263,7 +264,7 @@ def logout(request: Request[Any, Any, Any], deps: NamedDependency[ApiDeps]) -> R
 
 
 @get("/auth/me", sync_to_thread=True)
-def me(user_id: NamedDependency[str], deps: NamedDependency[ApiDeps]) -> dict[str, Any]:
+def me(user_id: NamedDependency[str], deps: NamedDependency[ApiDeps]) -> UserDoc:
     """The signed-in user: ``id``, ``email``, ``name`` (401 when not signed in)."""
     try:
         user = deps.users.get(user_id)
@@ -273,7 +274,7 @@ def me(user_id: NamedDependency[str], deps: NamedDependency[ApiDeps]) -> dict[st
 
 
 @post("/auth/local/login", sync_to_thread=True, status_code=200)
-def local_login(deps: NamedDependency[ApiDeps]) -> Response[Any]:
+def local_login(deps: NamedDependency[ApiDeps]) -> Response[UserDoc]:
     """Sign in as the one local account (the embedded default, with no OAuth set up).
 
     Raises:

@@ -14,7 +14,7 @@ from litestar.params import FromPath, JSONBody
 
 from punch_adapters.http.deps import ApiDeps
 from punch_adapters.http.ratelimit import check_rate, ensure_under
-from punch_adapters.http.schemas import ReportDoc, ShareLinkDoc, ShareLinkList
+from punch_adapters.http.schemas import ReportDoc, ShareLinkDoc, ShareLinkList, ShareRequestBody
 from punch_adapters.http.security import deps_of
 from punch_core.errors import ConflictError, NotFoundError, ValidationError
 from punch_core.service.artifacts import AnalysisArtifacts
@@ -75,7 +75,7 @@ async def create_share(
     deps: NamedDependency[ApiDeps],
     user_id: NamedDependency[str],
     analysis_id: FromPath[str],
-    data: JSONBody[dict[str, Any] | None] = None,
+    data: JSONBody[ShareRequestBody | None] = None,
 ) -> ShareLinkDoc:
     """Create a read-only link to your report, optionally expiring after ``expires_in_days``."""
     link = await asyncio.to_thread(_create, deps, user_id, analysis_id, (data or {}).get("expires_in_days"))

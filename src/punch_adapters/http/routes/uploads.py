@@ -26,6 +26,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from punch_adapters.http.deps import ApiDeps
 from punch_adapters.http.ratelimit import check_rate
+from punch_adapters.http.schemas import CompleteDoc, UploadDoc, UploadRequestBody
 from punch_core.errors import (
     AuthError,
     BadRequestError,
@@ -108,7 +109,7 @@ def _limits(deps: ApiDeps) -> UploadLimits:
     )
 
 
-def upload_document(upload: Upload) -> dict[str, Any]:
+def upload_document(upload: Upload) -> UploadDoc:
     """What a client needs to resume or follow an upload."""
     return {
         "id": upload.id,
@@ -125,8 +126,8 @@ def upload_document(upload: Upload) -> dict[str, Any]:
 
 @post("/uploads")
 async def start_upload(
-    deps: NamedDependency[ApiDeps], user_id: NamedDependency[str], data: JSONBody[dict[str, Any]]
-) -> dict[str, Any]:
+    deps: NamedDependency[ApiDeps], user_id: NamedDependency[str], data: JSONBody[UploadRequestBody]
+) -> UploadDoc:
     """Declare a video to upload: ``{"filename", "size_bytes", "content_type"}`` (MP4, MOV or WebM, up to 500 MB).
 
     Only accepted declarations count against the uploads-per-hour limit.
@@ -150,7 +151,7 @@ async def start_upload(
 @get("/uploads/{upload_id:str}")
 async def get_upload(
     deps: NamedDependency[ApiDeps], user_id: NamedDependency[str], upload_id: FromPath[str]
-) -> dict[str, Any]:
+) -> UploadDoc:
     """Where an upload stands: ``received_offset`` (where to resume), ``status`` and ``error``."""
     upload = await asyncio.to_thread(upload_status, _ports(deps), upload_id, user_id)
     return upload_document(upload)
@@ -163,7 +164,7 @@ async def put_chunk(
     user_id: NamedDependency[str],
     upload_id: FromPath[str],
     offset: FromQuery[int],
-) -> dict[str, Any]:
+) -> UploadDoc:
     """Send bytes of the file starting at byte ``offset`` (raw body, at most 64 MB).
 
     Resending bytes that already arrived changes nothing. Starting past ``received_offset`` is a 409 that says
@@ -199,7 +200,7 @@ async def put_chunk(
 @post("/uploads/{upload_id:str}/complete")
 async def finish_upload(
     deps: NamedDependency[ApiDeps], user_id: NamedDependency[str], upload_id: FromPath[str]
-) -> dict[str, Any]:
+) -> CompleteDoc:
     """Check the uploaded video (type, integrity, 1-3 minutes) and create its analysis; queues the thumbnails.
 
     Completing again returns the same video and analysis. Each completion counts in ``uploads_total`` by
