@@ -136,8 +136,7 @@ def analyze_video_to_dir(
             progress=progress,
         )
         track_npz = ports.store.get(keys.pose_track)
-        index = read_thumbnails(ports.store, ANALYSIS_ID)["thumbnails"]
-        jpegs = [(float(t["t_s"]), ports.store.get(keys.thumbnail(int(t["index"])))) for t in index]
+        jpegs = [(t.t_s, ports.store.get(t.key)) for t in read_thumbnails(ports.store, ANALYSIS_ID).thumbnails]
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     (out_dir / "pose_track.npz").write_bytes(track_npz)

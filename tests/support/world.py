@@ -13,8 +13,10 @@ from typing import Any
 import numpy as np
 
 from punch_core.formats import track_to_npz_bytes
-from punch_core.service.artifacts import AnalysisArtifacts
+from punch_core.ports.video import VideoInfo
+from punch_core.service.artifacts import AnalysisArtifacts, ThumbnailEntry, ThumbnailIndex
 from punch_core.service.records import Analysis, AnalysisStatus, ShareLink, Stage, Upload, Video
+from punch_core.subject import PersonBox
 from punch_core.track import PoseTrack
 from tests.support.api import add_user
 
@@ -63,24 +65,22 @@ def seed(repos: Any, deps: Any) -> None:
             specs={"height_cm": 175, "weight_kg": 70, "stance": "orthodox", "experience": "intermediate"},
         )
     )
-    deps.store.put(
-        AnalysisArtifacts("a1").thumbnails_index,
-        json.dumps(
-            {
-                "video": {},
-                "thumbnails": [
-                    {
-                        "index": 0,
-                        "t_s": 0.5,
-                        "key": AnalysisArtifacts("a1").thumbnail(0),
-                        "width": 640,
-                        "height": 360,
-                        "boxes": [{"x": 1, "y": 2, "w": 3, "h": 4}],
-                    }
-                ],
-            }
-        ).encode(),
+    index = ThumbnailIndex(
+        video=VideoInfo(
+            container="mp4", duration_s=60.0, fps=30.0, width=640, height=360, rotation_deg=0, n_frames=1800
+        ),
+        thumbnails=(
+            ThumbnailEntry(
+                index=0,
+                t_s=0.5,
+                key=AnalysisArtifacts("a1").thumbnail(0),
+                width=640,
+                height=360,
+                boxes=(PersonBox(x=1, y=2, w=3, h=4),),
+            ),
+        ),
     )
+    deps.store.put(AnalysisArtifacts("a1").thumbnails_index, json.dumps(index.to_dict()).encode())
     deps.store.put(AnalysisArtifacts("a1").thumbnail(0), b"\xff\xd8jpeg")
     track = PoseTrack(t_s=np.array([0.0, 0.1]), landmarks=np.full((2, 33, 4), 0.5, np.float32), width=640, height=360)
     deps.store.put(AnalysisArtifacts("a1").pose_track, track_to_npz_bytes(track))

@@ -27,6 +27,7 @@ from typing import Any
 import attrs
 
 from punch_core.body import BodySpecs
+from punch_core.coaching.model import Coaching
 from punch_core.errors import ConflictError, NotFoundError, PunchError
 from punch_core.formats import pose_view_gzip, track_from_npz_bytes, track_to_npz_bytes
 from punch_core.ports.coach import Coach
@@ -36,7 +37,7 @@ from punch_core.ports.storage import Blobs
 from punch_core.ports.system import Clock
 from punch_core.ports.video import Frame, FrameSource
 from punch_core.report import RoundAnalysis, analyse_round, assemble_report, coaching_request
-from punch_core.service.artifacts import AnalysisArtifacts
+from punch_core.service.artifacts import AnalysisArtifacts, SubjectFacts, ThumbnailEntry, ThumbnailIndex
 from punch_core.service.records import Analysis, AnalysisStatus, Stage
 from punch_core.service.thumbnails import MAX_PEOPLE, auto_subject_from_boxes, make_thumbnails
 from punch_core.subject import PersonBox, SubjectChoice, follow_subject
@@ -265,7 +266,7 @@ def _file_chunks(path: str, size: int = 8 * 1024 * 1024) -> Iterator[bytes]:
             yield chunk
 
 
-def _thumbnails(ports: ProcessingPorts, analysis: Analysis, progress: Progress) -> None:
+def _thumbnails(ports: ProcessingPorts, analysis: Analysis, progress: Progress) -> ThumbnailIndex:
     video = ports.videos.get(analysis.video_id)
     with ports.store.local_path(video.object_key) as original, tempfile.TemporaryDirectory() as folder:
         # The video the boxer watches and shares never carries where the phone was: the stored copy is replaced
@@ -275,56 +276,39 @@ def _thumbnails(ports: ProcessingPorts, analysis: Analysis, progress: Progress) 
         ports.store.put_stream(video.object_key, _file_chunks(path))
         info = ports.source.probe(path)
         thumbs = make_thumbnails(ports.source, ports.pose, path, info)
-    items = []
+    keys = AnalysisArtifacts(analysis.id)
+    entries = []
     for i, thumb in enumerate(thumbs):
-        key = AnalysisArtifacts(analysis.id).thumbnail(i)
-        ports.store.put(key, ports.encode_jpeg(thumb.frame))
+        ports.store.put(keys.thumbnail(i), ports.encode_jpeg(thumb.frame))
         height, width = thumb.frame.rgb.shape[:2]
-        items.append(
-            {
-                "index": i,
-                "t_s": round(thumb.t_s, 3),
-                "key": key,
-                "width": width,
-                "height": height,
-                "boxes": [b.to_dict() for b in thumb.boxes],
-            }
+        entries.append(
+            ThumbnailEntry(index=i, t_s=thumb.t_s, key=keys.thumbnail(i), width=width, height=height, boxes=thumb.boxes)
         )
         progress((i + 1) / len(thumbs))
-    video_facts = {
-        "container": info.container,
-        "duration_s": info.duration_s,
-        "fps": info.fps,
-        "width": info.width,
-        "height": info.height,
-        "rotation_deg": info.rotation_deg,
-        "n_frames": info.n_frames,
-    }
-    _put_json(ports.store, AnalysisArtifacts(analysis.id).thumbnails_index, {"video": video_facts, "thumbnails": items})
+    index = ThumbnailIndex(video=info, thumbnails=tuple(entries))
+    _put_json(ports.store, keys.thumbnails_index, index.to_dict())
+    return index
 
 
-def read_thumbnails(store: Blobs, analysis_id: str) -> dict[str, Any]:
-    """The stored thumbnails index: ``{"video": {...}, "thumbnails": [{index, t_s, key, width, height, boxes}]}``.
+def read_thumbnails(store: Blobs, analysis_id: str) -> ThumbnailIndex:
+    """The thumbnails stage's stored output.
 
     Raises:
         NotFoundError: before the thumbnails stage has run.
     """
-    return _get_json(store, AnalysisArtifacts(analysis_id).thumbnails_index)
+    return ThumbnailIndex.from_dict(_get_json(store, AnalysisArtifacts(analysis_id).thumbnails_index))
 
 
-def _box(data: dict[str, Any]) -> PersonBox:
-    return PersonBox(x=data["x"], y=data["y"], w=data["w"], h=data["h"], score=data.get("score", 1.0))
-
-
-def _pose(ports: ProcessingPorts, analysis: Analysis, progress: Progress) -> None:
+def _pose(ports: ProcessingPorts, analysis: Analysis, progress: Progress) -> SubjectFacts:
     video = ports.videos.get(analysis.video_id)
-    thumbs = read_thumbnails(ports.store, analysis.id)["thumbnails"]
+    index = read_thumbnails(ports.store, analysis.id)
     if analysis.subject is not None:
-        choice = SubjectChoice(box=_box(dict(analysis.subject)), t_s=float(analysis.subject["t_s"]))
+        box = PersonBox(**{k: float(analysis.subject[k]) for k in ("x", "y", "w", "h")})
+        choice = SubjectChoice(box=box, t_s=float(analysis.subject["t_s"]))
     else:
-        choice = auto_subject_from_boxes([(t["t_s"], [_box(b) for b in t["boxes"]]) for t in thumbs])
+        choice = auto_subject_from_boxes([(t.t_s, t.boxes) for t in index.thumbnails])
     # One pose per frame is twice as fast; ask for more only when the thumbnails show more than one person.
-    max_people = 1 if max((len(t["boxes"]) for t in thumbs), default=0) <= 1 else MAX_PEOPLE
+    max_people = 1 if index.most_people <= 1 else MAX_PEOPLE
     with ports.store.local_path(video.object_key) as path:
         info = ports.source.probe(path)
         people = ports.pose.people_track(path, info, max_people=max_people, progress=progress)
@@ -333,45 +317,52 @@ def _pose(ports: ProcessingPorts, analysis: Analysis, progress: Progress) -> Non
     ports.store.put(keys.pose_track, track_to_npz_bytes(result.track))
     # The drawable copy the report's player fetches, made here once rather than by the API on each first view.
     ports.store.put(keys.pose_view, pose_view_gzip(result.track))
-    facts = {
-        "container": info.container,
-        "rotation_deg": info.rotation_deg,
-        "subject": {**choice.box.to_dict(), "t_s": round(choice.t_s, 3)},
-        "people_max": int(max((len(people.present(f)) for f in range(people.n_frames)), default=0)),
-        "source": video.filename,
-    }
-    subject = {"video": facts, "lost_spans_s": [list(span) for span in result.lost_spans_s]}
-    _put_json(ports.store, keys.subject, subject)
+    facts = SubjectFacts(
+        video={
+            "container": info.container,
+            "rotation_deg": info.rotation_deg,
+            "subject": {**choice.box.to_dict(), "t_s": round(choice.t_s, 3)},
+            "people_max": int(max((len(people.present(f)) for f in range(people.n_frames)), default=0)),
+            "source": video.filename,
+        },
+        lost_spans_s=tuple(result.lost_spans_s),
+    )
+    _put_json(ports.store, keys.subject, facts.to_dict())
+    return facts
 
 
-def _stamps(ports: ProcessingPorts, analysis: Analysis, progress: Progress) -> None:
+def _stamps(ports: ProcessingPorts, analysis: Analysis, progress: Progress) -> RoundAnalysis:
     keys = AnalysisArtifacts(analysis.id)
     track = track_from_npz_bytes(ports.store.get(keys.pose_track))
-    subject = _get_json(ports.store, keys.subject)
-    lost = [(float(a), float(b)) for a, b in subject["lost_spans_s"]]
-    round_ = analyse_round(track, _specs(analysis), video=subject["video"], lost_spans_s=lost)
+    subject = SubjectFacts.from_dict(_get_json(ports.store, keys.subject))
+    round_ = analyse_round(track, _specs(analysis), video=subject.video, lost_spans_s=subject.lost_spans_s)
     progress(0.5)
     # Stamps go to the repository first: replace() is atomic and idempotent, so a rerun never duplicates them.
     ports.stamps.replace(analysis.id, [s.to_dict() for s in round_.stamps])
     _put_json(ports.store, keys.round, round_.to_dict())
+    return round_
 
 
-def _coaching(ports: ProcessingPorts, analysis: Analysis, _progress: Progress) -> None:
+def _coaching(ports: ProcessingPorts, analysis: Analysis, _progress: Progress) -> Coaching:
     keys = AnalysisArtifacts(analysis.id)
     round_ = RoundAnalysis.from_dict(_get_json(ports.store, keys.round))
     coaching = ports.coach.coach(coaching_request(round_, _specs(analysis), analysis.language))
     _put_json(ports.store, keys.coaching, coaching.to_dict())
+    return coaching
 
 
-def _report(ports: ProcessingPorts, analysis: Analysis, _progress: Progress) -> None:
+def _report(ports: ProcessingPorts, analysis: Analysis, _progress: Progress) -> dict[str, Any]:
     keys = AnalysisArtifacts(analysis.id)
     round_ = RoundAnalysis.from_dict(_get_json(ports.store, keys.round))
     coaching = _get_json(ports.store, keys.coaching)
     report = assemble_report(round_, _specs(analysis), coaching)
     ports.reports.save(analysis.id, analysis.owner_id, report, created_at=analysis.created_at)
+    return report
 
 
-_STAGES: dict[Stage, Callable[[ProcessingPorts, Analysis, Progress], None]] = {
+# Each stage reads what the stages before it stored and returns what it stored itself (typed: the thumbnail index,
+# the subject facts beside the track, the round's stamps and metrics, the coaching, the report).
+_STAGES: dict[Stage, Callable[[ProcessingPorts, Analysis, Progress], object]] = {
     Stage.THUMBNAILS: _thumbnails,
     Stage.POSE: _pose,
     Stage.STAMPS: _stamps,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any
 
 from litestar import Request, Response, WebSocket, get, post, put, websocket
@@ -23,7 +23,7 @@ from punch_adapters.http.security import deps_of, user_id_of
 from punch_core.body import BodySpecs
 from punch_core.coaching.model import Language
 from punch_core.errors import ConflictError, NotFoundError, PunchError, RateLimitedError, ValidationError
-from punch_core.service.artifacts import AnalysisArtifacts
+from punch_core.service.artifacts import AnalysisArtifacts, ThumbnailEntry
 from punch_core.service.processing import (
     configure_analysis,
     read_thumbnails,
@@ -131,6 +131,7 @@ async def get_thumbnails(
         raise ConflictError("the thumbnails are still being made; try again in a few seconds")
     index = await asyncio.to_thread(read_thumbnails, deps.store, analysis_id)
     base = f"/api/v1/analyses/{analysis_id}/thumbnails"
+    stored = index.to_dict()
     thumbs = [
         ThumbnailDoc(
             index=t["index"],
@@ -140,9 +141,9 @@ async def get_thumbnails(
             boxes=t["boxes"],
             url=f"{base}/{t['index']}",
         )
-        for t in index["thumbnails"]
+        for t in stored["thumbnails"]
     ]
-    return {"video": index["video"], "thumbnails": thumbs}
+    return {"video": stored["video"], "thumbnails": thumbs}
 
 
 @get("/analyses/{analysis_id:str}/thumbnails/{index:int}", media_type="image/jpeg")
@@ -168,7 +169,7 @@ async def choose_subject(
     analysis = await _owned(deps, analysis_id, user_id)
     if "thumbnail" in data:
         index = await asyncio.to_thread(read_thumbnails, deps.store, analysis_id)
-        choice = _choice_from_thumbnail(index["thumbnails"], data)
+        choice = _choice_from_thumbnail(index.thumbnails, data)
     else:
         choice = _choice_from_box(data)
     updated = await asyncio.to_thread(
@@ -181,16 +182,16 @@ MAX_PIXELS_OR_SECONDS = 100_000  # larger than any frame side (4K is 3840) or ro
 MAX_OFFSET = 1_000_000
 
 
-def _choice_from_thumbnail(thumbs: list[dict[str, Any]], data: Mapping[str, Any]) -> SubjectChoice:
+def _choice_from_thumbnail(thumbs: Sequence[ThumbnailEntry], data: Mapping[str, Any]) -> SubjectChoice:
     t_index, b_index = data.get("thumbnail"), data.get("box", 0)
     if isinstance(t_index, bool) or not isinstance(t_index, int) or not 0 <= t_index < len(thumbs):
         raise ValidationError("thumbnail", t_index, f"a thumbnail index from 0 to {len(thumbs) - 1}")
-    boxes = thumbs[t_index]["boxes"]
+    boxes = thumbs[t_index].boxes
     if isinstance(b_index, bool) or not isinstance(b_index, int) or not 0 <= b_index < len(boxes):
         allowed = f"a box index from 0 to {len(boxes) - 1}" if boxes else "absent: no one was found on this thumbnail"
         raise ValidationError("box", b_index, allowed)
     box = boxes[b_index]
-    return SubjectChoice(box=PersonBox(x=box["x"], y=box["y"], w=box["w"], h=box["h"]), t_s=thumbs[t_index]["t_s"])
+    return SubjectChoice(box=PersonBox(x=box.x, y=box.y, w=box.w, h=box.h), t_s=thumbs[t_index].t_s)
 
 
 def _choice_from_box(data: Mapping[str, Any]) -> SubjectChoice:

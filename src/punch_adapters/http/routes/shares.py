@@ -240,7 +240,7 @@ def _thumbnails(deps: ApiDeps, analysis_id: str) -> list[tuple[float, bytes]]:
         index = read_thumbnails(deps.store, analysis_id)
     except NotFoundError:
         return []
-    return [(float(t["t_s"]), deps.store.get(t["key"])) for t in index["thumbnails"] if deps.store.exists(t["key"])]
+    return [(t.t_s, deps.store.get(t.key)) for t in index.thumbnails if deps.store.exists(t.key)]
 
 
 API_ROUTES = [create_share, list_shares, revoke_share, read_shared, shared_thumbnail]
