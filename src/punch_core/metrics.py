@@ -10,10 +10,16 @@ Definitions that are choices, not facts:
 * **Active time**: ``ACTIVITY_BIN_S`` bins holding any strike or defensive move; the rest is idle.
 * **Fatigue trend**: strikes per minute and mean hand speed in the last third against the first third, as
   percentage changes (negative = slowing down).
+* **Seen time**: the seconds in which the boxer's pose was found. Rates per minute count only those, so a round
+  where the boxer was out of view for a while is not read as a slow one.
+* **Rounds**: a video may hold several rounds with rests between them; a stretch of at least ``REST_MIN_S``
+  without a strike, or where the boxer is out of view, is a rest, and each round gets its own figures like a
+  corner sheet. Work rate bins carry their length, so the last, shorter bin is not read as fatigue.
 """
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -25,6 +31,11 @@ from punch_core.stamps import Category, Hand, Stamp, StampKind
 COMBO_MAX_GAP_S = 0.8
 WORK_RATE_BIN_S = 10.0
 ACTIVITY_BIN_S = 1.0
+REST_MIN_S = 25.0
+"""A pause this long without a strike is a rest between rounds (the usual rest is a minute; a boxer resetting in
+the ring rarely goes 25 s without throwing)."""
+MIN_ROUND_S = 10.0
+"""Shorter stretches between rests (a few punches before the bell) join the round next to them."""
 
 
 def _per_minute(count: int, seconds: float) -> float:
@@ -74,6 +85,79 @@ def _in_windows(t_s: np.ndarray, stamps: list[Stamp]) -> np.ndarray:
     return np.cumsum(delta[:-1]) > 0
 
 
+def _pattern_stats(chains: list[list[Stamp]]) -> list[dict[str, Any]]:
+    """Each combination pattern with its count and the mean peak speed of its punches, most used first."""
+    by_pattern: dict[str, list[list[Stamp]]] = {}
+    for chain in chains:
+        by_pattern.setdefault(_pattern(chain), []).append(chain)
+    rows = []
+    for pattern, found in by_pattern.items():
+        speeds = [s.peak_speed_mps for chain in found for s in chain if s.peak_speed_mps is not None]
+        rows.append(
+            {
+                "pattern": pattern,
+                "count": len(found),
+                "mean_speed_mps": _round(_mean(speeds), 2),
+                "t_peak_s": [round(chain[0].t_peak_s, 3) for chain in found],
+            }
+        )
+    return sorted(rows, key=lambda r: (-int(r["count"]), str(r["pattern"])))
+
+
+def round_spans(strikes: list[Stamp], k: Kinematics) -> list[tuple[float, float]]:
+    """The rounds of a video as (start, end) seconds: split at rests (``REST_MIN_S`` without a strike or a pose)."""
+    if not k.t_s.size:
+        return []
+    t0, t1 = float(k.t_s[0]), float(k.t_s[-1]) + k.dt_s
+    # Busy instants: strike peaks; a rest is a long stretch with none (out-of-view time counts as no strike).
+    peaks = sorted(s.t_peak_s for s in strikes)
+    if not peaks:
+        return [(t0, t1)]
+    cuts: list[tuple[float, float]] = []
+    for before, after in itertools.pairwise(peaks):
+        if after - before >= REST_MIN_S:
+            cuts.append((before, after))
+    spans: list[tuple[float, float]] = []
+    start = t0
+    for before, after in cuts:
+        # The rest starts a few seconds after the last punch and ends a few before the next one.
+        end = before + 0.5 * min(REST_MIN_S / 5.0, after - before)
+        spans.append((start, end))
+        start = after - 0.5 * min(REST_MIN_S / 5.0, after - before)
+    spans.append((start, t1))
+    merged: list[tuple[float, float]] = []
+    for span in spans:
+        if merged and (span[1] - span[0] < MIN_ROUND_S or merged[-1][1] - merged[-1][0] < MIN_ROUND_S):
+            merged[-1] = (merged[-1][0], span[1])
+        else:
+            merged.append(span)
+    return merged
+
+
+def _round_figures(
+    spans: list[tuple[float, float]], strikes: list[Stamp], k: Kinematics, guard_ok: np.ndarray, both_up: np.ndarray
+) -> list[dict[str, Any]]:
+    rows = []
+    for i, (start, end) in enumerate(spans, start=1):
+        inside = [s for s in strikes if start <= s.t_peak_s < end]
+        speeds = [s.peak_speed_mps for s in inside if s.peak_speed_mps is not None]
+        frames = (k.t_s >= start) & (k.t_s < end)
+        seen_s = float(np.count_nonzero(frames & k.pose_ok) * k.dt_s)
+        guard_frames = frames & guard_ok
+        rows.append(
+            {
+                "index": i,
+                "t_start_s": _round(start, 2),
+                "t_end_s": _round(end, 2),
+                "strikes": len(inside),
+                "strikes_per_minute": _round(_per_minute(len(inside), seen_s), 1),
+                "mean_hand_speed_mps": _round(_mean(speeds), 2),
+                "guard_discipline": _round(float(both_up[guard_frames].mean())) if guard_frames.any() else None,
+            }
+        )
+    return rows
+
+
 def _third_stats(strikes: list[Stamp], t0: float, third_s: float) -> tuple[float, float | None]:
     chosen = [s for s in strikes if t0 <= s.t_peak_s < t0 + third_s]
     speeds = [s.peak_speed_mps for s in chosen if s.peak_speed_mps is not None]
@@ -99,15 +183,15 @@ def compute_metrics(stamps: list[Stamp] | tuple[Stamp, ...], k: Kinematics) -> d
     lead = sum(s.hand is Hand.LEAD for s in strikes)
     speeds = [s.peak_speed_mps for s in strikes if s.peak_speed_mps is not None]
 
+    seen_s = float(np.count_nonzero(k.pose_ok) * k.dt_s) if k.t_s.size else 0.0
     chains = combinations(strikes)
-    patterns: dict[str, int] = {}
-    for chain in chains:
-        patterns[_pattern(chain)] = patterns.get(_pattern(chain), 0) + 1
 
     n_bins = max(1, int(np.ceil(duration_s / WORK_RATE_BIN_S)))
     bins = np.zeros(n_bins, dtype=int)
     for s in strikes:
         bins[min(n_bins - 1, int((s.t_peak_s - t0) // WORK_RATE_BIN_S))] += 1
+    grid_bin = np.minimum(((k.t_s - t0) // WORK_RATE_BIN_S).astype(int), n_bins - 1)
+    bin_seen = (np.bincount(grid_bin[k.pose_ok], minlength=n_bins) * k.dt_s).tolist()
 
     punching = _in_windows(k.t_s, strikes)
     up = hands_up(k)
@@ -129,28 +213,34 @@ def compute_metrics(stamps: list[Stamp] | tuple[Stamp, ...], k: Kinematics) -> d
 
     return {
         "duration_s": _round(duration_s, 2),
+        "seen_s": _round(seen_s, 2),
         "counts": counts,
         "strikes_total": len(strikes),
-        "strikes_per_minute": _round(_per_minute(len(strikes), duration_s), 1),
+        "strikes_per_minute": _round(_per_minute(len(strikes), seen_s), 1),
         "lead_share": _round(lead / len(strikes)) if strikes else None,
         "rear_share": _round((len(strikes) - lead) / len(strikes)) if strikes else None,
         "combinations": {
             "max_gap_s": COMBO_MAX_GAP_S,
             "total": len(chains),
             "strikes_in_combinations_share": _round(sum(len(c) for c in chains) / len(strikes)) if strikes else None,
-            "patterns": [
-                {"pattern": p, "count": n} for p, n in sorted(patterns.items(), key=lambda pn: (-pn[1], pn[0]))
-            ],
+            "patterns": _pattern_stats(chains),
         },
         "work_rate": [
-            {"t_start_s": round(i * WORK_RATE_BIN_S, 1), "strikes": int(n)} for i, n in enumerate(bins.tolist())
+            {
+                "t_start_s": round(i * WORK_RATE_BIN_S, 1),
+                "strikes": int(n),
+                "seen_s": round(bin_seen[i], 1),
+                "strikes_per_minute": _round(_per_minute(int(n), bin_seen[i]), 1),
+            }
+            for i, n in enumerate(bins.tolist())
         ],
+        "rounds": _round_figures(round_spans(strikes, k), strikes, k, guard_time, both_up),
         "mean_hand_speed_mps": _round(_mean(speeds), 2),
         "peak_hand_speed_mps": _round(max(speeds), 2) if speeds else None,
         "mean_return_to_guard_s": _round(_mean([s.t_end_s - s.t_peak_s for s in strikes])),
         "guard_discipline": _round(guard_discipline),
         "guard_drops": counts[StampKind.GUARD_DROP.value],
-        "head_movements_per_minute": _round(_per_minute(len(defense), duration_s), 1),
+        "head_movements_per_minute": _round(_per_minute(len(defense), seen_s), 1),
         "active_time_s": _round(active_s, 1),
         "idle_time_s": _round(max(0.0, duration_s - active_s), 1),
         "fatigue": {

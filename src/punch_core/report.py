@@ -60,7 +60,7 @@ def analyse_round(
     """Pose track -> quality gate -> stamps -> metrics.
 
     Raises:
-        PoseQualityError: if the boxer is found in fewer than 80% of the frames, with filming advice.
+        PoseQualityError: if the boxer is found in fewer than half of the frames, with filming advice.
     """
     warnings = check_pose_quality(track, lost_spans_s)
     result = detect_stamps(track, specs)
@@ -143,7 +143,7 @@ def analyse_track(
         The report document (a JSON-ready dict with the keys of ``REPORT_KEYS``).
 
     Raises:
-        PoseQualityError: if the boxer is found in fewer than 80% of the frames, with filming advice.
+        PoseQualityError: if the boxer is found in fewer than half of the frames, with filming advice.
     """
     analysis = analyse_round(track, specs, video=video, lost_spans_s=lost_spans_s)
     coaching = coach.coach(coaching_request(analysis, specs, language))

@@ -28,6 +28,7 @@ MATRIX: list[tuple[str, str, object, int, bool]] = [
     ("POST", "/api/v1/analyses/{a}/start", None, 409, False),
     ("GET", "/api/v1/analyses/{a}/events", None, 200, False),  # completed: the stream ends after one message
     ("POST", "/api/v1/analyses/{a}/coaching", None, 202, False),
+    ("POST", "/api/v1/analyses/{a}/retry", None, 409, False),  # only a failed analysis
     ("GET", "/api/v1/reports", None, 200, False),
     ("GET", "/api/v1/reports/{a}", None, 200, False),
     ("POST", "/api/v1/reports/{a}/shares", {"expires_in_days": 7}, 201, False),

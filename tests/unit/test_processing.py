@@ -17,13 +17,15 @@ from punch_adapters.memory.repositories import MemoryRepositories
 from punch_adapters.storage import memory_store
 from punch_core.body import BodySpecs
 from punch_core.coaching import OfflineCoach
-from punch_core.errors import ConflictError, NotFoundError, PoseQualityError
+from punch_core.errors import ConflictError, NotFoundError, PoseQualityError, ValidationError
 from punch_core.ports.video import Frame, VideoInfo
 from punch_core.service.artifacts import AnalysisArtifacts
 from punch_core.service.processing import (
     ProcessingPorts,
     configure_analysis,
+    fail_analysis,
     rerun_coaching,
+    retry_analysis,
     run_stage,
     start_analysis,
 )
@@ -213,6 +215,17 @@ def test_rerunning_coaching_rewrites_only_coaching_and_report():
     assert run_all(ports, Stage.COACHING) == [Stage.COACHING, Stage.REPORT]
     assert pose.calls == 1
     assert repos.analyses.get("a1").status is AnalysisStatus.COMPLETED
+    assert repos.reports.get("a1", owner_id="u1")["coaching"]["language"] == "en"
+
+    # The boxer reads the report in Korean: the coaching is written again in Korean, and stays so.
+    with pytest.raises(ValidationError, match="en or ko"):
+        rerun_coaching(ports, "a1", owner_id="u1", language="fr")
+    assert rerun_coaching(ports, "a1", owner_id="u1", language="ko") is Stage.COACHING
+    run_all(ports, Stage.COACHING)
+    coaching = repos.reports.get("a1", owner_id="u1")["coaching"]
+    assert coaching["language"] == "ko"
+    assert any("\uac00" <= ch <= "\ud7a3" for ch in coaching["summary"]), coaching["summary"]
+    assert repos.analyses.get("a1").language == "ko"
 
 
 def test_too_little_pose_fails_the_stamps_stage_with_filming_advice():
@@ -244,3 +257,55 @@ def test_user_errors_before_the_start():
     start_analysis(ports, "a1", owner_id="u1")
     with pytest.raises(ConflictError, match="already started"):
         configure_analysis(ports, "a1", owner_id="u1", language="en")
+
+
+def test_a_failed_analysis_is_tried_again_with_new_choices_without_uploading_again():
+    pose = ScriptedPose()
+    ports, repos = make_ports(pose)
+    run_stage(ports, "a1", Stage.THUMBNAILS)
+    configure_analysis(ports, "a1", owner_id="u1", specs=BodySpecs(height_cm=175))
+    start_analysis(ports, "a1", owner_id="u1")
+    run_stage(ports, "a1", Stage.POSE)
+    with pytest.raises(ConflictError, match="only a failed analysis"):
+        retry_analysis(ports, "a1", owner_id="u1")
+    repos.stamps.replace("a1", [{"kind": "jab"}])  # what a stage after the pose may have stored before failing
+    fail_analysis(ports, "a1", "the boxer was found in only 40% of the video")
+    assert retry_analysis(ports, "a1", owner_id="u1") is None  # back to the user: pick, give specs, start
+
+    analysis = repos.analyses.get("a1")
+    assert analysis.status is AnalysisStatus.CREATED
+    assert analysis.done_stages == (Stage.THUMBNAILS,)
+    assert (analysis.error, analysis.attempts, analysis.finished_at) == (None, 0, None)
+    assert repos.stamps.list("a1") == []
+    assert ports.store.exists(AnalysisArtifacts("a1").thumbnail(0)), "the thumbnails are kept"
+
+    configure_analysis(ports, "a1", owner_id="u1", specs=BodySpecs(height_cm=180, stance="southpaw"))
+    assert run_all(ports, start_analysis(ports, "a1", owner_id="u1"))[-1] is Stage.REPORT
+    report = repos.reports.get("a1", owner_id="u1")
+    assert report["body"]["stance"] == "southpaw"
+
+
+def test_a_failed_thumbnails_stage_is_made_again_on_retry():
+    pose = ScriptedPose()
+    ports, repos = make_ports(pose)
+    fail_analysis(ports, "a1", "the video could not be read")
+    assert retry_analysis(ports, "a1", owner_id="u1") is Stage.THUMBNAILS
+    assert repos.analyses.get("a1").status is AnalysisStatus.CREATED
+    assert run_stage(ports, "a1", Stage.THUMBNAILS) is None
+    assert Stage.THUMBNAILS in repos.analyses.get("a1").done_stages
+    with pytest.raises(NotFoundError):
+        retry_analysis(ports, "a1", owner_id="someone-else")
+
+
+class EmptyRoomPose(ScriptedPose):
+    def people(self, frame: Frame) -> list[PersonBox]:
+        return []
+
+
+def test_an_empty_room_cannot_be_started():
+    ports, repos = make_ports(EmptyRoomPose())
+    run_stage(ports, "a1", Stage.THUMBNAILS)
+    configure_analysis(ports, "a1", owner_id="u1", specs=BodySpecs(height_cm=175))
+    with pytest.raises(PoseQualityError, match="no one was found anywhere"):
+        start_analysis(ports, "a1", owner_id="u1")
+    assert repos.analyses.get("a1").status is AnalysisStatus.CREATED

@@ -244,3 +244,9 @@ class ShareRequestBody(TypedDict, total=False):
     """A share link's lifetime: whole days 1-365 (``7`` or ``7.0``), or none for a link that lasts until revoked."""
 
     expires_in_days: float | None
+
+
+class CoachingRequestBody(TypedDict, total=False):
+    """Write the coaching again, in this language from now on (``en`` or ``ko``)."""
+
+    language: str

@@ -7,6 +7,7 @@ order of priority (guard first: it is what gets a boxer hurt); the first improve
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -80,6 +81,10 @@ _TEXT: dict[str, dict[Language, str]] = {
     "combo_low": {
         Language.EN: "Put your punches together: only {pct}% of them came in combinations.",
         Language.KO: "펀치를 연결하세요. 콤비네이션으로 나온 펀치는 {pct}%뿐이었습니다.",
+    },
+    "combo_none": {
+        Language.EN: "Put your punches together: none came in a combination; throw 1-2s and 1-2-3s, not single shots.",
+        Language.KO: "펀치를 이어서 던지세요. 콤비네이션이 하나도 없었습니다. 단발 대신 원투, 원투쓰리를 던지세요.",
     },
     "combo_good": {
         Language.EN: "Good combinations: {pct}% of your punches came in combinations, most often {pattern}.",
@@ -203,7 +208,41 @@ _GOALS: dict[str, dict[Language, str]] = {
 
 
 def _times(stamps: list[Stamp]) -> tuple[float, ...]:
+    """Up to ``MAX_EVIDENCE`` of the stamps that support a point, spread over the round (not its first five)."""
+    ordered = sorted(stamps, key=lambda s: s.t_peak_s)
+    if len(ordered) > MAX_EVIDENCE:
+        step = (len(ordered) - 1) / (MAX_EVIDENCE - 1)
+        ordered = [ordered[round(i * step)] for i in range(MAX_EVIDENCE)]
+    return tuple(round(s.t_peak_s, 2) for s in ordered)
+
+
+def _first(stamps: list[Stamp]) -> tuple[float, ...]:
+    """The first ``MAX_EVIDENCE`` stamps in the order given (the worst first, when sorted so)."""
     return tuple(round(s.t_peak_s, 2) for s in stamps[:MAX_EVIDENCE])
+
+
+def _without_defence_after(strikes: list[Stamp], stamps: list[Stamp], within_s: float = 2.0) -> list[Stamp]:
+    """Strikes after which no slip, duck or pull-back came within ``within_s``: the head stayed on the line."""
+    moves = [s.t_peak_s for s in stamps if s.category is Category.DEFENSE]
+    return [s for s in strikes if not any(s.t_peak_s < m <= s.t_peak_s + within_s for m in moves)]
+
+
+def _before_long_pauses(strikes: list[Stamp]) -> list[Stamp]:
+    """The strikes before the longest pauses, longest first: where the work rate dropped."""
+    ordered = sorted(strikes, key=lambda s: s.t_peak_s)
+    gaps = sorted(itertools.pairwise(ordered), key=lambda pair: -(pair[1].t_peak_s - pair[0].t_peak_s))
+    return [before for before, _after in gaps]
+
+
+def _busiest(strikes: list[Stamp], window_s: float = 10.0) -> list[Stamp]:
+    """The strikes of the busiest ``window_s`` stretch."""
+    ordered = sorted(strikes, key=lambda s: s.t_peak_s)
+    best: list[Stamp] = []
+    for i, s in enumerate(ordered):
+        inside = [x for x in ordered[i:] if x.t_peak_s < s.t_peak_s + window_s]
+        if len(inside) > len(best):
+            best = inside
+    return best
 
 
 def _pct(value: float) -> int:
@@ -215,8 +254,26 @@ class _Finding:
     key: str
     good: bool
     text: str
-    evidence: tuple[float, ...]
+    support: tuple[Stamp, ...]
+    """The stamps that show the point, the most telling first when ``spread`` is False."""
+    spread: bool = True
     target: object = None
+
+
+def _cite(findings: list[_Finding]) -> list[tuple[float, ...]]:
+    """Evidence for each finding: its own stamps, preferring ones no earlier point cited.
+
+    So two points rarely show the same punches (three points once all cited the round's first five).
+    """
+    cited: set[int] = set()
+    out = []
+    for f in findings:
+        fresh = [s for s in f.support if id(s) not in cited]
+        chosen = fresh or list(f.support)  # fewer, unshown stamps rather than the same ones again
+        times = _times(chosen) if f.spread else _first(chosen)
+        cited |= {id(s) for s in chosen if round(s.t_peak_s, 2) in times}
+        out.append(times)
+    return out
 
 
 class OfflineCoach(Coach):
@@ -231,9 +288,12 @@ class OfflineCoach(Coach):
         stamps = list(request.stamps)
         strikes = [s for s in stamps if s.category is Category.STRIKE]
         findings = [f for rule in _RULES if (f := rule(m, stamps, strikes, lang)) is not None]
-        strengths = [CoachingPoint(text=f.text, evidence_t_s=f.evidence) for f in findings if f.good]
         to_fix = [f for f in findings if not f.good]
-        improvements = [CoachingPoint(text=f.text, evidence_t_s=f.evidence) for f in to_fix]
+        good = [f for f in findings if f.good]
+        # What to fix is cited first: it gets the clearest stamps.
+        evidence = dict(zip([id(f) for f in to_fix + good], _cite(to_fix + good), strict=True))
+        strengths = [CoachingPoint(text=f.text, evidence_t_s=evidence[id(f)]) for f in good]
+        improvements = [CoachingPoint(text=f.text, evidence_t_s=evidence[id(f)]) for f in to_fix]
         drills = [Drill(name=_DRILLS[f.key][lang][0], description=_DRILLS[f.key][lang][1]) for f in to_fix[:3]]
         goal = _GOALS[to_fix[0].key][lang].format(target=to_fix[0].target) if to_fix else _TEXT["goal_default"][lang]
         return Coaching(
@@ -272,13 +332,13 @@ def _guard(m: dict[str, Any], stamps: list[Stamp], strikes: list[Stamp], lang: L
     drops = [s for s in stamps if s.kind is StampKind.GUARD_DROP]
     if g < GUARD_POOR or len(drops) >= max(2, len(strikes) // 4):
         text = _TEXT["guard_poor"][lang].format(pct=_pct(g), drops=len(drops))
-        return _Finding(key="guard_poor", good=False, text=text, evidence=_times(drops), target=_pct(GUARD_GOOD))
+        return _Finding(key="guard_poor", good=False, text=text, support=tuple(drops), target=_pct(GUARD_GOOD))
     if g >= GUARD_GOOD:
         return _Finding(
             key="guard_good",
             good=True,
             text=_TEXT["guard_good"][lang].format(pct=_pct(g)),
-            evidence=_times(strikes),
+            support=tuple([s for s in strikes if not any(d.t_start_s <= s.t_peak_s <= d.t_end_s for d in drops)]),
         )
     return None
 
@@ -290,14 +350,14 @@ def _lead(m: dict[str, Any], stamps: list[Stamp], strikes: list[Stamp], lang: La
     if share < LEAD_SHARE_LOW:
         rear = [s for s in strikes if s.hand is Hand.REAR]
         text = _TEXT["lead_low"][lang].format(pct=_pct(share))
-        return _Finding(key="lead_low", good=False, text=text, evidence=_times(rear), target=_pct(LEAD_SHARE_GOOD) - 10)
+        return _Finding(key="lead_low", good=False, text=text, support=tuple(rear), target=_pct(LEAD_SHARE_GOOD) - 10)
     if share >= LEAD_SHARE_GOOD:
         lead = [s for s in strikes if s.hand is Hand.LEAD]
         return _Finding(
             key="lead_good",
             good=True,
             text=_TEXT["lead_good"][lang].format(pct=_pct(share)),
-            evidence=_times(lead),
+            support=tuple(lead),
         )
     return None
 
@@ -312,7 +372,8 @@ def _rate(m: dict[str, Any], stamps: list[Stamp], strikes: list[Stamp], lang: La
             key="rate_low",
             good=False,
             text=text,
-            evidence=_times(strikes),
+            support=tuple(_before_long_pauses(strikes)),
+            spread=False,
             target=round(RATE_LOW_PER_MIN + 10),
         )
     if rate >= RATE_HIGH_PER_MIN:
@@ -320,7 +381,7 @@ def _rate(m: dict[str, Any], stamps: list[Stamp], strikes: list[Stamp], lang: La
             key="rate_high",
             good=True,
             text=_TEXT["rate_high"][lang].format(rate=rate),
-            evidence=_times(strikes),
+            support=tuple(_busiest(strikes)),
         )
     return None
 
@@ -333,14 +394,18 @@ def _head(m: dict[str, Any], stamps: list[Stamp], strikes: list[Stamp], lang: La
     if rate < HEAD_LOW_PER_MIN:
         text = _TEXT["head_low"][lang].format(rate=rate)
         return _Finding(
-            key="head_low", good=False, text=text, evidence=_times(strikes), target=round(HEAD_GOOD_PER_MIN)
+            key="head_low",
+            good=False,
+            text=text,
+            support=tuple(_without_defence_after(strikes, stamps)),
+            target=round(HEAD_GOOD_PER_MIN),
         )
     if rate >= HEAD_GOOD_PER_MIN:
         return _Finding(
             key="head_good",
             good=True,
             text=_TEXT["head_good"][lang].format(rate=rate),
-            evidence=_times(moves),
+            support=tuple(moves),
         )
     return None
 
@@ -356,7 +421,8 @@ def _return(m: dict[str, Any], stamps: list[Stamp], strikes: list[Stamp], lang: 
             key="return_slow",
             good=False,
             text=text,
-            evidence=_times(slow),
+            support=tuple(slow),
+            spread=False,
             target=f"{RETURN_FAST_S + 0.05:.2f}",
         )
     if mean <= RETURN_FAST_S:
@@ -364,7 +430,8 @@ def _return(m: dict[str, Any], stamps: list[Stamp], strikes: list[Stamp], lang: 
             key="return_fast",
             good=True,
             text=_TEXT["return_fast"][lang].format(s=f"{mean:.2f}"),
-            evidence=_times(strikes),
+            support=tuple(sorted(strikes, key=lambda s: s.t_end_s - s.t_peak_s)),
+            spread=False,
         )
     return None
 
@@ -375,12 +442,14 @@ def _combos(m: dict[str, Any], stamps: list[Stamp], strikes: list[Stamp], lang: 
         return None
     chains = combinations(strikes)
     if share < COMBO_LOW_SHARE:
-        text = _TEXT["combo_low"][lang].format(pct=_pct(share))
-        return _Finding(key="combo_low", good=False, text=text, evidence=_times(strikes), target=_pct(COMBO_GOOD_SHARE))
+        in_chains = {id(s) for chain in chains for s in chain}
+        single = [s for s in strikes if id(s) not in in_chains]
+        text = _TEXT["combo_none" if not chains else "combo_low"][lang].format(pct=_pct(share))
+        return _Finding(key="combo_low", good=False, text=text, support=tuple(single), target=_pct(COMBO_GOOD_SHARE))
     if share >= COMBO_GOOD_SHARE and m["combinations"]["patterns"]:
         pattern = m["combinations"]["patterns"][0]["pattern"]
         text = _TEXT["combo_good"][lang].format(pct=_pct(share), pattern=pattern)
-        return _Finding(key="combo_good", good=True, text=text, evidence=_times([c[0] for c in chains]))
+        return _Finding(key="combo_good", good=True, text=text, support=tuple([c[0] for c in chains]))
     return None
 
 
@@ -393,16 +462,30 @@ def _fatigue(m: dict[str, Any], stamps: list[Stamp], strikes: list[Stamp], lang:
         key="fatigue",
         good=False,
         text=_TEXT["fatigue"][lang].format(pct=round(-change)),
-        evidence=_times(last),
+        support=tuple(last),
     )
+
+
+_KIND_NAMES: dict[Language, dict[str, str]] = {
+    Language.EN: {},
+    Language.KO: {
+        "jab": "잽",
+        "cross": "크로스",
+        "lead_hook": "앞손 훅",
+        "rear_hook": "뒷손 훅",
+        "lead_uppercut": "앞손 어퍼컷",
+        "rear_uppercut": "뒷손 어퍼컷",
+    },
+}
 
 
 def _speed(m: dict[str, Any], stamps: list[Stamp], strikes: list[Stamp], lang: Language) -> _Finding | None:
     if not strikes:
         return None
     fastest = max(strikes, key=lambda s: s.peak_speed_mps or 0.0)
-    text = _TEXT["speed"][lang].format(kind=fastest.kind.value.replace("_", " "), speed=f"{fastest.peak_speed_mps:.1f}")
-    return _Finding(key="speed", good=True, text=text, evidence=_times([fastest]))
+    kind = _KIND_NAMES[lang].get(fastest.kind.value, fastest.kind.value.replace("_", " "))
+    text = _TEXT["speed"][lang].format(kind=kind, speed=f"{fastest.peak_speed_mps:.1f}")
+    return _Finding(key="speed", good=True, text=text, support=(fastest,))
 
 
 _RULES: tuple[_Rule, ...] = (_guard, _lead, _rate, _head, _return, _combos, _fatigue, _speed)

@@ -27,8 +27,8 @@ from typing import Any
 import attrs
 
 from punch_core.body import BodySpecs
-from punch_core.coaching.model import Coaching
-from punch_core.errors import ConflictError, NotFoundError, PunchError
+from punch_core.coaching.model import Coaching, Language
+from punch_core.errors import ConflictError, NotFoundError, PoseQualityError, PunchError, ValidationError
 from punch_core.formats import pose_view_gzip, track_from_npz_bytes, track_to_npz_bytes
 from punch_core.ports.coach import Coach
 from punch_core.ports.pose import PoseEstimator
@@ -136,6 +136,11 @@ def start_analysis(ports: ProcessingPorts, analysis_id: str, *, owner_id: str) -
         raise ConflictError(f"this analysis has already started (it is {analysis.status.value})")
     if Stage.THUMBNAILS not in analysis.done_stages:
         raise ConflictError("the thumbnails are still being made; start the analysis when they are shown")
+    if analysis.subject is None and read_thumbnails(ports.store, analysis_id).most_people == 0:
+        # Refused here, not after minutes of pose tracking that can only end the same way.
+        raise PoseQualityError(
+            "no one was found anywhere in this video: film again with your whole body in frame, in good light"
+        )
     now = ports.clock.now()
     # The start of the whole-analysis time (take_processing_seconds); written before the status changes, so a
     # store that is down leaves the analysis startable.
@@ -165,13 +170,22 @@ def take_processing_seconds(ports: ProcessingPorts, analysis: Analysis) -> float
     return max((analysis.finished_at - started_at).total_seconds(), 0.0)
 
 
-def rerun_coaching(ports: ProcessingPorts, analysis_id: str, *, owner_id: str) -> Stage:
-    """Write the coaching again (after the LLM was down, say); returns the stage to enqueue.
+def rerun_coaching(ports: ProcessingPorts, analysis_id: str, *, owner_id: str, language: str | None = None) -> Stage:
+    """Write the coaching again (after the LLM was down, say, or in another language); returns the stage to enqueue.
+
+    Args:
+        ports: What the stages talk to.
+        analysis_id: The analysis.
+        owner_id: Its owner.
+        language: Write it in this language from now on (``en`` or ``ko``); None keeps the analysis's language.
 
     Raises:
         NotFoundError: for another owner's or a missing analysis.
         ConflictError: unless the analysis has completed.
+        ValidationError: for a language the coach does not write.
     """
+    if language is not None and language not in {lang.value for lang in Language}:
+        raise ValidationError("language", language, "en or ko")
     analysis = ports.analyses.get(analysis_id, owner_id=owner_id)
     # A failure after the stamps (the coaching or report stage), or a re-run that never reached the queue, may
     # be tried again; anything earlier needs a new analysis.
@@ -185,12 +199,43 @@ def rerun_coaching(ports: ProcessingPorts, analysis_id: str, *, owner_id: str) -
         analysis_id,
         status=AnalysisStatus.QUEUED,
         done_stages=done,
+        **({"language": language} if language is not None else {}),
         progress=Stage.COACHING.percent_span[0],
         error=None,
         finished_at=None,
         updated_at=ports.clock.now(),
     )
     return Stage.COACHING
+
+
+def retry_analysis(ports: ProcessingPorts, analysis_id: str, *, owner_id: str) -> Stage | None:
+    """Give a failed analysis another try without uploading again; returns the stage to enqueue (or None).
+
+    With its thumbnails made, the analysis goes back to waiting for the user: another person, other specs or
+    the same, then :func:`start_analysis`. Without them (the thumbnails stage failed), they are made again.
+    The stamps of the failed try are removed; the video and the thumbnails stay.
+
+    Raises:
+        NotFoundError: for another owner's or a missing analysis.
+        ConflictError: unless the analysis has failed.
+    """
+    analysis = ports.analyses.get(analysis_id, owner_id=owner_id)
+    if analysis.status is not AnalysisStatus.FAILED:
+        raise ConflictError(f"only a failed analysis can be tried again (this one is {analysis.status.value})")
+    thumbnails_made = Stage.THUMBNAILS in analysis.done_stages
+    ports.stamps.replace(analysis_id, [])
+    ports.analyses.patch(
+        analysis_id,
+        status=AnalysisStatus.CREATED,
+        stage=Stage.THUMBNAILS if thumbnails_made else None,
+        done_stages=(Stage.THUMBNAILS,) if thumbnails_made else (),
+        attempts=0,
+        progress=0.0,
+        error=None,
+        finished_at=None,
+        updated_at=ports.clock.now(),
+    )
+    return None if thumbnails_made else Stage.THUMBNAILS
 
 
 def fail_analysis(ports: ProcessingPorts, analysis_id: str, message: str) -> Analysis:

@@ -15,7 +15,6 @@ from punch_core.ports.video import Frame, FrameSource, VideoInfo
 from punch_core.subject import PersonBox, SubjectChoice
 
 N_THUMBNAILS = 10
-THUMBNAIL_INTERVAL_S = 1.0
 # Pose estimation finds at most this many people per frame; sparring has two boxers and sometimes a referee.
 MAX_PEOPLE = 2
 
@@ -35,19 +34,19 @@ class Thumbnail:
         return self.frame.t_s
 
 
-def thumbnail_times(
-    duration_s: float, *, n: int = N_THUMBNAILS, interval_s: float = THUMBNAIL_INTERVAL_S
-) -> list[float]:
-    """``n`` times ``interval_s`` apart from half an interval in, or evenly spread over a shorter video."""
+def thumbnail_times(duration_s: float, *, n: int = N_THUMBNAILS) -> list[float]:
+    """``n`` times spread evenly over the whole video, each in the middle of its ``1/n`` share.
+
+    A boxer picks themself on any of them, so the strip shows the whole round (an 80 s round: 4 s, 12 s ... 76 s),
+    not only its first seconds, where the boxer may not have stepped in yet.
+    """
     if duration_s <= 0:
         return [0.0]
-    if duration_s >= n * interval_s:
-        return [interval_s * (i + 0.5) for i in range(n)]
     return [duration_s * (i + 0.5) / n for i in range(n)]
 
 
 def make_thumbnails(source: FrameSource, pose: PoseEstimator, path: str, info: VideoInfo) -> list[Thumbnail]:
-    """The thumbnails of a video: 10 frames at 1 s intervals (evenly spread if shorter), each with its people."""
+    """The thumbnails of a video: 10 frames spread over its whole length, each with its people."""
     frames = source.frames_at(path, thumbnail_times(info.duration_s))
     return [Thumbnail(frame=frame, boxes=tuple(pose.people(frame))) for frame in frames]
 

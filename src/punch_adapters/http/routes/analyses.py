@@ -18,7 +18,15 @@ from litestar.response.sse import ServerSentEventMessage
 
 from punch_adapters.http.deps import ApiDeps
 from punch_adapters.http.ratelimit import caller_key, check_rate
-from punch_adapters.http.schemas import SpecsBody, StatusDoc, StatusList, SubjectBody, ThumbnailDoc, ThumbnailsDoc
+from punch_adapters.http.schemas import (
+    CoachingRequestBody,
+    SpecsBody,
+    StatusDoc,
+    StatusList,
+    SubjectBody,
+    ThumbnailDoc,
+    ThumbnailsDoc,
+)
 from punch_adapters.http.security import deps_of, user_id_of
 from punch_core.body import BodySpecs
 from punch_core.coaching.model import Language
@@ -28,6 +36,7 @@ from punch_core.service.processing import (
     configure_analysis,
     read_thumbnails,
     rerun_coaching,
+    retry_analysis,
     start_analysis,
 )
 from punch_core.service.records import Analysis, AnalysisStatus, Stage
@@ -280,15 +289,31 @@ async def start(deps: NamedDependency[ApiDeps], user_id: NamedDependency[str], a
     return status_of(await _owned(deps, analysis_id, user_id))
 
 
+@post("/analyses/{analysis_id:str}/retry", status_code=202)
+async def retry(deps: NamedDependency[ApiDeps], user_id: NamedDependency[str], analysis_id: FromPath[str]) -> StatusDoc:
+    """Try a failed analysis again without uploading again: pick a person and give specs again, then start.
+
+    The video and its thumbnails are kept (made again if they were what failed). 409 unless the analysis failed.
+    """
+    stage = await asyncio.to_thread(retry_analysis, deps.processing, analysis_id, owner_id=user_id)
+    if stage is not None:
+        await deps.queue.enqueue(stage, analysis_id)
+    return status_of(await _owned(deps, analysis_id, user_id))
+
+
 @post("/analyses/{analysis_id:str}/coaching", status_code=202)
 async def redo_coaching(
-    deps: NamedDependency[ApiDeps], user_id: NamedDependency[str], analysis_id: FromPath[str]
+    deps: NamedDependency[ApiDeps],
+    user_id: NamedDependency[str],
+    analysis_id: FromPath[str],
+    data: JSONBody[CoachingRequestBody | None] = None,
 ) -> StatusDoc:
-    """Write the coaching again (after the LLM was unavailable, say)."""
+    """Write the coaching again (after the LLM was unavailable, say), in ``language`` if given (``en``, ``ko``)."""
+    language = (data or {}).get("language")
     await check_rate(
         deps, f"coaching:{user_id}", deps.config.coaching_runs_per_hour, COACHING_WINDOW_S, what="coaching re-runs"
     )
-    stage = await asyncio.to_thread(rerun_coaching, deps.processing, analysis_id, owner_id=user_id)
+    stage = await asyncio.to_thread(rerun_coaching, deps.processing, analysis_id, owner_id=user_id, language=language)
     await deps.queue.enqueue(stage, analysis_id)
     return status_of(await _owned(deps, analysis_id, user_id))
 
@@ -420,6 +445,7 @@ ROUTES = [
     set_specs,
     start,
     redo_coaching,
+    retry,
     status_events,
     status_socket,
 ]
