@@ -224,6 +224,16 @@ async function main() {
       log(`skeleton canvas: ${painted} painted pixels`);
       if (painted === 0) fail("no skeleton drawn over the video after seeking");
     });
+    await step("rounds, combinations and the CSV export", async () => {
+      await page.getByRole("heading", { name: "Rounds and combinations" }).scrollIntoViewIfNeeded();
+      await page.getByRole("region", { name: "Rounds" }).getByText("Round 1").waitFor();
+      await page.screenshot({ path: path.join(shots, "desktop-09b-report-rounds.png"), fullPage: false });
+      const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download CSV" }).click()]);
+      const file = await download.path();
+      const text = (await import("node:fs")).readFileSync(file, "utf8");
+      if (!text.includes("section,t_start_s,t_peak_s") || !text.includes("metric,strikes_total,")) fail("the CSV lacks its stamps or metrics");
+      log(`CSV ${download.suggestedFilename()}: ${text.split("\n").length} lines`);
+    });
     await step("share", async () => {
       await page.getByText("This report is private").waitFor();
       await page.getByRole("button", { name: "Create link" }).click();
@@ -275,11 +285,20 @@ async function main() {
       await page.getByRole("heading", { name: "Trends across sessions" }).waitFor();
       await shot(page, "desktop-14-dashboard");
     });
-    await step("Korean", async () => {
+    await step("Korean, with the coaching written again in Korean", async () => {
       await page.goto(`${base}/report/${analysisId}`);
       await page.getByRole("button", { name: "한국어" }).click();
       await page.getByRole("heading", { name: "라운드 리포트" }).waitFor();
+      await page.getByText("코칭은 영어로 작성되었습니다.").waitFor();
       await shot(page, "desktop-15-report-ko");
+      await page.getByRole("button", { name: "한국어로 다시 쓰기" }).click();
+      await page.waitForURL(/\/processing\//);
+      await page.waitForURL(/\/report\//, { timeout: analysisTimeout });
+      await page.getByRole("heading", { name: "라운드 리포트" }).waitFor();
+      const summary = await page.locator('section[aria-labelledby="coaching-title"] [lang="ko"] p').first().textContent();
+      if (!/[\uac00-\ud7a3]/.test(summary ?? "")) fail(`the coaching is not in Korean: ${summary}`);
+      if ((await page.getByText("코칭은 영어로 작성되었습니다.").count()) > 0) fail("the English-coaching note is still shown");
+      await shot(page, "desktop-15b-report-ko-coaching");
       await page.getByRole("button", { name: "English" }).click();
     });
     await step("phone size: every page on a direct load", async () => {

@@ -7,6 +7,7 @@ import {
   CircularProgress,
   Container,
   CssBaseline,
+  GlobalStyles,
   IconButton,
   Menu,
   MenuItem,
@@ -183,6 +184,16 @@ export function App() {
   return (
     <ThemeProvider theme={theme}>
       <CssBaseline />
+      {/* Printing a report (or saving it as PDF): the report alone, on white, without the app's controls. */}
+      <GlobalStyles
+        styles={{
+          "@media print": {
+            "header, .no-print, .MuiSwitch-root, .MuiFormControlLabel-root": { display: "none !important" },
+            body: { background: "#fff !important" },
+            "section, figure": { breakInside: "avoid" },
+          },
+        }}
+      />
       <I18nProvider>
         <SWRConfig
           value={{

@@ -89,6 +89,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/analyses/{analysis_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Retry */
+        post: operations["ApiV1AnalysesAnalysisIdRetryRetry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/analyses/{analysis_id}/specs": {
         parameters: {
             query?: never;
@@ -545,6 +562,10 @@ export interface components {
             evidence_t_s: number[];
             text: string;
         };
+        /** CoachingRequestBody */
+        CoachingRequestBody: {
+            language?: string;
+        };
         /** CompleteDoc */
         CompleteDoc: {
             analysis_id: string;
@@ -816,7 +837,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CoachingRequestBody"] | null;
+            };
+        };
         responses: {
             /** @description Request accepted, processing continues off-line */
             202: {
@@ -899,6 +924,43 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PoseDoc"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1AnalysesAnalysisIdRetryRetry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                analysis_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request accepted, processing continues off-line */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatusDoc"];
                 };
             };
             /** @description Bad request syntax or unsupported method */

@@ -86,8 +86,22 @@ export type Drill = Schemas["DrillDoc"];
 export type Coaching = Refine<Schemas["CoachingDoc"], { source: "offline" | "llm"; language: Lang }>;
 
 /** The report's `metrics` (a free-form dict in the schema; docs/formats.md lists its fields). */
+export type WorkRateBin = { t_start_s: number; strikes: number; seen_s?: number; strikes_per_minute?: number | null };
+export type RoundFigures = {
+  index: number;
+  t_start_s: number;
+  t_end_s: number;
+  strikes: number;
+  strikes_per_minute: number | null;
+  mean_hand_speed_mps: number | null;
+  guard_discipline: number | null;
+};
+export type ComboPattern = { pattern: string; count: number; mean_speed_mps?: number | null; t_peak_s?: number[] };
+
 export type Metrics = {
   duration_s: number;
+  /** Seconds the boxer was seen (absent in reports made before it). */
+  seen_s?: number;
   counts: Partial<Record<StampKind, number>>;
   strikes_total: number;
   strikes_per_minute: number;
@@ -97,9 +111,11 @@ export type Metrics = {
     max_gap_s: number;
     total: number;
     strikes_in_combinations_share: number | null;
-    patterns: { pattern: string; count: number }[];
+    patterns: ComboPattern[];
   };
-  work_rate: { t_start_s: number; strikes: number }[];
+  work_rate: WorkRateBin[];
+  /** The video split at rests (absent in reports made before it). */
+  rounds?: RoundFigures[];
   mean_hand_speed_mps: number | null;
   peak_hand_speed_mps: number | null;
   mean_return_to_guard_s: number | null;

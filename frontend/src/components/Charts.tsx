@@ -22,14 +22,18 @@ ChartJS.register(ArcElement, BarElement, CategoryScale, LinearScale, PointElemen
 ChartJS.defaults.font.family = "system-ui, sans-serif";
 
 const STRIKES: StampKind[] = ["jab", "cross", "lead_hook", "rear_hook", "lead_uppercut", "rear_uppercut"];
-const KIND_COLOURS: Record<string, string> = {
+/** One colour per punch, far apart in hue (jab and cross were two reds). */
+export const KIND_COLOURS: Record<string, string> = {
   jab: "#c62828",
-  cross: "#ad1457",
-  lead_hook: "#6a1b9a",
-  rear_hook: "#283593",
+  cross: "#1565c0",
+  lead_hook: "#ef6c00",
+  rear_hook: "#6a1b9a",
   lead_uppercut: "#00838f",
   rear_uppercut: "#2e7d32",
 };
+
+/** Work-rate bins shorter than this (the end of the video) are left out: a rate over a second or two is noise. */
+const MIN_BIN_S = 3;
 
 function ChartCard({ title, summary, children }: { title: string; summary: string; children: ReactNode }) {
   return (
@@ -58,6 +62,11 @@ export function ReportCharts({ report, onSeek }: { report: Report; onSeek?: (t: 
   const m = report.metrics;
   const mix = STRIKES.map((kind) => ({ kind, count: m.counts[kind] ?? 0 })).filter((k) => k.count > 0);
   const strikes = report.stamps.filter((s) => s.category === "strike" && s.peak_speed_mps != null);
+  const speedKinds = STRIKES.filter((kind) => strikes.some((s) => s.kind === kind));
+  // Per minute of the time the boxer was seen in each bin; reports made before bins carried it: strikes x 6.
+  const bins = m.work_rate
+    .map((b) => ({ t: b.t_start_s, seen: b.seen_s ?? 10, rate: b.strikes_per_minute ?? b.strikes * 6 }))
+    .filter((b) => b.seen >= MIN_BIN_S);
   const guard = m.guard_discipline;
   const common = { responsive: true, maintainAspectRatio: false, animation: false as const };
   return (
@@ -69,7 +78,7 @@ export function ReportCharts({ report, onSeek }: { report: Report; onSeek?: (t: 
           <Doughnut
             options={{ ...common, plugins: { legend: { position: "right" } } }}
             data={{
-              labels: mix.map((k) => t(`kind.${k.kind}`)),
+              labels: mix.map((k) => `${t(`kind.${k.kind}`)}: ${k.count}`),
               datasets: [{ data: mix.map((k) => k.count), backgroundColor: mix.map((k) => KIND_COLOURS[k.kind]) }],
             }}
           />
@@ -77,23 +86,23 @@ export function ReportCharts({ report, onSeek }: { report: Report; onSeek?: (t: 
       </ChartCard>
       <ChartCard
         title={t("chart.workRate")}
-        summary={m.work_rate.map((b) => `${formatTime(b.t_start_s, 0)} ${b.strikes}`).join(", ")}
+        summary={bins.map((b) => `${formatTime(b.t, 0)} ${Math.round(b.rate)}${t("unit.perMin")}`).join(", ")}
       >
-        {m.work_rate.length === 0 ? (
+        {bins.length === 0 ? (
           <NoData />
         ) : (
           <Line
             options={{
               ...common,
               plugins: { legend: { display: false } },
-              scales: { y: { beginAtZero: true, ticks: { precision: 0 } } },
+              scales: { y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: t("chart.perMinute") } } },
             }}
             data={{
-              labels: m.work_rate.map((b) => formatTime(b.t_start_s, 0)),
+              labels: bins.map((b) => formatTime(b.t, 0)),
               datasets: [
                 {
-                  label: t("chart.strikes"),
-                  data: m.work_rate.map((b) => b.strikes),
+                  label: t("chart.perMinute"),
+                  data: bins.map((b) => b.rate),
                   borderColor: tones.primary,
                   backgroundColor: "rgba(140,29,24,0.15)",
                   fill: true,
@@ -115,26 +124,26 @@ export function ReportCharts({ report, onSeek }: { report: Report; onSeek?: (t: 
             options={{
               ...common,
               plugins: {
-                legend: { display: false },
+                legend: { display: true, position: "bottom", labels: { boxWidth: 12 } },
                 tooltip: {
                   callbacks: { title: (items) => `${t(`kind.${strikes[items[0].dataIndex].kind}`)} ${items[0].label}` },
                 },
               },
-              scales: { y: { beginAtZero: true } },
+              datasets: { bar: { grouped: false } },
+              scales: { y: { beginAtZero: true, title: { display: true, text: t("unit.mps") } } },
               onClick: (_event, elements) => {
                 if (elements[0] && onSeek) onSeek(Math.max(0, strikes[elements[0].index].t_start_s));
               },
             }}
             data={{
               labels: strikes.map((s) => formatTime(s.t_peak_s)),
-              datasets: [
-                {
-                  label: t("unit.mps"),
-                  data: strikes.map((s) => s.peak_speed_mps),
-                  backgroundColor: strikes.map((s) => KIND_COLOURS[s.kind] ?? tones.strike),
-                  borderRadius: 4,
-                },
-              ],
+              // One dataset per punch kind (a legend of colours), each bar in its strike's slot.
+              datasets: speedKinds.map((kind) => ({
+                label: t(`kind.${kind}`),
+                data: strikes.map((s) => (s.kind === kind ? s.peak_speed_mps : null)),
+                backgroundColor: KIND_COLOURS[kind] ?? tones.strike,
+                borderRadius: 4,
+              })),
             }}
           />
         )}

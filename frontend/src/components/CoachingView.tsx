@@ -1,4 +1,4 @@
-import { Alert, Box, Link, Stack, Typography } from "@mui/material";
+import { Alert, Box, Button, Link, Stack, Typography } from "@mui/material";
 import type { Coaching, CoachingPoint } from "../api/types";
 import { useI18n } from "../i18n/I18n";
 import { formatTime } from "../lib/format";
@@ -28,13 +28,32 @@ function Point({ point, onSeek }: { point: CoachingPoint; onSeek: (t: number) =>
   );
 }
 
-export function CoachingView({ coaching, onSeek }: { coaching: Coaching; onSeek: (t: number) => void }) {
+export function CoachingView({
+  coaching,
+  onSeek,
+  onRewrite,
+}: {
+  coaching: Coaching;
+  onSeek: (t: number) => void;
+  /** The owner's view: write the coaching again in the page's language. */
+  onRewrite?: (language: "en" | "ko") => void;
+}) {
   const { t, lang } = useI18n();
   return (
     <Stack spacing={2} lang={coaching.language}>
       {coaching.language !== lang && (
-        <Alert severity="info" lang={lang}>
-          {t("report.coachingLangNote", { lang: t(coaching.language === "ko" ? "lang.ko" : "lang.en") })}
+        <Alert
+          severity="info"
+          lang={lang}
+          action={
+            onRewrite && (
+              <Button color="inherit" size="small" onClick={() => onRewrite(lang)} sx={{ whiteSpace: "nowrap" }}>
+                {t("report.rewriteCoaching", { lang: t(lang === "ko" ? "langName.ko" : "langName.en") })}
+              </Button>
+            )
+          }
+        >
+          {t("report.coachingLangNote", { lang: t(coaching.language === "ko" ? "langName.ko" : "langName.en") })}
         </Alert>
       )}
       {coaching.fallback_reason && (

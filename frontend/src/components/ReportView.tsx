@@ -1,14 +1,16 @@
 import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
-import { Alert, Box, Card, CardContent, FormControlLabel, Stack, Switch, Typography } from "@mui/material";
+import { Alert, Box, Button, Card, CardContent, FormControlLabel, Stack, Switch, Typography } from "@mui/material";
 import type { PoseDoc, Report } from "../api/types";
 import { useI18n } from "../i18n/I18n";
 import { formatPercent } from "../lib/format";
 import { trustedStamps } from "../lib/trusted";
+import { download, reportCsv } from "../lib/reportCsv";
 import { SkeletonPlayer } from "./SkeletonPlayer";
 import { StampTimeline } from "./StampTimeline";
 import { MetricCards } from "./MetricCards";
 import { ReportCharts } from "./Charts";
 import { CoachingView } from "./CoachingView";
+import { SessionTables } from "./SessionTables";
 
 interface Props {
   title: string;
@@ -22,6 +24,8 @@ interface Props {
   /** Share controls and other owner-only parts, shown at the end. */
   footer?: ReactNode;
   actions?: ReactNode;
+  /** The owner's view: write the coaching again in another language. */
+  onRewriteCoaching?: (language: "en" | "ko") => void;
 }
 
 function Section({ id, title, children }: { id: string; title: string; children: ReactNode }) {
@@ -48,6 +52,7 @@ export function ReportView({
   poseError,
   footer,
   actions,
+  onRewriteCoaching,
 }: Props) {
   const { t } = useI18n();
   const videoRef = useRef<HTMLVideoElement>(null);
@@ -95,7 +100,18 @@ export function ReportView({
           </Typography>
           {subtitle}
         </div>
-        {actions}
+        <Stack direction="row" spacing={1} className="no-print" sx={{ flexWrap: "wrap", gap: 1 }}>
+          <Button
+            variant="outlined"
+            onClick={() => download(`punch-report-${report.video.duration_s.toFixed(0)}s.csv`, reportCsv(report, cut))}
+          >
+            {t("report.csv")}
+          </Button>
+          <Button variant="outlined" onClick={() => window.print()}>
+            {t("report.print")}
+          </Button>
+          {actions}
+        </Stack>
       </Stack>
       {report.quality.warnings.length > 0 && (
         <Alert severity="warning">
@@ -143,11 +159,14 @@ export function ReportView({
           </>
         )}
       </Section>
+      <Section id="session-title" title={t("report.session")}>
+        <SessionTables metrics={report.metrics} onSeek={seek} />
+      </Section>
       <Section id="charts-title" title={t("report.charts")}>
         <ReportCharts report={{ ...report, stamps: shownStamps }} onSeek={seek} />
       </Section>
       <Section id="coaching-title" title={t("report.coaching")}>
-        <CoachingView coaching={report.coaching} onSeek={seek} />
+        <CoachingView coaching={report.coaching} onSeek={seek} onRewrite={onRewriteCoaching} />
       </Section>
       {footer}
     </Stack>

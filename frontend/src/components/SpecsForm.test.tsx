@@ -60,3 +60,24 @@ describe("SpecsForm", () => {
     expect(screen.getByLabelText(/키 \(cm\)/)).toBeInTheDocument();
   });
 });
+
+describe("heights and weights as people type them", () => {
+  it("reads decimal commas, feet and inches, and pounds", async () => {
+    const { heightCm, weightKg } = await import("./SpecsForm");
+    expect(heightCm("175,5")).toBe(175.5);
+    expect(heightCm("178 cm")).toBe(178);
+    expect(heightCm("5'10\"")).toBe(177.8);
+    expect(heightCm("5 ft 10 in")).toBe(177.8);
+    expect(heightCm("6'")).toBe(182.9);
+    expect(heightCm("tall")).toBeNaN();
+    expect(weightKg("70,5")).toBe(70.5);
+    expect(weightKg("154 lb")).toBe(69.9);
+    expect(weightKg("154lbs")).toBe(69.9);
+    expect(weightKg("heavy")).toBeNaN();
+    expect(validateSpecs({ ...emptySpecs, height_cm: "5'10\"", weight_kg: "154 lb" })).toEqual({});
+    expect(specsBody({ ...emptySpecs, height_cm: "175,5", weight_kg: "154 lb" }, "en")).toMatchObject({
+      height_cm: 175.5,
+      weight_kg: 69.9,
+    });
+  });
+});

@@ -2,6 +2,7 @@ import { useState, type FormEvent, type ReactNode } from "react";
 import { Box, MenuItem, Stack, TextField } from "@mui/material";
 import { useI18n } from "../i18n/I18n";
 import type { MessageKey } from "../i18n/strings";
+import type { SpecsBody } from "../api/types";
 
 export interface SpecsValues {
   height_cm: string;
@@ -14,26 +15,57 @@ export type SpecsErrors = Partial<Record<keyof SpecsValues, MessageKey>>;
 
 export const emptySpecs: SpecsValues = { height_cm: "", weight_kg: "", stance: "orthodox", experience: "intermediate" };
 
+const NUMBER = String.raw`(\d+(?:[.,]\d+)?)`;
+const CM = new RegExp(String.raw`^${NUMBER}\s*(?:cm)?$`, "i");
+const FEET_INCHES = new RegExp(String.raw`^(\d+)\s*(?:'|’|ft|feet)\s*(?:${NUMBER}\s*(?:"|”|''|in|inch|inches)?)?$`, "i");
+const KG = new RegExp(String.raw`^${NUMBER}\s*(?:kg)?$`, "i");
+const POUNDS = new RegExp(String.raw`^${NUMBER}\s*(?:lb|lbs|pounds?)$`, "i");
+
+/** "175,5" (a phone's decimal comma) -> 175.5. */
+function decimal(text: string): number {
+  return Number(text.replace(",", "."));
+}
+
+/** Height in cm from "178", "178.5", "178,5", "178 cm", "5'10\"", "5 ft 10 in", "6'"; NaN when unreadable. */
+export function heightCm(text: string): number {
+  const value = text.trim();
+  const cm = CM.exec(value);
+  if (cm) return decimal(cm[1]);
+  const imperial = FEET_INCHES.exec(value);
+  if (imperial) return Math.round((Number(imperial[1]) * 30.48 + (imperial[2] ? decimal(imperial[2]) : 0) * 2.54) * 10) / 10;
+  return Number.NaN;
+}
+
+/** Weight in kg from "70", "70,5", "70 kg", "154 lb"; NaN when unreadable. */
+export function weightKg(text: string): number {
+  const value = text.trim();
+  const kg = KG.exec(value);
+  if (kg) return decimal(kg[1]);
+  const pounds = POUNDS.exec(value);
+  if (pounds) return Math.round(decimal(pounds[1]) * 0.45359237 * 10) / 10;
+  return Number.NaN;
+}
+
 /** The same rules as the server (100–250 cm, 30–200 kg or empty), as message keys per wrong field. */
 export function validateSpecs(values: SpecsValues): SpecsErrors {
   const errors: SpecsErrors = {};
   const height = values.height_cm.trim();
   if (!height) errors.height_cm = "specs.err.heightRequired";
-  else if (!Number.isFinite(Number(height))) errors.height_cm = "specs.err.number";
-  else if (Number(height) < 100 || Number(height) > 250) errors.height_cm = "specs.err.height";
+  else if (!Number.isFinite(heightCm(height))) errors.height_cm = "specs.err.number";
+  else if (heightCm(height) < 100 || heightCm(height) > 250) errors.height_cm = "specs.err.height";
   const weight = values.weight_kg.trim();
   if (weight) {
-    if (!Number.isFinite(Number(weight))) errors.weight_kg = "specs.err.number";
-    else if (Number(weight) < 30 || Number(weight) > 200) errors.weight_kg = "specs.err.weight";
+    if (!Number.isFinite(weightKg(weight))) errors.weight_kg = "specs.err.number";
+    else if (weightKg(weight) < 30 || weightKg(weight) > 200) errors.weight_kg = "specs.err.weight";
   }
   return errors;
 }
 
-/** The JSON body for PUT /analyses/{id}/specs. */
-export function specsBody(values: SpecsValues, language: string) {
+/** The JSON body for PUT /analyses/{id}/specs (metric: feet and inches, pounds and decimal commas converted). */
+export function specsBody(values: SpecsValues, language: string): SpecsBody {
   return {
-    height_cm: Number(values.height_cm),
-    weight_kg: values.weight_kg.trim() ? Number(values.weight_kg) : null,
+    height_cm: heightCm(values.height_cm),
+    weight_kg: values.weight_kg.trim() ? weightKg(values.weight_kg) : null,
     stance: values.stance,
     experience: values.experience,
     language,
@@ -82,7 +114,7 @@ export function SpecsForm({ initial = emptySpecs, serverErrors = {}, onSubmit, c
             onBlur={blur("height_cm")}
             required
             error={Boolean(show("height_cm"))}
-            helperText={show("height_cm") ?? " "}
+            helperText={show("height_cm") ?? t("specs.heightHint")}
             slotProps={{ htmlInput: { inputMode: "decimal", "aria-describedby": `${id}-height_cm-helper-text` } }}
           />
           <TextField
@@ -92,7 +124,7 @@ export function SpecsForm({ initial = emptySpecs, serverErrors = {}, onSubmit, c
             onChange={set("weight_kg")}
             onBlur={blur("weight_kg")}
             error={Boolean(show("weight_kg"))}
-            helperText={show("weight_kg") ?? " "}
+            helperText={show("weight_kg") ?? t("specs.weightHint")}
             slotProps={{ htmlInput: { inputMode: "decimal" } }}
           />
           <TextField

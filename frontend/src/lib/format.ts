@@ -1,6 +1,8 @@
 /** 75.3 → "1:15.3"; with decimals 0 → "1:15". */
 export function formatTime(seconds: number, decimals = 1): string {
-  const safe = Math.max(0, seconds);
+  // Rounded first, so 9.96 s reads "0:10.0" (not "0:010.0") and 59.96 s "1:00.0" (not "0:60.0").
+  const scale = 10 ** decimals;
+  const safe = Math.round(Math.max(0, seconds) * scale) / scale;
   const minutes = Math.floor(safe / 60);
   const rest = safe - minutes * 60;
   const text = rest.toFixed(decimals);

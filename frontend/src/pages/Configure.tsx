@@ -78,6 +78,8 @@ export function ConfigurePage() {
   const started = status.data && status.data.status !== "created";
   const thumbList = thumbs.data?.thumbnails ?? [];
   const chosen = pick ? thumbList[pick.thumbnail] : undefined;
+  // An empty room, or the boxer never in frame: nothing to analyse, so starting is not offered.
+  const nobody = thumbList.length > 0 && thumbList.every((th) => th.boxes.length === 0);
 
   return (
     <Stack spacing={3}>
@@ -109,6 +111,19 @@ export function ConfigurePage() {
           <ErrorAlert error={thumbs.error} onRetry={thumbs.retry} />
           {thumbList.length > 0 && <PersonPicker thumbnails={thumbList} value={pick} onChange={choose} />}
           <ErrorAlert error={pickError} />
+          {nobody && (
+            <Alert
+              severity="error"
+              sx={{ mt: 2 }}
+              action={
+                <Button component={RouterLink} to="/upload" color="inherit" sx={{ whiteSpace: "nowrap" }}>
+                  {t("processing.tryAgain")}
+                </Button>
+              }
+            >
+              {t("configure.nobody")}
+            </Alert>
+          )}
           {thumbList.length > 0 && (
             <Typography role="status" aria-live="polite" sx={{ mt: 1, fontWeight: 600 }}>
               {pick && chosen
@@ -125,7 +140,7 @@ export function ConfigurePage() {
           </Typography>
           <SpecsForm initial={savedSpecs()} serverErrors={fieldErrors} onSubmit={start}>
             <Typography variant="body2" sx={{ color: "text.secondary" }}>
-              {t("specs.coachingLang", { lang: t(lang === "ko" ? "lang.ko" : "lang.en") })}
+              {t("specs.coachingLang", { lang: t(lang === "ko" ? "langName.ko" : "langName.en") })}
             </Typography>
             <ErrorAlert error={error} />
             <div>
@@ -133,7 +148,7 @@ export function ConfigurePage() {
                 type="submit"
                 variant="contained"
                 size="large"
-                disabled={busy || Boolean(started) || !thumbs.data}
+                disabled={busy || Boolean(started) || !thumbs.data || nobody}
               >
                 {t("configure.start")}
               </Button>

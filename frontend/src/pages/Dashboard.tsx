@@ -15,7 +15,7 @@ import {
 import { CategoryScale, Chart as ChartJS, Filler, LinearScale, LineElement, PointElement, Tooltip } from "chart.js";
 import { Line } from "react-chartjs-2";
 import { api, unwrap } from "../api/client";
-import type { ReportPage, ReportRow, StatusList } from "../api/types";
+import type { ReportPage, ReportRow, StatusDoc, StatusList } from "../api/types";
 import { useI18n } from "../i18n/I18n";
 import type { MessageKey } from "../i18n/strings";
 import { ErrorAlert } from "../components/ErrorAlert";
@@ -80,7 +80,7 @@ export default function DashboardPage() {
   const { t, lang } = useI18n();
   useTitle(t("dashboard.title"));
   const [page, setPage] = useState(1);
-  const [toDelete, setToDelete] = useState<ReportRow | null>(null);
+  const [toDelete, setToDelete] = useState<{ analysis_id: string; report: boolean } | null>(null);
   const [error, setError] = useState<unknown>(null);
   const list = useSWR(["reports", page], () =>
     unwrap<ReportPage>(api.GET("/api/v1/reports", { params: { query: { limit: PAGE, offset: (page - 1) * PAGE } } })),
@@ -91,9 +91,11 @@ export default function DashboardPage() {
   const analyses = useSWR("analyses", () =>
     unwrap<StatusList>(api.GET("/api/v1/analyses", { params: { query: { limit: 20, offset: 0 } } })),
   );
-  const inProgress = (analyses.data?.items ?? []).filter((a) => a.status !== "completed");
+  const unfinished = analyses.data?.items ?? [];
+  const inProgress = unfinished.filter((a) => a.status !== "completed" && a.status !== "failed");
+  const failed = unfinished.filter((a) => a.status === "failed");
 
-  const remove = async (row: ReportRow) => {
+  const remove = async (row: { analysis_id: string }) => {
     setToDelete(null);
     setError(null);
     try {
@@ -127,7 +129,7 @@ export default function DashboardPage() {
               {inProgress.map((a) => (
                 <Stack key={a.analysis_id} direction="row" spacing={1} sx={{ alignItems: "center", flexWrap: "wrap" }}>
                   <Typography>{formatDate(a.created_at, lang)}</Typography>
-                  <Chip size="small" label={a.status} color={a.status === "failed" ? "error" : "default"} />
+                  <Chip size="small" label={t(`status.${a.status}` as MessageKey)} />
                   <Button
                     size="small"
                     component={RouterLink}
@@ -135,6 +137,39 @@ export default function DashboardPage() {
                   >
                     {t("dashboard.open")}
                   </Button>
+                </Stack>
+              ))}
+            </Stack>
+          </CardContent>
+        </Card>
+      )}
+      {failed.length > 0 && (
+        <Card component="section" aria-labelledby="failed-title">
+          <CardContent>
+            <Typography id="failed-title" variant="h2" sx={{ mb: 1 }}>
+              {t("dashboard.failed")}
+            </Typography>
+            <Stack spacing={1.5}>
+              {failed.map((a: StatusDoc) => (
+                <Stack key={a.analysis_id} direction="row" sx={{ alignItems: "center", flexWrap: "wrap", gap: 1 }}>
+                  <Box sx={{ flex: "1 1 240px", minWidth: 0 }}>
+                    <Typography sx={{ fontWeight: 700 }}>{formatDate(a.created_at, lang)}</Typography>
+                    {a.error && (
+                      <Typography variant="body2" sx={{ color: "text.secondary", overflowWrap: "anywhere" }}>
+                        {a.error}
+                      </Typography>
+                    )}
+                  </Box>
+                  <Button size="small" variant="outlined" component={RouterLink} to={`/processing/${a.analysis_id}`}>
+                    {t("dashboard.retry")}
+                  </Button>
+                  <IconButton
+                    aria-label={`${t("dashboard.delete")} ${formatDate(a.created_at, lang)}`}
+                    onClick={() => setToDelete({ analysis_id: a.analysis_id, report: false })}
+                    color="error"
+                  >
+                    <DeleteIcon />
+                  </IconButton>
                 </Stack>
               ))}
             </Stack>
@@ -195,7 +230,7 @@ export default function DashboardPage() {
                   </Button>
                   <IconButton
                     aria-label={`${t("dashboard.delete")} ${formatDate(row.created_at, lang)}`}
-                    onClick={() => setToDelete(row)}
+                    onClick={() => setToDelete({ analysis_id: row.analysis_id, report: true })}
                     color="error"
                   >
                     <DeleteIcon />
@@ -217,8 +252,8 @@ export default function DashboardPage() {
       )}
       <ConfirmDialog
         open={Boolean(toDelete)}
-        title={t("dashboard.deleteTitle")}
-        text={t("dashboard.deleteText")}
+        title={t(toDelete?.report === false ? "dashboard.deleteAnalysisTitle" : "dashboard.deleteTitle")}
+        text={t(toDelete?.report === false ? "dashboard.deleteAnalysisText" : "dashboard.deleteText")}
         confirm={t("dashboard.delete")}
         onConfirm={() => toDelete && void remove(toDelete)}
         onClose={() => setToDelete(null)}

@@ -30,7 +30,7 @@ export default function ReportPage() {
     unwrap<PoseDoc>(api.GET("/api/v1/analyses/{analysis_id}/pose", { params: { path } })),
   );
   const [confirm, setConfirm] = useState(false);
-  const [deleteError, setDeleteError] = useState<unknown>(null);
+  const [actionError, setActionError] = useState<unknown>(null);
 
   const remove = async () => {
     setConfirm(false);
@@ -38,7 +38,17 @@ export default function ReportPage() {
       await unwrap(api.DELETE("/api/v1/reports/{analysis_id}", { params: { path } }));
       navigate("/dashboard", { replace: true });
     } catch (e) {
-      setDeleteError(e);
+      setActionError(e);
+    }
+  };
+
+  const rewriteCoaching = async (language: "en" | "ko") => {
+    setActionError(null);
+    try {
+      await unwrap(api.POST("/api/v1/analyses/{analysis_id}/coaching", { params: { path }, body: { language } }));
+      navigate(`/processing/${analysisId}`);
+    } catch (e) {
+      setActionError(e);
     }
   };
 
@@ -74,18 +84,22 @@ export default function ReportPage() {
         renewVideoAccess={() => refreshSession()}
         pose={pose.data}
         poseError={pose.error}
-        actions={
-          <Button color="error" variant="outlined" startIcon={<DeleteIcon />} onClick={() => setConfirm(true)}>
-            {t("report.delete")}
-          </Button>
-        }
+        onRewriteCoaching={(language) => void rewriteCoaching(language)}
         footer={
-          <Section id="share-title" title={t("share.title")}>
-            <ShareControls analysisId={analysisId} />
-          </Section>
+          <>
+            <Section id="share-title" title={t("share.title")}>
+              <ShareControls analysisId={analysisId} />
+            </Section>
+            {/* At the end, not first under the title: on a phone it was the first, full-width button. */}
+            <Box className="no-print">
+              <Button color="error" variant="outlined" startIcon={<DeleteIcon />} onClick={() => setConfirm(true)}>
+                {t("report.delete")}
+              </Button>
+            </Box>
+          </>
         }
       />
-      <ErrorAlert error={deleteError} />
+      <ErrorAlert error={actionError} />
       <ConfirmDialog
         open={confirm}
         title={t("dashboard.deleteTitle")}

@@ -5,7 +5,7 @@ import { apiFetch } from "../api/client";
 import { useI18n } from "../i18n/I18n";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { UploadIcon } from "../components/icons";
-import { fingerprint, uploadResumable, UploadStore, type FileLike } from "../upload/resumable";
+import { fingerprint, uploadResumable, UploadStore, xhrSendChunk, type FileLike } from "../upload/resumable";
 import { formatBytes } from "../lib/format";
 import { useTitle } from "../lib/useTitle";
 
@@ -59,6 +59,7 @@ export function UploadPage() {
     try {
       const done = await uploadResumable(target, {
         fetch: apiFetch,
+        sendChunk: xhrSendChunk,
         store,
         signal: controller.signal,
         onResume: (offset) =>

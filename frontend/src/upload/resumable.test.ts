@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { chooseChunkSize, fingerprint, uploadResumable, UploadStore, type FileLike } from "./resumable";
+import { chooseChunkSize, fingerprint, uploadResumable, UploadStore, type FileLike, type SendChunk } from "./resumable";
 
 /** A fake upload server speaking the API's protocol, recording every request. */
 function fakeServer(options: { failChunkOnce?: boolean; knownUpload?: { id: string; received: number } } = {}) {
@@ -66,6 +66,24 @@ describe("resumable upload", () => {
     expect(chooseChunkSize(400 << 20, 8 << 20)).toBe(8 << 20);
     expect(chooseChunkSize(60 << 20, 8 << 20)).toBe(8 << 20); // whole pieces, not size / 20
     expect(chooseChunkSize(8 << 20, 8 << 20)).toBe(512 * 1024); // not larger than the hint: about 20 chunks
+  });
+
+  it("reports bytes within a chunk as they leave, when the sender can tell (XMLHttpRequest upload events)", async () => {
+    const server = fakeServer();
+    const store = new UploadStore(memoryStorage());
+    const file = makeFile(20 << 20); // 20 MiB: 8 MiB chunks, the case that sat at 0% and jumped
+    const progress: number[] = [];
+    const sendChunk: SendChunk = async (path, body, onSent) => {
+      for (const share of [0.25, 0.5, 0.75]) onSent(Math.round(body.size * share));
+      const response = await server.fetch(new Request(new URL(path, "http://localhost").toString(), { method: "PUT", body }));
+      onSent(body.size);
+      return response.json();
+    };
+    await uploadResumable(file, { fetch: server.fetch, store, sendChunk, onProgress: (sent) => progress.push(sent), sleep: noSleep });
+    const firstChunk = progress.filter((p) => p > 0 && p <= 8 << 20);
+    expect(firstChunk).toEqual([2 << 20, 4 << 20, 6 << 20, 8 << 20, 8 << 20]);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+    expect(progress.at(-1)).toBe(20 << 20);
   });
 
   it("uploads in chunks, completes and forgets the stored upload", async () => {
