@@ -11,6 +11,7 @@ import { MetricCards } from "./MetricCards";
 import { ReportCharts } from "./Charts";
 import { CoachingView } from "./CoachingView";
 import { SessionTables } from "./SessionTables";
+import { StampStepper } from "./StampStepper";
 
 interface Props {
   title: string;
@@ -64,6 +65,7 @@ export function ReportView({
   const uncertainCount = report.stamps.length - trusted.length;
   const shownStamps = showUncertain ? report.stamps : trusted;
   const [videoFailed, setVideoFailed] = useState(false);
+  const [rate, setRate] = useState(1);
 
   useEffect(() => {
     const video = videoRef.current;
@@ -82,8 +84,15 @@ export function ReportView({
     if (!video) return;
     video.currentTime = seconds;
     setCurrentTime(seconds);
-    video.scrollIntoView?.({ block: "nearest", behavior: "smooth" });
+    // Bring the video into view only when it is out of it (on a phone it stays pinned at the top).
+    const box = video.getBoundingClientRect?.();
+    if (box && (box.bottom < 0 || box.top > window.innerHeight)) video.scrollIntoView?.({ block: "nearest", behavior: "smooth" });
   }, []);
+
+  const changeRate = (next: number) => {
+    setRate(next);
+    if (videoRef.current) videoRef.current.playbackRate = next;
+  };
 
   const stance = report.body.stance === "southpaw" ? t("specs.southpaw") : t("specs.orthodox");
   const experience = t(
@@ -120,8 +129,13 @@ export function ReportView({
         </Alert>
       )}
       <Box sx={{ display: "grid", gridTemplateColumns: { xs: "1fr", md: "minmax(0, 5fr) minmax(0, 7fr)" }, gap: 3, alignItems: "start" }}>
-        <Card component="section" aria-label={t("report.video")}>
-          <CardContent>
+        <Card
+          component="section"
+          aria-label={t("report.video")}
+          // On a phone the video stays in view while the boxer goes through the stamps below it.
+          sx={{ position: { xs: "sticky", md: "static" }, top: { xs: 56, sm: 64 }, zIndex: 2 }}
+        >
+          <CardContent sx={{ p: { xs: 1, sm: 2 } }}>
             <SkeletonPlayer
               src={videoUrl}
               pose={pose}
@@ -131,6 +145,7 @@ export function ReportView({
               onError={() => setVideoFailed(true)}
               renewAccess={renewVideoAccess}
             />
+            <StampStepper stamps={shownStamps} currentTime={currentTime} onSeek={seek} rate={rate} onRate={changeRate} />
             <FormControlLabel
               sx={{ mt: 1 }}
               control={<Switch checked={showSkeleton} onChange={(e) => setShowSkeleton(e.target.checked)} />}

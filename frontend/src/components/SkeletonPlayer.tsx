@@ -111,7 +111,11 @@ export function SkeletonPlayer({ src, pose, showSkeleton, videoRef, label, onErr
       sx={{
         position: "relative",
         width: "100%",
-        maxWidth: pose ? `calc(70vh * ${pose.width / pose.height})` : "calc(70vh * 0.5625)",
+        // At most 40% of a phone's height (the video stays pinned while the stamps scroll under it), 70% above.
+        maxWidth: {
+          xs: `calc(40vh * ${pose ? pose.width / pose.height : 0.5625})`,
+          md: `calc(70vh * ${pose ? pose.width / pose.height : 0.5625})`,
+        },
         mx: "auto",
         aspectRatio: ratio,
         bgcolor: "#000",

@@ -124,23 +124,39 @@ export function StampTimeline({ stamps, duration, currentTime, onSeek }: Props) 
                 onKeyDown={(e) => move(e, index)}
                 onFocus={() => setFocusIndex(index)}
                 sx={{
+                  // A 44 px wide target (a thumb's width) around the 18 px mark that shows the stamp.
                   position: "absolute",
                   top: 8 + Math.max(0, lane) * 40,
-                  left: `calc(${(stamp.t_peak_s / span) * 100}% - 9px)`,
-                  width: 18,
-                  height: 40,
-                  borderRadius: 1.5,
-                  bgcolor: CATEGORY_COLOURS[stamp.category] ?? "grey.600",
-                  opacity: active ? 1 : 0.85,
-                  border: active ? "3px solid #000" : "2px solid #fff",
-                  color: "#fff",
-                  fontSize: 11,
-                  fontWeight: 700,
-                  "&:hover": { opacity: 1, transform: "scaleY(1.08)" },
-                  "&.Mui-focusVisible": { outline: "3px solid #000", outlineOffset: 2, zIndex: 1 },
+                  left: `calc(${(stamp.t_peak_s / span) * 100}% - 22px)`,
+                  width: 44,
+                  height: 44,
+                  mt: "-2px",
+                  zIndex: active ? 1 : 0,
+                  "&:hover > span": { opacity: 1, transform: "scaleY(1.08)" },
+                  "&.Mui-focusVisible > span": { outline: "3px solid #000", outlineOffset: 2 },
                 }}
               >
-                <span aria-hidden>{KIND_SHORT[stamp.kind] ?? ""}</span>
+                <Box
+                  component="span"
+                  aria-hidden
+                  sx={{
+                    display: "flex",
+                    alignItems: "center",
+                    justifyContent: "center",
+                    width: 18,
+                    height: 40,
+                    borderRadius: 1.5,
+                    bgcolor: CATEGORY_COLOURS[stamp.category] ?? "grey.600",
+                    opacity: active ? 1 : 0.85,
+                    border: active ? "3px solid #000" : "2px solid #fff",
+                    boxShadow: active ? "0 0 0 3px #ffd54f" : "none",
+                    color: "#fff",
+                    fontSize: 11,
+                    fontWeight: 700,
+                  }}
+                >
+                  {KIND_SHORT[stamp.kind] ?? ""}
+                </Box>
               </ButtonBase>
             );
           })}

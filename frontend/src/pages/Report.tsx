@@ -19,8 +19,11 @@ export default function ReportPage() {
   useTitle(t("report.title"));
   const navigate = useNavigate();
   const path = { analysis_id: analysisId };
-  const report = useSWR(["report", analysisId], () =>
-    unwrap<Report>(api.GET("/api/v1/reports/{analysis_id}", { params: { path } })),
+  const report = useSWR(
+    ["report", analysisId],
+    () => unwrap<Report>(api.GET("/api/v1/reports/{analysis_id}", { params: { path } })),
+    // Always fetched again on arrival: back from rewriting the coaching, the report changed seconds ago.
+    { dedupingInterval: 0, revalidateOnMount: true },
   );
   const notReady = report.error instanceof ApiError && report.error.status === 404;
   const status = useSWR(notReady ? ["status", analysisId] : null, () =>
