@@ -29,24 +29,35 @@ class RoundAnalysis:
     quality: dict[str, Any]
     stamps: tuple[Stamp, ...]
     metrics: dict[str, Any]
+    detected_stamps: tuple[Stamp, ...] | None = None
+    """What the detector found, once the boxer corrected ``stamps`` (:mod:`punch_core.corrections`); else None."""
+    corrections: dict[str, int] | None = None
+    """How many stamps the boxer deleted, changed and added; None when uncorrected."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (stamps as in the report)."""
-        return {
+        data: dict[str, Any] = {
             "video": self.video,
             "quality": self.quality,
             "stamps": [s.to_dict() for s in self.stamps],
             "metrics": self.metrics,
         }
+        if self.detected_stamps is not None:
+            data["detected_stamps"] = [s.to_dict() for s in self.detected_stamps]
+            data["corrections"] = self.corrections
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RoundAnalysis:
         """Read the JSON form back."""
+        detected = data.get("detected_stamps")
         return cls(
             video=dict(data["video"]),
             quality=dict(data["quality"]),
             stamps=tuple(Stamp.from_dict(s) for s in data["stamps"]),
             metrics=dict(data["metrics"]),
+            detected_stamps=None if detected is None else tuple(Stamp.from_dict(s) for s in detected),
+            corrections=None if detected is None else dict(data.get("corrections") or {}),
         )
 
 
@@ -117,6 +128,12 @@ def assemble_report(
         "stamps": [s.to_dict() for s in analysis.stamps],
         "metrics": analysis.metrics,
         "coaching": coaching.to_dict() if isinstance(coaching, Coaching) else dict(coaching),
+        # Present once the boxer corrected the stamps: what the detector found, and what changed.
+        **(
+            {"detected_stamps": [s.to_dict() for s in analysis.detected_stamps], "corrections": analysis.corrections}
+            if analysis.detected_stamps is not None
+            else {}
+        ),
     }
 
 

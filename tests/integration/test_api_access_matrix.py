@@ -34,6 +34,7 @@ MATRIX: list[tuple[str, str, object, int, bool]] = [
     ("POST", "/api/v1/reports/{a}/shares", {"expires_in_days": 7}, 201, False),
     ("GET", "/api/v1/reports/{a}/shares", None, 200, False),
     ("DELETE", "/api/v1/reports/{a}/shares/{h}", None, 204, False),
+    ("PUT", "/api/v1/reports/{a}/stamps", {"stamps": []}, 409, False),  # the coaching re-run above left it queued
     ("GET", "/api/v1/uploads/{u}", None, 200, False),
     ("PUT", "/api/v1/uploads/{u}/chunks?offset=0", b"\x00\x00\x00\x18ftypmp42", 200, False),
     ("POST", "/api/v1/uploads/{u}/complete", None, 409, False),  # not all bytes yet

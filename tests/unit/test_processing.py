@@ -23,6 +23,7 @@ from punch_core.service.artifacts import AnalysisArtifacts
 from punch_core.service.processing import (
     ProcessingPorts,
     configure_analysis,
+    correct_stamps,
     fail_analysis,
     rerun_coaching,
     retry_analysis,
@@ -309,3 +310,75 @@ def test_an_empty_room_cannot_be_started():
     with pytest.raises(PoseQualityError, match="no one was found anywhere"):
         start_analysis(ports, "a1", owner_id="u1")
     assert repos.analyses.get("a1").status is AnalysisStatus.CREATED
+
+
+def _completed(pose: ScriptedPose) -> tuple[ProcessingPorts, MemoryRepositories]:
+    ports, repos = make_ports(pose)
+    run_stage(ports, "a1", Stage.THUMBNAILS)
+    configure_analysis(ports, "a1", owner_id="u1", specs=BodySpecs(height_cm=175))
+    run_all(ports, start_analysis(ports, "a1", owner_id="u1"))
+    return ports, repos
+
+
+def test_the_boxer_corrects_the_stamps_and_the_report_keeps_what_the_detector_found():
+    ports, repos = _completed(ScriptedPose())
+    report = repos.reports.get("a1", owner_id="u1")
+    detected = [s for s in report["stamps"] if s["category"] == "strike"]
+    assert [s["kind"] for s in detected] == ["jab", "cross", "jab"]
+    first, second, _third = (report["stamps"].index(s) for s in detected)
+    edits = [
+        # the first jab kept as it is, the cross retyped as a rear hook, the last jab deleted, a missed jab added
+        {**report["stamps"][first], "detected": first},
+        {**report["stamps"][second], "detected": second, "kind": "rear_hook"},
+        {"detected": None, "kind": "jab", "hand": "lead", "t_start_s": 5.0, "t_peak_s": 5.2, "t_end_s": 5.5},
+    ]
+    corrected = correct_stamps(ports, "a1", owner_id="u1", stamps=edits)
+    kinds = [s["kind"] for s in corrected["stamps"]]
+    assert kinds == ["jab", "rear_hook", "jab"]
+    assert corrected["corrections"] == {
+        "deleted": len(report["stamps"]) - 2,
+        "changed": 1,
+        "added": 1,
+        "coaching_outdated": True,
+    }
+    assert corrected["detected_stamps"] == report["stamps"]
+    assert corrected["metrics"]["counts"]["rear_hook"] == 1
+    assert corrected["metrics"]["strikes_total"] == 3
+    added = corrected["stamps"][2]
+    assert added["confidence"] == 1.0
+    assert added["features"] == {"boxer_corrected": 1.0}
+    assert added["peak_speed_mps"] is not None
+    assert repos.reports.get("a1", owner_id="u1") == corrected
+    assert [s["kind"] for s in repos.stamps.list("a1")] == kinds
+
+    # Written again, the coaching speaks from the corrected stamps; the detector's stay in the report.
+    run_all(ports, rerun_coaching(ports, "a1", owner_id="u1"))
+    again = repos.reports.get("a1", owner_id="u1")
+    assert [s["kind"] for s in again["stamps"]] == kinds
+    assert again["detected_stamps"] == report["stamps"]
+    assert "coaching_outdated" not in again["corrections"]
+
+    # A second round of corrections still refers to the detector's stamps by index.
+    third = correct_stamps(ports, "a1", owner_id="u1", stamps=[{**report["stamps"][first], "detected": first}])
+    assert [s["kind"] for s in third["stamps"]] == ["jab"]
+    assert third["detected_stamps"] == report["stamps"]
+
+
+@pytest.mark.parametrize(
+    ("edit", "field"),
+    [
+        ({"kind": "haymaker", "hand": "lead", "t_start_s": 1, "t_peak_s": 1.2, "t_end_s": 1.5}, "kind"),
+        ({"kind": "jab", "hand": "lead", "t_start_s": 1, "t_peak_s": 0.5, "t_end_s": 1.5}, "t_peak_s"),
+        ({"kind": "jab", "hand": "lead", "t_start_s": 1, "t_peak_s": 1.2, "t_end_s": 99.0}, "t_end_s"),
+        ({"kind": "jab", "hand": "none", "t_start_s": 1, "t_peak_s": 1.2, "t_end_s": 1.5}, "hand"),
+        ({"kind": "slip", "hand": "none", "t_start_s": 1, "t_peak_s": 1.2, "t_end_s": 1.5}, "side"),
+        ({"kind": "jab", "hand": "lead", "t_start_s": 1, "t_peak_s": 1.2, "t_end_s": 1.5, "detected": 99}, "detected"),
+    ],
+)
+def test_a_wrong_correction_names_its_field_and_changes_nothing(edit, field):
+    ports, repos = _completed(ScriptedPose())
+    before = repos.reports.get("a1", owner_id="u1")
+    with pytest.raises(ValidationError) as refused:
+        correct_stamps(ports, "a1", owner_id="u1", stamps=[edit])
+    assert refused.value.field == field
+    assert repos.reports.get("a1", owner_id="u1") == before

@@ -397,6 +397,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reports/{analysis_id}/stamps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** PutStamps */
+        put: operations["ApiV1ReportsAnalysisIdStampsPutStamps"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/shared/{share_hash}": {
         parameters: {
             query?: never;
@@ -575,6 +592,13 @@ export interface components {
             video_id: string;
             width: number;
         };
+        /** CorrectionsDoc */
+        CorrectionsDoc: {
+            added?: number;
+            changed?: number;
+            coaching_outdated?: boolean;
+            deleted?: number;
+        };
         /** DrillDoc */
         DrillDoc: {
             description: string;
@@ -599,6 +623,8 @@ export interface components {
                 [key: string]: unknown;
             };
             coaching: components["schemas"]["CoachingDoc"];
+            corrections: components["schemas"]["CorrectionsDoc"];
+            detected_stamps: components["schemas"]["StampDoc"][];
             metrics: {
                 [key: string]: unknown;
             };
@@ -668,6 +694,20 @@ export interface components {
             t_end_s: number;
             t_peak_s: number;
             t_start_s: number;
+        };
+        /** StampEditBody */
+        StampEditBody: {
+            detected?: number | null;
+            hand?: string;
+            kind?: string;
+            side?: string | null;
+            t_end_s?: number;
+            t_peak_s?: number;
+            t_start_s?: number;
+        };
+        /** StampsBody */
+        StampsBody: {
+            stamps: components["schemas"]["StampEditBody"][];
         };
         /** StatusDoc */
         StatusDoc: {
@@ -1593,6 +1633,47 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ApiV1ReportsAnalysisIdStampsPutStamps: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                analysis_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StampsBody"];
+            };
+        };
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportDoc"];
+                };
             };
             /** @description Bad request syntax or unsupported method */
             400: {

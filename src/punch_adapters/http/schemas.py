@@ -7,7 +7,7 @@ it); every field is optional there, so the handler's own checks say what a missi
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 
 class StatusDoc(TypedDict):
@@ -106,6 +106,15 @@ class CoachingDoc(TypedDict):
     next_session_goal: str
 
 
+class CorrectionsDoc(TypedDict, total=False):
+    """What the boxer changed: stamps deleted, changed and added; whether the coaching predates it."""
+
+    deleted: int
+    changed: int
+    added: int
+    coaching_outdated: bool
+
+
 class ReportDoc(TypedDict):
     """A report (docs/formats.md); ``metrics`` is documented there field by field."""
 
@@ -117,6 +126,8 @@ class ReportDoc(TypedDict):
     stamps: list[StampDoc]
     metrics: dict[str, Any]
     coaching: CoachingDoc
+    detected_stamps: NotRequired[list[StampDoc]]
+    corrections: NotRequired[CorrectionsDoc]
 
 
 class ReportSummaryDoc(TypedDict):
@@ -250,3 +261,25 @@ class CoachingRequestBody(TypedDict, total=False):
     """Write the coaching again, in this language from now on (``en`` or ``ko``)."""
 
     language: str
+
+
+class StampEditBody(TypedDict, total=False):
+    """One stamp of a corrected list.
+
+    ``detected`` is the index in ``detected_stamps`` (in ``stamps`` before the first correction) for a stamp the
+    detector found, kept or changed; null for one the boxer adds.
+    """
+
+    detected: int | None
+    kind: str
+    hand: str
+    side: str | None
+    t_start_s: float
+    t_peak_s: float
+    t_end_s: float
+
+
+class StampsBody(TypedDict):
+    """The boxer's whole corrected list of stamps (a stamp left out is deleted)."""
+
+    stamps: list[StampEditBody]

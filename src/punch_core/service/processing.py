@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -28,8 +28,10 @@ import attrs
 
 from punch_core.body import BodySpecs
 from punch_core.coaching.model import Coaching, Language
+from punch_core.corrections import StampEdit, apply_corrections
 from punch_core.errors import ConflictError, NotFoundError, PoseQualityError, PunchError, ValidationError
 from punch_core.formats import pose_view_gzip, track_from_npz_bytes, track_to_npz_bytes
+from punch_core.kinematics import compute_kinematics
 from punch_core.ports.coach import Coach
 from punch_core.ports.pose import PoseEstimator
 from punch_core.ports.repositories import AnalysisRepository, ReportRepository, StampRepository, VideoRepository
@@ -206,6 +208,42 @@ def rerun_coaching(ports: ProcessingPorts, analysis_id: str, *, owner_id: str, l
         updated_at=ports.clock.now(),
     )
     return Stage.COACHING
+
+
+def correct_stamps(
+    ports: ProcessingPorts, analysis_id: str, *, owner_id: str, stamps: Sequence[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """Store the boxer's corrected stamps and the metrics computed from them; returns the updated report.
+
+    ``stamps`` is the whole corrected list, as :class:`~punch_core.corrections.StampEdit` items. The detector's
+    stamps stay in the report (``detected_stamps``); the coaching is kept until the boxer asks for
+    it again (``corrections.coaching_outdated``), when it is written from the corrected stamps.
+
+    Raises:
+        NotFoundError: for another owner's or a missing analysis.
+        ConflictError: unless the analysis has completed.
+        ValidationError: naming the first wrong stamp field.
+    """
+    analysis = ports.analyses.get(analysis_id, owner_id=owner_id)
+    if analysis.status is not AnalysisStatus.COMPLETED:
+        raise ConflictError("stamps can be corrected once the report is ready")
+    keys = AnalysisArtifacts(analysis_id)
+    round_ = RoundAnalysis.from_dict(_get_json(ports.store, keys.round))
+    duration_s = float(round_.video.get("duration_s") or 0.0)
+    edits = [StampEdit.parse(item, duration_s=duration_s) for item in stamps]
+    specs = _specs(analysis)
+    kinematics = compute_kinematics(track_from_npz_bytes(ports.store.get(keys.pose_track)), height_m=specs.height_m)
+    corrected = apply_corrections(round_, edits, kinematics, specs)
+    _put_json(ports.store, keys.round, corrected.to_dict())
+    ports.stamps.replace(analysis_id, [s.to_dict() for s in corrected.stamps])
+    report = ports.reports.get(analysis_id, owner_id=owner_id)
+    updated = {
+        **assemble_report(corrected, specs, report["coaching"]),
+        # The coaching was written from the detector's stamps: the boxer may have it written again from these.
+        "corrections": {**(corrected.corrections or {}), "coaching_outdated": True},
+    }
+    ports.reports.save(analysis_id, owner_id, updated, created_at=analysis.created_at)
+    return updated
 
 
 def retry_analysis(ports: ProcessingPorts, analysis_id: str, *, owner_id: str) -> Stage | None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 from typing import cast
 
-from litestar import delete, get
+from litestar import delete, get, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from punch_adapters.http.deps import ApiDeps
-from punch_adapters.http.schemas import ReportDoc, ReportList, ReportSummaryDoc
+from punch_adapters.http.schemas import ReportDoc, ReportList, ReportSummaryDoc, StampsBody
 from punch_core.service.artifacts import AnalysisArtifacts
+from punch_core.service.processing import correct_stamps
 from punch_core.service.records import ReportSummary
 
 
@@ -51,6 +52,24 @@ async def get_report(
     return cast(ReportDoc, {**report, "analysis_id": analysis_id})
 
 
+@put("/reports/{analysis_id:str}/stamps")
+async def put_stamps(
+    deps: NamedDependency[ApiDeps],
+    user_id: NamedDependency[str],
+    analysis_id: FromPath[str],
+    data: JSONBody[StampsBody],
+) -> ReportDoc:
+    """Correct the stamps: the whole corrected list (a stamp left out is deleted); answers the updated report.
+
+    Metrics are computed again from it; the detector's stamps stay as ``detected_stamps`` and ``corrections``
+    counts what changed. The coaching is written again from the corrections on request (``POST .../coaching``).
+    """
+    report = await asyncio.to_thread(
+        correct_stamps, deps.processing, analysis_id, owner_id=user_id, stamps=list(data.get("stamps") or [])
+    )
+    return cast(ReportDoc, {**report, "analysis_id": analysis_id})
+
+
 def delete_everything(deps: ApiDeps, analysis_id: FromPath[str], user_id: str) -> None:
     """Remove an analysis, its report, stamps and share links, its video record and every stored object.
 
@@ -76,4 +95,4 @@ async def delete_report(
     await asyncio.to_thread(delete_everything, deps, analysis_id, user_id)
 
 
-ROUTES = [list_reports, get_report, delete_report]
+ROUTES = [list_reports, get_report, put_stamps, delete_report]
