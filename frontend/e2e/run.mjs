@@ -234,6 +234,35 @@ async function main() {
       if (!text.includes("section,t_start_s,t_peak_s") || !text.includes("metric,strikes_total,")) fail("the CSV lacks its stamps or metrics");
       log(`CSV ${download.suggestedFilename()}: ${text.split("\n").length} lines`);
     });
+    await step("correct the stamps: one deleted, one retyped, one added; the figures follow", async () => {
+      const before = Number(await page.locator("dl dd").first().innerText().then((s) => s.replace(/\D/g, "")));
+      await page.getByRole("button", { name: "Correct the stamps" }).click();
+      const editor = page.getByRole("group", { name: "Correcting the stamps" });
+      await editor.waitFor();
+      await page.getByRole("button", { name: "Next stamp" }).click(); // the first stamp
+      await editor.getByText(/^0:\d\d\.\d$/).waitFor();
+      await editor.getByLabel("Kind").click();
+      await page.getByRole("option", { name: "Lead hook" }).click();
+      await page.getByRole("button", { name: "Next stamp" }).click();
+      await editor.getByRole("button", { name: "Delete this stamp" }).click();
+      await page.evaluate(() => {
+        const v = document.querySelector("video");
+        v.currentTime = Math.min(v.duration - 1, 30.5);
+      });
+      await page.waitForFunction(() => Math.abs(document.querySelector("video").currentTime - 30.5) < 0.6);
+      await editor.getByRole("button", { name: /^Add a stamp at / }).click();
+      await editor.getByText("3 change(s)").waitFor();
+      await shot(page, "desktop-09c-report-correcting");
+      await editor.getByRole("button", { name: "Save corrections" }).click();
+      await page.getByText(/You corrected this report: \d+ deleted, 1 changed, 1 added/).waitFor();
+      await page.getByText("The coaching was written before your corrections.").waitFor();
+      const after = Number(await page.locator("dl dd").first().innerText().then((s) => s.replace(/\D/g, "")));
+      log(`punches counted: ${before} before, ${after} after the corrections`);
+      const [labels] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export as labels" }).click()]);
+      const doc = JSON.parse((await import("node:fs")).readFileSync(await labels.path(), "utf8"));
+      if (doc.format !== "punch-labels" || !doc.events.some((e) => e.kind === "lead_hook")) fail("the labels export lacks the correction");
+      await shot(page, "desktop-09d-report-corrected");
+    });
     await step("share", async () => {
       await page.getByText("This report is private").waitFor();
       await page.getByRole("button", { name: "Create link" }).click();

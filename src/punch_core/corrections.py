@@ -28,6 +28,9 @@ MAX_STAMPS = 2000
 """More stamps than a 3-minute round could hold even at 10 punches a second: a request past it is refused."""
 BOXER_FEATURE = "boxer_corrected"
 """Feature set to 1 on a stamp the boxer added or changed."""
+DETECTED_FEATURE = "detected_index"
+"""Feature of a corrected stamp that came from the detector: its index in ``detected_stamps`` (the next correction
+refers to it by this)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -105,7 +108,9 @@ def _stamp_of(edit: StampEdit, detected: Sequence[Stamp], k: Kinematics, specs: 
             round(original.t_peak_s, 3) == round(edit.t_peak_s, 3)
         )
         if same:
-            return original, "kept"
+            return attrs.evolve(
+                original, features={**original.features, DETECTED_FEATURE: float(edit.detected)}
+            ), "kept"
     if edit.kind.category is Category.STRIKE and edit.hand is Hand.NONE:
         raise ValidationError("hand", "none", f"lead or rear: a {edit.kind.value} is thrown with a hand")
     if edit.kind is StampKind.SLIP and edit.side is None:
@@ -125,7 +130,10 @@ def _stamp_of(edit: StampEdit, detected: Sequence[Stamp], k: Kinematics, specs: 
         t_end_s=edit.t_end_s,
         confidence=1.0,
         peak_speed_mps=speed,
-        features={BOXER_FEATURE: 1.0},
+        features={
+            BOXER_FEATURE: 1.0,
+            **({DETECTED_FEATURE: float(edit.detected)} if edit.detected is not None else {}),
+        },
     )
     return stamp, "changed" if edit.detected is not None else "added"
 

@@ -347,6 +347,8 @@ def test_the_boxer_corrects_the_stamps_and_the_report_keeps_what_the_detector_fo
     added = corrected["stamps"][2]
     assert added["confidence"] == 1.0
     assert added["features"] == {"boxer_corrected": 1.0}
+    assert corrected["stamps"][1]["features"] == {"boxer_corrected": 1.0, "detected_index": second}
+    assert corrected["stamps"][0]["features"]["detected_index"] == first
     assert added["peak_speed_mps"] is not None
     assert repos.reports.get("a1", owner_id="u1") == corrected
     assert [s["kind"] for s in repos.stamps.list("a1")] == kinds

@@ -37,6 +37,8 @@ export type UploadRequestBody = Schemas["UploadRequestBody"];
 export type SubjectBody = Schemas["SubjectBody"];
 export type SpecsBody = Schemas["SpecsBody"];
 export type ShareRequestBody = Schemas["ShareRequestBody"];
+export type StampEditBody = Schemas["StampEditBody"];
+export type StampsBody = Schemas["StampsBody"];
 
 // --- Analyses ---
 
@@ -128,7 +130,15 @@ export type Metrics = {
 };
 
 /** The report's `video` (free-form in the schema: the caller may add keys such as `source`). */
-export type ReportVideo = { duration_s: number; fps: number; width: number; height: number; n_frames: number };
+export type ReportVideo = {
+  duration_s: number;
+  fps: number;
+  width: number;
+  height: number;
+  n_frames: number;
+  /** The uploaded file's name (the owner's report only; a shared report leaves it out). */
+  source?: string;
+};
 /** The report's `quality` (free-form in the schema). */
 export type ReportQuality = {
   pose_coverage: number;
@@ -149,6 +159,7 @@ export type Report = Refine<
     stamps: Stamp[];
     metrics: Metrics;
     coaching: Coaching;
+    detected_stamps?: Stamp[];
   }
 >;
 

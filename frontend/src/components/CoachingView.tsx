@@ -32,9 +32,12 @@ export function CoachingView({
   coaching,
   onSeek,
   onRewrite,
+  outdated = false,
 }: {
   coaching: Coaching;
   onSeek: (t: number) => void;
+  /** Written before the boxer corrected the stamps. */
+  outdated?: boolean;
   /** The owner's view: write the coaching again in the page's language. */
   onRewrite?: (language: "en" | "ko") => void;
 }) {
@@ -54,6 +57,21 @@ export function CoachingView({
           }
         >
           {t("report.coachingLangNote", { lang: t(coaching.language === "ko" ? "langName.ko" : "langName.en") })}
+        </Alert>
+      )}
+      {outdated && (
+        <Alert
+          severity="warning"
+          lang={lang}
+          action={
+            onRewrite && (
+              <Button color="inherit" size="small" onClick={() => onRewrite(lang)}>
+                {t("edit.rewrite")}
+              </Button>
+            )
+          }
+        >
+          {t("edit.outdated")}
         </Alert>
       )}
       {coaching.fallback_reason && (

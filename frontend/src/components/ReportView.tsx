@@ -11,7 +11,9 @@ import { MetricCards } from "./MetricCards";
 import { ReportCharts } from "./Charts";
 import { CoachingView } from "./CoachingView";
 import { SessionTables } from "./SessionTables";
-import { StampStepper } from "./StampStepper";
+import { StampStepper, currentStampIndex } from "./StampStepper";
+import { StampEditor } from "./StampEditor";
+import { correctionBody, draftOf, labelsOf, type DraftStamp } from "../lib/corrections";
 
 interface Props {
   title: string;
@@ -27,6 +29,8 @@ interface Props {
   actions?: ReactNode;
   /** The owner's view: write the coaching again in another language. */
   onRewriteCoaching?: (language: "en" | "ko") => void;
+  /** The owner's view: save corrected stamps (the body of PUT /reports/{id}/stamps). */
+  onSaveStamps?: (body: ReturnType<typeof correctionBody>) => Promise<void>;
 }
 
 function Section({ id, title, children }: { id: string; title: string; children: ReactNode }) {
@@ -54,6 +58,7 @@ export function ReportView({
   footer,
   actions,
   onRewriteCoaching,
+  onSaveStamps,
 }: Props) {
   const { t } = useI18n();
   const videoRef = useRef<HTMLVideoElement>(null);
@@ -63,7 +68,12 @@ export function ReportView({
   const cut = report.quality.coach_min_confidence ?? 0;
   const trusted = trustedStamps(report.stamps, cut);
   const uncertainCount = report.stamps.length - trusted.length;
-  const shownStamps = showUncertain ? report.stamps : trusted;
+  const [draft, setDraft] = useState<DraftStamp[] | null>(null);
+  const [saving, setSaving] = useState(false);
+  const editing = draft !== null;
+  const initialDraft = draftOf(report);
+  // While correcting, every stamp is shown (the uncertain ones are what most often needs a look).
+  const shownStamps = editing ? draft.map((d) => d.stamp) : showUncertain ? report.stamps : trusted;
   const [videoFailed, setVideoFailed] = useState(false);
   const [rate, setRate] = useState(1);
 
@@ -88,6 +98,19 @@ export function ReportView({
     const box = video.getBoundingClientRect?.();
     if (box && (box.bottom < 0 || box.top > window.innerHeight)) video.scrollIntoView?.({ block: "nearest", behavior: "smooth" });
   }, []);
+
+  const save = async () => {
+    if (!draft || !onSaveStamps) return;
+    setSaving(true);
+    try {
+      await onSaveStamps(correctionBody(draft));
+      setDraft(null);
+    } catch {
+      /* the page shows why; the draft stays for another try */
+    } finally {
+      setSaving(false);
+    }
+  };
 
   const changeRate = (next: number) => {
     setRate(next);
@@ -160,6 +183,46 @@ export function ReportView({
         </Section>
       </Box>
       <Section id="timeline-title" title={t("report.timeline")}>
+        {report.corrections && !editing && (
+          <Alert severity="info" sx={{ mb: 2 }}>
+            {t("edit.summary", {
+              deleted: report.corrections.deleted ?? 0,
+              changed: report.corrections.changed ?? 0,
+              added: report.corrections.added ?? 0,
+            })}
+          </Alert>
+        )}
+        {onSaveStamps && !editing && (
+          <Stack direction="row" spacing={1} className="no-print" sx={{ mb: 2, flexWrap: "wrap", gap: 1 }}>
+            <Button variant="outlined" sx={{ minHeight: 44 }} onClick={() => setDraft(initialDraft)}>
+              {t("edit.start")}
+            </Button>
+            <Button
+              sx={{ minHeight: 44 }}
+              onClick={() =>
+                download(
+                  `${String(report.video.source ?? "round").replace(/\.[^.]+$/, "")}.labels.json`,
+                  labelsOf(report, String(report.video.source ?? "round.mp4")),
+                  "application/json",
+                )
+              }
+            >
+              {t("edit.labels")}
+            </Button>
+          </Stack>
+        )}
+        {editing && (
+          <StampEditor
+            draft={draft}
+            initial={initialDraft}
+            onChange={setDraft}
+            selected={currentStampIndex(shownStamps, currentTime)}
+            currentTime={currentTime}
+            onSave={() => void save()}
+            onCancel={() => setDraft(null)}
+            busy={saving}
+          />
+        )}
         <StampTimeline stamps={shownStamps} duration={report.video.duration_s} currentTime={currentTime} onSeek={seek} />
         {uncertainCount > 0 && (
           <>
@@ -181,7 +244,12 @@ export function ReportView({
         <ReportCharts report={{ ...report, stamps: shownStamps }} onSeek={seek} />
       </Section>
       <Section id="coaching-title" title={t("report.coaching")}>
-        <CoachingView coaching={report.coaching} onSeek={seek} onRewrite={onRewriteCoaching} />
+        <CoachingView
+          coaching={report.coaching}
+          onSeek={seek}
+          onRewrite={onRewriteCoaching}
+          outdated={Boolean(report.corrections?.coaching_outdated)}
+        />
       </Section>
       {footer}
     </Stack>

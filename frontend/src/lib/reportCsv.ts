@@ -52,7 +52,9 @@ export function reportCsv(report: Report, coachMinConfidence: number): string {
 
 /** Starts a download of `text` as `filename`. */
 export function download(filename: string, text: string, type = "text/csv;charset=utf-8"): void {
-  const url = URL.createObjectURL(new Blob(["\ufeff", text], { type }));
+  // A byte-order mark tells spreadsheets the CSV is UTF-8 (Korean names); JSON must not carry one.
+  const parts = type.startsWith("text/csv") ? ["\ufeff", text] : [text];
+  const url = URL.createObjectURL(new Blob(parts, { type }));
   const link = document.createElement("a");
   link.href = url;
   link.download = filename;

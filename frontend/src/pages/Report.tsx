@@ -88,6 +88,16 @@ export default function ReportPage() {
         pose={pose.data}
         poseError={pose.error}
         onRewriteCoaching={(language) => void rewriteCoaching(language)}
+        onSaveStamps={async (body) => {
+          setActionError(null);
+          try {
+            const updated = await unwrap<Report>(api.PUT("/api/v1/reports/{analysis_id}/stamps", { params: { path }, body }));
+            await report.mutate(updated, { revalidate: false });
+          } catch (e) {
+            setActionError(e);
+            throw e;
+          }
+        }}
         footer={
           <>
             <Section id="share-title" title={t("share.title")}>

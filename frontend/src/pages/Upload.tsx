@@ -6,7 +6,8 @@ import { useI18n } from "../i18n/I18n";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { UploadIcon } from "../components/icons";
 import { fingerprint, uploadResumable, UploadStore, xhrSendChunk, type FileLike } from "../upload/resumable";
-import { formatBytes } from "../lib/format";
+import { formatBytes, formatTime } from "../lib/format";
+import { precheck } from "../upload/precheck";
 import { useTitle } from "../lib/useTitle";
 
 const VIDEO_TYPES = ["video/mp4", "video/quicktime", "video/webm"];
@@ -43,6 +44,17 @@ export function UploadPage() {
     }
     if (chosen.size > MAX_BYTES) {
       setNotice(t("upload.tooBig"));
+      return;
+    }
+    void checkThenStart(chosen);
+  };
+
+  // What the file is and how long it runs, checked here before a byte is sent (the server checks them again).
+  const checkThenStart = async (chosen: File) => {
+    const verdict = await precheck(chosen);
+    if (!verdict.ok) {
+      if (verdict.reason === "not_video") setNotice(verdict.what ? t("upload.isOther", { what: verdict.what }) : t("upload.notVideo"));
+      else setNotice(t(verdict.reason === "too_short" ? "upload.tooShort" : "upload.tooLong", { duration: formatTime(verdict.durationS, 0) }));
       return;
     }
     setFile(chosen);
