@@ -28,8 +28,9 @@ describe("API error → message", () => {
   });
 
   it("uses Retry-After for rate limits", () => {
-    const error = apiErrorFrom(429, { error: { code: "rate_limited", message: "slow down" } }, "42");
-    expect(errorMessage(error, en)).toBe("Too many requests. Wait 42 seconds and try again.");
+    const error = apiErrorFrom(429, { error: { code: "rate_limited", message: "at most 5 uploads an hour" } }, "42");
+    // Which limit was reached, in the server's words: "Wait 359 seconds" alone did not say why.
+    expect(errorMessage(error, en)).toBe("Too many requests. Wait 42 seconds and try again. (at most 5 uploads an hour)");
   });
 
   it("gives a reference for server errors, not the internal message", () => {

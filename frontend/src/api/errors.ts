@@ -74,7 +74,7 @@ export function errorMessage(error: unknown, t: TFunction): string {
   const key = BY_STATUS[error.status] ?? (error.status >= 500 ? "error.server" : "error.unknown");
   let text = t(key, { seconds: error.retryAfterS ?? 60 });
   // The server's message names the specifics (in English); worth showing for these kinds.
-  const specific = [409, 413, 415, 422, 400, 404].includes(error.status) && error.message;
+  const specific = [409, 413, 415, 422, 400, 404, 429].includes(error.status) && error.message; // 429: why (which limit)
   if (specific) text += ` (${error.message})`;
   if (error.status >= 500 && error.requestId) text += ` ${t("error.reference", { id: error.requestId })}`;
   return text;

@@ -156,7 +156,14 @@ export function ShareControls({ analysisId }: { analysisId: string }) {
           })}
         </Box>
       )}
-      <Snackbar open={copied} autoHideDuration={2500} onClose={() => setCopied(false)} message={t("share.copied")} />
+      {/* At the top: at the bottom it covered the link it had just copied. */}
+      <Snackbar
+        open={copied}
+        autoHideDuration={2500}
+        onClose={() => setCopied(false)}
+        message={t("share.copied")}
+        anchorOrigin={{ vertical: "top", horizontal: "center" }}
+      />
       <Dialog open={Boolean(confirm)} onClose={() => setConfirm(null)} aria-labelledby="revoke-title">
         <DialogTitle id="revoke-title">{t("share.revoke")}</DialogTitle>
         <DialogContent>
