@@ -33,6 +33,7 @@ import { GloveIcon, MenuIcon } from "./components/icons";
 const ReportPage = lazy(() => import("./pages/Report"));
 const SharedPage = lazy(() => import("./pages/Shared"));
 const DashboardPage = lazy(() => import("./pages/Dashboard"));
+const ComparePage = lazy(() => import("./pages/Compare"));
 
 function LanguageSwitch() {
   const { lang, setLang, t } = useI18n();
@@ -171,6 +172,7 @@ function Shell() {
             <Route path="/processing/:analysisId" element={<RequireAuth><ProcessingPage /></RequireAuth>} />
             <Route path="/report/:analysisId" element={<RequireAuth><ReportPage /></RequireAuth>} />
             <Route path="/dashboard" element={<RequireAuth><DashboardPage /></RequireAuth>} />
+            <Route path="/compare/:a/:b" element={<RequireAuth><ComparePage /></RequireAuth>} />
             <Route path="/share/:hash" element={<SharedPage />} />
             <Route path="*" element={<NotFound />} />
           </Routes>

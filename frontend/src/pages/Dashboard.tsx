@@ -1,12 +1,14 @@
 import { useState } from "react";
 import useSWR from "swr";
-import { Link as RouterLink } from "react-router-dom";
+import { Link as RouterLink, useNavigate } from "react-router-dom";
 import {
   Box,
   Button,
   Card,
   CardContent,
+  Checkbox,
   Chip,
+  FormControlLabel,
   IconButton,
   Pagination,
   Stack,
@@ -82,6 +84,18 @@ export default function DashboardPage() {
   const [page, setPage] = useState(1);
   const [toDelete, setToDelete] = useState<{ analysis_id: string; report: boolean } | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const [picked, setPicked] = useState<ReportRow[]>([]);
+  const navigate = useNavigate();
+  const togglePick = (row: ReportRow) =>
+    setPicked((now) =>
+      now.some((r) => r.analysis_id === row.analysis_id)
+        ? now.filter((r) => r.analysis_id !== row.analysis_id)
+        : [...now, row].slice(-2),
+    );
+  const compare = () => {
+    const [earlier, later] = [...picked].sort((x, y) => x.created_at.localeCompare(y.created_at));
+    navigate(`/compare/${earlier.analysis_id}/${later.analysis_id}`);
+  };
   const list = useSWR(["reports", page], () =>
     unwrap<ReportPage>(api.GET("/api/v1/reports", { params: { query: { limit: PAGE, offset: (page - 1) * PAGE } } })),
   );
@@ -209,9 +223,16 @@ export default function DashboardPage() {
       )}
       {rows.length > 0 && (
         <section aria-labelledby="history-title">
-          <Typography id="history-title" variant="h2" sx={{ mb: 1.5 }}>
-            {t("dashboard.history")}
-          </Typography>
+          <Stack direction="row" sx={{ mb: 1.5, alignItems: "center", justifyContent: "space-between", flexWrap: "wrap", gap: 1 }}>
+            <Typography id="history-title" variant="h2">
+              {t("dashboard.history")}
+            </Typography>
+            {rows.length > 1 && (
+              <Button variant="outlined" disabled={picked.length !== 2} onClick={compare}>
+                {picked.length === 2 ? t("compare.go") : t("compare.pick")}
+              </Button>
+            )}
+          </Stack>
           <Box component="ul" sx={{ listStyle: "none", p: 0, m: 0, display: "grid", gap: 1.5 }}>
             {rows.map((row) => (
               <Card component="li" key={row.analysis_id}>
@@ -225,6 +246,17 @@ export default function DashboardPage() {
                       {formatPercent(row.guard_discipline)}
                     </Typography>
                   </Box>
+                  {rows.length > 1 && (
+                    <FormControlLabel
+                      control={
+                        <Checkbox
+                          checked={picked.some((r) => r.analysis_id === row.analysis_id)}
+                          onChange={() => togglePick(row)}
+                        />
+                      }
+                      label={t("compare.select")}
+                    />
+                  )}
                   <Button component={RouterLink} to={`/report/${row.analysis_id}`} variant="contained">
                     {t("dashboard.open")}
                   </Button>
