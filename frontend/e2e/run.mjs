@@ -149,6 +149,10 @@ async function main() {
       await page.goto(`${base}/`);
       await page.getByRole("heading", { name: "See every punch you throw" }).waitFor();
       await shot(page, "desktop-01-landing");
+      await page.getByRole("link", { name: "See a sample report" }).click();
+      await page.getByRole("heading", { name: "Sample report" }).waitFor();
+      await page.getByRole("heading", { name: "Rounds and combinations" }).waitFor();
+      await shot(page, "desktop-01b-sample-report");
     });
     await step("log in (local)", async () => {
       await page.goto(`${base}/login?next=%2Fdashboard`);

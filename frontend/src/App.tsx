@@ -34,6 +34,7 @@ const ReportPage = lazy(() => import("./pages/Report"));
 const SharedPage = lazy(() => import("./pages/Shared"));
 const DashboardPage = lazy(() => import("./pages/Dashboard"));
 const ComparePage = lazy(() => import("./pages/Compare"));
+const SamplePage = lazy(() => import("./pages/Sample"));
 
 function LanguageSwitch() {
   const { lang, setLang, t } = useI18n();
@@ -174,6 +175,7 @@ function Shell() {
             <Route path="/dashboard" element={<RequireAuth><DashboardPage /></RequireAuth>} />
             <Route path="/compare/:a/:b" element={<RequireAuth><ComparePage /></RequireAuth>} />
             <Route path="/share/:hash" element={<SharedPage />} />
+            <Route path="/sample" element={<SamplePage />} />
             <Route path="*" element={<NotFound />} />
           </Routes>
         </Suspense>

@@ -35,6 +35,9 @@ export function Landing() {
           <Button component={RouterLink} to={user ? "/upload" : "/login?next=%2Fupload"} variant="contained" size="large">
             {t("landing.cta")}
           </Button>
+          <Button component={RouterLink} to="/sample" variant="outlined" size="large">
+            {t("landing.sample")}
+          </Button>
           {user && (
             <Button component={RouterLink} to="/dashboard" variant="outlined" size="large">
               {t("landing.dashboard")}
