@@ -26,6 +26,9 @@ export function withAttempt(src: string, attempt: number): string {
  * The video with a canvas over it, drawing the skeleton of the frame nearest the playback time: every animation
  * frame while playing, and after each seek, load or resize.
  */
+/** The height of the browser's own video controls (Chromium's bar is 40-48 px). */
+const CONTROLS_PX = 48;
+
 export function SkeletonPlayer({ src, pose, showSkeleton, videoRef, label, onError, renewAccess }: Props) {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   // The attempt belongs to one address: a new src starts again at 0 without a render at the old attempt.
@@ -80,7 +83,17 @@ export function SkeletonPlayer({ src, pose, showSkeleton, videoRef, label, onErr
       const index = nearestFrame(pose.t_s, video.currentTime);
       const tolerance = pose.fps > 0 ? 1.5 / pose.fps : 0.2;
       if (Math.abs(pose.t_s[index] - video.currentTime) > Math.max(tolerance, 0.1)) return;
-      drawSkeleton(ctx, pose.landmarks[index], rect);
+      if (video.paused) {
+        // Paused, the browser shows its controls along the bottom: the skeleton is not drawn over them.
+        ctx.save();
+        ctx.beginPath();
+        ctx.rect(0, 0, w, Math.max(0, h - CONTROLS_PX));
+        ctx.clip();
+        drawSkeleton(ctx, pose.landmarks[index], rect);
+        ctx.restore();
+      } else {
+        drawSkeleton(ctx, pose.landmarks[index], rect);
+      }
     };
     const loop = () => {
       draw();
