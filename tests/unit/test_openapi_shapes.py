@@ -43,3 +43,33 @@ def test_every_json_answer_has_a_shape() -> None:
             if not code.startswith("2") or schema is None:
                 continue
             assert schema not in ({}, {"type": "object"}), (method, path, code)
+
+
+def test_the_documented_report_shapes_match_a_real_report() -> None:
+    """The schema's report shapes (http/schemas.py) name exactly what the pipeline writes, no more, no less."""
+    from punch_adapters.http import schemas  # noqa: PLC0415
+    from punch_core import BodySpecs, analyse_track  # noqa: PLC0415
+    from punch_core.coaching import OfflineCoach  # noqa: PLC0415
+    from punch_core.testing import Camera, make_round, track_of  # noqa: PLC0415
+
+    r = make_round(
+        actions=[("jab", 1.0), ("cross", 1.5), ("rear_hook", 4.0)], duration_s=8.0, camera=Camera(yaw_deg=90)
+    )
+    report = analyse_track(track_of(r), BodySpecs(height_cm=175, weight_kg=70), OfflineCoach())
+
+    def keys(doc: Any) -> tuple[set[str], set[str]]:
+        return set(doc.__required_keys__), set(doc.__optional_keys__)
+
+    for part, doc in [
+        (report["metrics"], schemas.MetricsDoc),
+        (report["quality"], schemas.QualityDoc),
+        (report["body"], schemas.BodyDoc),
+        (report["video"], schemas.ReportVideoDoc),
+        (report["metrics"]["combinations"], schemas.CombinationsDoc),
+        (report["metrics"]["fatigue"], schemas.FatigueDoc),
+        (report["metrics"]["work_rate"][0], schemas.WorkRateDoc),
+        (report["metrics"]["rounds"][0], schemas.RoundDoc),
+    ]:
+        required, optional = keys(doc)
+        assert required <= set(part), (doc.__name__, required - set(part))
+        assert set(part) <= required | optional, (doc.__name__, set(part) - required - optional)

@@ -554,6 +554,13 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** BodyDoc */
+        BodyDoc: {
+            experience: string;
+            height_cm: number;
+            stance: string;
+            weight_kg?: number | null;
+        };
         /** BoxDoc */
         BoxDoc: {
             h: number;
@@ -583,6 +590,13 @@ export interface components {
         CoachingRequestBody: {
             language?: string;
         };
+        /** CombinationsDoc */
+        CombinationsDoc: {
+            max_gap_s: number;
+            patterns: components["schemas"]["PatternDoc"][];
+            strikes_in_combinations_share: number | null;
+            total: number;
+        };
         /** CompleteDoc */
         CompleteDoc: {
             analysis_id: string;
@@ -604,6 +618,46 @@ export interface components {
             description: string;
             name: string;
         };
+        /** FatigueDoc */
+        FatigueDoc: {
+            first_third_mean_speed_mps: number | null;
+            first_third_strikes_per_minute: number | null;
+            last_third_mean_speed_mps: number | null;
+            last_third_strikes_per_minute: number | null;
+            rate_change_pct: number | null;
+            speed_change_pct: number | null;
+        };
+        /** MetricsDoc */
+        MetricsDoc: {
+            active_time_s: number;
+            combinations: components["schemas"]["CombinationsDoc"];
+            counts: {
+                [key: string]: number;
+            };
+            duration_s: number;
+            fatigue: components["schemas"]["FatigueDoc"];
+            guard_discipline: number | null;
+            guard_drops: number;
+            head_movements_per_minute: number | null;
+            idle_time_s: number;
+            lead_share: number | null;
+            mean_hand_speed_mps: number | null;
+            mean_return_to_guard_s: number | null;
+            peak_hand_speed_mps: number | null;
+            rear_share: number | null;
+            rounds?: components["schemas"]["RoundDoc"][];
+            seen_s?: number | null;
+            strikes_per_minute: number | null;
+            strikes_total: number;
+            work_rate: components["schemas"]["WorkRateDoc"][];
+        };
+        /** PatternDoc */
+        PatternDoc: {
+            count: number;
+            mean_speed_mps?: number | null;
+            pattern: string;
+            t_peak_s?: number[];
+        };
         /** PoseDoc */
         PoseDoc: {
             fps: number;
@@ -612,6 +666,14 @@ export interface components {
             t_s: number[];
             width: number;
         };
+        /** QualityDoc */
+        QualityDoc: {
+            coach_min_confidence?: number;
+            lost_spans_s?: number[][];
+            mean_px_per_m: number | null;
+            pose_coverage: number;
+            warnings: string[];
+        };
         /** RefreshDoc */
         RefreshDoc: {
             access_expires_in_s: number;
@@ -619,23 +681,15 @@ export interface components {
         /** ReportDoc */
         ReportDoc: {
             analysis_id: string;
-            body: {
-                [key: string]: unknown;
-            };
+            body: components["schemas"]["BodyDoc"];
             coaching: components["schemas"]["CoachingDoc"];
-            corrections: components["schemas"]["CorrectionsDoc"];
-            detected_stamps: components["schemas"]["StampDoc"][];
-            metrics: {
-                [key: string]: unknown;
-            };
-            quality: {
-                [key: string]: unknown;
-            };
+            corrections?: components["schemas"]["CorrectionsDoc"];
+            detected_stamps?: components["schemas"]["StampDoc"][];
+            metrics: components["schemas"]["MetricsDoc"];
+            quality: components["schemas"]["QualityDoc"];
             schema_version: string;
             stamps: components["schemas"]["StampDoc"][];
-            video: {
-                [key: string]: unknown;
-            };
+            video: components["schemas"]["ReportVideoDoc"];
         };
         /** ReportList */
         ReportList: {
@@ -653,6 +707,31 @@ export interface components {
             mean_hand_speed_mps: number | null;
             strikes_per_minute: number | null;
             strikes_total: number;
+        };
+        /** ReportVideoDoc */
+        ReportVideoDoc: {
+            container?: string;
+            duration_s: number;
+            fps: number;
+            height: number;
+            n_frames: number;
+            people_max?: number;
+            rotation_deg?: number;
+            source?: string;
+            subject?: {
+                [key: string]: number;
+            } | null;
+            width: number;
+        };
+        /** RoundDoc */
+        RoundDoc: {
+            guard_discipline: number | null;
+            index: number;
+            mean_hand_speed_mps: number | null;
+            strikes: number;
+            strikes_per_minute: number | null;
+            t_end_s: number;
+            t_start_s: number;
         };
         /** ShareLinkDoc */
         ShareLinkDoc: {
@@ -783,6 +862,13 @@ export interface components {
             email: string | null;
             id: string;
             name: string | null;
+        };
+        /** WorkRateDoc */
+        WorkRateDoc: {
+            seen_s?: number;
+            strikes: number;
+            strikes_per_minute?: number | null;
+            t_start_s: number;
         };
     };
     responses: never;

@@ -1,8 +1,7 @@
 // Shapes of the API's JSON bodies, derived from the generated OpenAPI schema (schema.d.ts, from the backend's
 // TypedDicts in punch_adapters/http/schemas.py), so that a change in the API's answers breaks this build.
-// Every request and answer body has its shape in the schema. Hand-written types remain only where the schema is
-// deliberately loose: string fields that are really closed sets (narrowed below with Refine, which checks every
-// narrowing against the schema) and the report's free-form dicts (metrics, video, quality, body: docs/formats.md).
+// Every request and answer body has its shape in the schema. The only hand-written parts narrow string fields that
+// are really closed sets (kinds, hands, statuses) with Refine, which checks every narrowing against the schema.
 import type { components } from "./schema";
 
 type Schemas = components["schemas"];
@@ -88,67 +87,15 @@ export type Drill = Schemas["DrillDoc"];
 export type Coaching = Refine<Schemas["CoachingDoc"], { source: "offline" | "llm"; language: Lang }>;
 
 /** The report's `metrics` (a free-form dict in the schema; docs/formats.md lists its fields). */
-export type WorkRateBin = { t_start_s: number; strikes: number; seen_s?: number; strikes_per_minute?: number | null };
-export type RoundFigures = {
-  index: number;
-  t_start_s: number;
-  t_end_s: number;
-  strikes: number;
-  strikes_per_minute: number | null;
-  mean_hand_speed_mps: number | null;
-  guard_discipline: number | null;
-};
-export type ComboPattern = { pattern: string; count: number; mean_speed_mps?: number | null; t_peak_s?: number[] };
+export type WorkRateBin = Schemas["WorkRateDoc"];
+export type RoundFigures = Schemas["RoundDoc"];
+export type ComboPattern = Schemas["PatternDoc"];
 
-export type Metrics = {
-  duration_s: number;
-  /** Seconds the boxer was seen (absent in reports made before it). */
-  seen_s?: number;
-  counts: Partial<Record<StampKind, number>>;
-  strikes_total: number;
-  strikes_per_minute: number;
-  lead_share: number | null;
-  rear_share: number | null;
-  combinations?: {
-    max_gap_s: number;
-    total: number;
-    strikes_in_combinations_share: number | null;
-    patterns: ComboPattern[];
-  };
-  work_rate: WorkRateBin[];
-  /** The video split at rests (absent in reports made before it). */
-  rounds?: RoundFigures[];
-  mean_hand_speed_mps: number | null;
-  peak_hand_speed_mps: number | null;
-  mean_return_to_guard_s: number | null;
-  guard_discipline: number | null;
-  guard_drops: number;
-  head_movements_per_minute: number;
-  active_time_s: number;
-  idle_time_s: number;
-  fatigue?: Record<string, number | null>;
-};
-
-/** The report's `video` (free-form in the schema: the caller may add keys such as `source`). */
-export type ReportVideo = {
-  duration_s: number;
-  fps: number;
-  width: number;
-  height: number;
-  n_frames: number;
-  /** The uploaded file's name (the owner's report only; a shared report leaves it out). */
-  source?: string;
-};
-/** The report's `quality` (free-form in the schema). */
-export type ReportQuality = {
-  pose_coverage: number;
-  mean_px_per_m: number | null;
-  warnings: string[];
-  /** The confidence the coach and the metrics hold to (absent in reports made before it: every stamp counts). */
-  coach_min_confidence?: number;
-};
-/** The report's `body` (free-form in the schema). */
-export type ReportBody = { height_cm: number; weight_kg?: number | null; stance: string; experience: string };
+/** The report's `metrics` (docs/formats.md), with the counts keyed by stamp kind. */
+export type Metrics = Refine<Schemas["MetricsDoc"], { counts: Partial<Record<StampKind, number>> }>;
+export type ReportVideo = Schemas["ReportVideoDoc"];
+export type ReportQuality = Schemas["QualityDoc"];
+export type ReportBody = Schemas["BodyDoc"];
 
 export type Report = Refine<
   Schemas["ReportDoc"],

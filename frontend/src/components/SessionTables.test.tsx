@@ -35,7 +35,14 @@ const metrics: Metrics = {
   head_movements_per_minute: 2,
   active_time_s: 120,
   idle_time_s: 80,
-  fatigue: { rate_change_pct: -22.4, speed_change_pct: 3 },
+  fatigue: {
+    first_third_strikes_per_minute: 20,
+    last_third_strikes_per_minute: 15.5,
+    rate_change_pct: -22.4,
+    first_third_mean_speed_mps: 5,
+    last_third_mean_speed_mps: 5.2,
+    speed_change_pct: 3,
+  },
 };
 
 describe("SessionTables", () => {

@@ -7,7 +7,7 @@ it); every field is optional there, so the handler's own checks say what a missi
 
 from __future__ import annotations
 
-from typing import Any, NotRequired, TypedDict
+from typing import Any, TypedDict
 
 
 class StatusDoc(TypedDict):
@@ -115,19 +115,148 @@ class CorrectionsDoc(TypedDict, total=False):
     coaching_outdated: bool
 
 
-class ReportDoc(TypedDict):
-    """A report (docs/formats.md); ``metrics`` is documented there field by field."""
+class _PatternRequired(TypedDict):
+    pattern: str
+    count: int
 
+
+class PatternDoc(_PatternRequired, total=False):
+    """A combination pattern (``1-2``: jab, cross) with how often it came, its mean punch speed and where."""
+
+    mean_speed_mps: float | None
+    t_peak_s: list[float]
+
+
+class CombinationsDoc(TypedDict):
+    """Runs of strikes each within ``max_gap_s`` of the previous."""
+
+    max_gap_s: float
+    total: int
+    strikes_in_combinations_share: float | None
+    patterns: list[PatternDoc]
+
+
+class _WorkRateRequired(TypedDict):
+    t_start_s: float
+    strikes: int
+
+
+class WorkRateDoc(_WorkRateRequired, total=False):
+    """Strikes in one 10 s bin, the time the boxer was seen in it and the rate per minute of that time."""
+
+    seen_s: float
+    strikes_per_minute: float | None
+
+
+class RoundDoc(TypedDict):
+    """One round of the video (split at rests) with its own figures."""
+
+    index: int
+    t_start_s: float
+    t_end_s: float
+    strikes: int
+    strikes_per_minute: float | None
+    mean_hand_speed_mps: float | None
+    guard_discipline: float | None
+
+
+class FatigueDoc(TypedDict):
+    """The last third of the round against the first."""
+
+    first_third_strikes_per_minute: float | None
+    last_third_strikes_per_minute: float | None
+    rate_change_pct: float | None
+    first_third_mean_speed_mps: float | None
+    last_third_mean_speed_mps: float | None
+    speed_change_pct: float | None
+
+
+class _MetricsRequired(TypedDict):
+    duration_s: float
+    counts: dict[str, int]
+    strikes_total: int
+    strikes_per_minute: float | None
+    lead_share: float | None
+    rear_share: float | None
+    combinations: CombinationsDoc
+    work_rate: list[WorkRateDoc]
+    mean_hand_speed_mps: float | None
+    peak_hand_speed_mps: float | None
+    mean_return_to_guard_s: float | None
+    guard_discipline: float | None
+    guard_drops: int
+    head_movements_per_minute: float | None
+    active_time_s: float
+    idle_time_s: float
+    fatigue: FatigueDoc
+
+
+class MetricsDoc(_MetricsRequired, total=False):
+    """Every metric of a report (docs/formats.md); the fields here are absent from reports made before them."""
+
+    seen_s: float | None
+    rounds: list[RoundDoc]
+
+
+class _ReportVideoRequired(TypedDict):
+    duration_s: float
+    fps: float
+    width: int
+    height: int
+    n_frames: int
+
+
+class ReportVideoDoc(_ReportVideoRequired, total=False):
+    """The analysed video's facts; ``source`` (the file name) only in the owner's report."""
+
+    container: str
+    rotation_deg: int
+    source: str
+    people_max: int
+    subject: dict[str, float] | None
+
+
+class _QualityRequired(TypedDict):
+    pose_coverage: float
+    mean_px_per_m: float | None
+    warnings: list[str]
+
+
+class QualityDoc(_QualityRequired, total=False):
+    """How well the boxer was seen, and what the report leaves out."""
+
+    lost_spans_s: list[list[float]]
+    coach_min_confidence: float
+
+
+class _BodyRequired(TypedDict):
+    height_cm: float
+    stance: str
+    experience: str
+
+
+class BodyDoc(_BodyRequired, total=False):
+    """The boxer's body specs; ``weight_kg`` only in the owner's report."""
+
+    weight_kg: float | None
+
+
+class _ReportRequired(TypedDict):
     schema_version: str
     analysis_id: str
-    video: dict[str, Any]
-    quality: dict[str, Any]
-    body: dict[str, Any]
+    video: ReportVideoDoc
+    quality: QualityDoc
+    body: BodyDoc
     stamps: list[StampDoc]
-    metrics: dict[str, Any]
+    metrics: MetricsDoc
     coaching: CoachingDoc
-    detected_stamps: NotRequired[list[StampDoc]]
-    corrections: NotRequired[CorrectionsDoc]
+
+
+class ReportDoc(_ReportRequired, total=False):
+    """A report (docs/formats.md); the corrections are there once the boxer corrected the stamps."""
+
+    detected_stamps: list[StampDoc]
+    corrections: CorrectionsDoc
 
 
 class ReportSummaryDoc(TypedDict):
