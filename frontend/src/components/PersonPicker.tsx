@@ -19,6 +19,9 @@ interface Props {
  * A strip of frames and, over the chosen frame, one button per detected person: click, tap, or Tab + Enter/Space
  * to pick yourself. Boxes are positioned in percent of the frame, so they follow any displayed size.
  */
+/** Outline colours of the people on a frame, in order (white, yellow, cyan, pink). */
+const PERSON_COLOURS = ["rgba(255,255,255,0.95)", "#ffeb3b", "#00e5ff", "#ff80ab"];
+
 export function PersonPicker({ thumbnails, value, onChange }: Props) {
   const { t } = useI18n();
   const firstWithPeople = Math.max(0, thumbnails.findIndex((th) => th.boxes.length > 0));
@@ -61,7 +64,9 @@ export function PersonPicker({ thumbnails, value, onChange }: Props) {
                 top: `${(box.y / thumb.height) * 100}%`,
                 width: `${(box.w / thumb.width) * 100}%`,
                 height: `${(box.h / thumb.height) * 100}%`,
-                border: selected ? "4px solid #4caf50" : "3px solid rgba(255,255,255,0.9)",
+                // Each person its own colour, smaller boxes above larger ones: two boxers side by side overlap.
+                border: selected ? "4px solid #4caf50" : `3px solid ${PERSON_COLOURS[j % PERSON_COLOURS.length]}`,
+                zIndex: 1 + (box.w * box.h > 0 ? Math.round(1e6 / (box.w * box.h)) : 0),
                 boxShadow: "0 0 0 2px rgba(0,0,0,0.5)",
                 borderRadius: 1,
                 bgcolor: selected ? "rgba(76,175,80,0.18)" : "transparent",
@@ -79,8 +84,8 @@ export function PersonPicker({ thumbnails, value, onChange }: Props) {
                   borderRadius: 1,
                   fontWeight: 700,
                   fontSize: 14,
-                  bgcolor: selected ? "#4caf50" : "rgba(0,0,0,0.7)",
-                  color: "#fff",
+                  bgcolor: selected ? "#4caf50" : "rgba(0,0,0,0.75)",
+                  color: selected ? "#fff" : PERSON_COLOURS[j % PERSON_COLOURS.length],
                 }}
               >
                 {selected ? `✓ ${j + 1}` : j + 1}
