@@ -25,6 +25,7 @@ import { ConfirmDialog } from "../components/ConfirmDialog";
 import { DeleteIcon } from "../components/icons";
 import { formatDate, formatNumber, formatPercent, formatTime } from "../lib/format";
 import { useTitle } from "../lib/useTitle";
+import { localizeServerText } from "../lib/serverText";
 import { tones } from "../theme";
 
 ChartJS.register(CategoryScale, LinearScale, PointElement, LineElement, Tooltip, Filler);
@@ -170,7 +171,7 @@ export default function DashboardPage() {
                     <Typography sx={{ fontWeight: 700 }}>{formatDate(a.created_at, lang)}</Typography>
                     {a.error && (
                       <Typography variant="body2" sx={{ color: "text.secondary", overflowWrap: "anywhere" }}>
-                        {a.error}
+                        {localizeServerText(a.error, lang)}
                       </Typography>
                     )}
                   </Box>

@@ -8,12 +8,13 @@ import { useI18n } from "../i18n/I18n";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { followStatus, type Transport } from "../lib/liveStatus";
 import { useTitle } from "../lib/useTitle";
+import { localizeServerText } from "../lib/serverText";
 
 const STAGES: StageName[] = ["thumbnails", "pose", "stamps", "coaching", "report"];
 
 export function ProcessingPage() {
   const { analysisId = "" } = useParams();
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   useTitle(t("processing.title"));
   const navigate = useNavigate();
   const [status, setStatus] = useState<StatusDoc | null>(null);
@@ -116,7 +117,7 @@ export function ProcessingPage() {
           <CardContent>
             <Alert severity="error" role="alert" sx={{ mb: 2 }}>
               <strong>{t("processing.failed")}</strong>
-              {status.error ? `: ${status.error}` : ""}
+              {status.error ? `: ${localizeServerText(status.error, lang)}` : ""}
             </Alert>
             <Typography sx={{ mb: 2 }}>{t("processing.retryHelp")}</Typography>
             <Stack direction={{ xs: "column", sm: "row" }} spacing={1.5} sx={{ alignItems: { sm: "center" } }}>
