@@ -23,6 +23,11 @@ class Stance(StrEnum):
         return "left" if self is Stance.ORTHODOX else "right"
 
     @property
+    def rear_side(self) -> str:
+        """The anatomical side (``left``/``right``) of the rear hand."""
+        return "right" if self is Stance.ORTHODOX else "left"
+
+    @property
     def swapped(self) -> Stance:
         """The other stance (what a mirror image shows)."""
         return Stance.SOUTHPAW if self is Stance.ORTHODOX else Stance.ORTHODOX

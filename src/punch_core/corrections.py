@@ -115,9 +115,7 @@ def _stamp_of(edit: StampEdit, detected: Sequence[Stamp], k: Kinematics, specs: 
         raise ValidationError("hand", "none", f"lead or rear: a {edit.kind.value} is thrown with a hand")
     if edit.kind is StampKind.SLIP and edit.side is None:
         raise ValidationError("side", None, "left or right: the side the head slipped to")
-    side_of_hand = (
-        specs.stance.lead_side if edit.hand is Hand.LEAD else ("right" if specs.stance.lead_side == "left" else "left")
-    )
+    side_of_hand = specs.stance.lead_side if edit.hand is Hand.LEAD else specs.stance.rear_side
     speed = (
         hand_speed_mps(k, side_of_hand, edit.t_start_s, edit.t_end_s) if edit.kind.category is Category.STRIKE else None
     )

@@ -45,3 +45,10 @@ def test_parse_accepts_cli_strings():
 def test_bool_is_not_a_height():
     with pytest.raises(ValidationError):
         BodySpecs(height_cm=True)
+
+
+def test_each_stance_names_its_lead_and_rear_sides():
+    from punch_core.body import Stance  # noqa: PLC0415
+
+    assert (Stance.ORTHODOX.lead_side, Stance.ORTHODOX.rear_side) == ("left", "right")
+    assert (Stance.SOUTHPAW.lead_side, Stance.SOUTHPAW.rear_side) == ("right", "left")

@@ -42,7 +42,7 @@ def learned_confidence(
         return []
     typer = typer or LearnedTyper.packaged()
     ctx = FeatureContext(k, body_frame(k), stance.lead_side)
-    other = "right" if stance.lead_side == "left" else "left"
+    other = stance.rear_side
     rows = []
     for s in strikes:
         side = stance.lead_side if s.hand is Hand.LEAD else other

@@ -29,7 +29,7 @@ def hands_up(k: Kinematics) -> dict[str, np.ndarray]:
 def detect_guard_drops(k: Kinematics, strikes: list[Stamp], stance: Stance) -> list[Stamp]:
     """One ``guard_drop`` per strike during which the other hand stayed below the chin."""
     up = hands_up(k)
-    lead, rear = stance.lead_side, ("right" if stance.lead_side == "left" else "left")
+    lead, rear = stance.lead_side, stance.rear_side
     out: list[Stamp] = []
     for strike in strikes:
         if strike.category is not Category.STRIKE:
