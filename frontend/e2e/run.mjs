@@ -61,8 +61,9 @@ async function main() {
   if (!existsSync(punch)) fail(`no backend at ${punch} (make install first)`);
   const work = mkdtempSync(path.join(os.tmpdir(), "punch-e2e-"));
   const video = path.join(os.tmpdir(), "punch-e2e-round.mp4");
+  const twoPeople = path.join(os.tmpdir(), "punch-e2e-two-people.mp4");
   try {
-    execFileSync(python, [path.join(here, "make_video.py"), video], { stdio: "inherit", cwd: repo });
+    execFileSync(python, [path.join(here, "make_video.py"), video, twoPeople], { stdio: "inherit", cwd: repo });
   } catch (error) {
     if (error.status === 3) {
       log("SKIPPED: ../shared is absent, no real video to upload");
@@ -267,6 +268,17 @@ async function main() {
       if (doc.format !== "punch-labels" || !doc.events.some((e) => e.kind === "lead_hook")) fail("the labels export lacks the correction");
       await shot(page, "desktop-09d-report-corrected");
     });
+    await step("the video with the skeleton and the corrected stamps drawn, downloaded", async () => {
+      await page.getByRole("button", { name: "Video with skeleton" }).click();
+      await page.getByRole("button", { name: /^(Video queued…|Drawing the video…)/ }).waitFor();
+      await shot(page, "desktop-09e-report-drawing-video");
+      const link = page.getByRole("link", { name: /^Download video \(/ });
+      await link.waitFor({ timeout: 180000 });
+      const [video] = await Promise.all([page.waitForEvent("download"), link.click()]);
+      const bytes = (await import("node:fs")).readFileSync(await video.path());
+      if (bytes.subarray(4, 8).toString("latin1") !== "ftyp") fail("the downloaded video is not an MP4");
+      log(`overlay video ${video.suggestedFilename()}: ${(bytes.length / 1048576).toFixed(1)} MB`);
+    });
     await step("share", async () => {
       await page.getByText("This report is private").waitFor();
       await page.getByRole("button", { name: "Create link" }).click();
@@ -317,6 +329,39 @@ async function main() {
       await page.goto(`${base}/dashboard`);
       await page.getByRole("heading", { name: "Trends across sessions" }).waitFor();
       await shot(page, "desktop-14-dashboard");
+    });
+    await step("a failed analysis tried again with another person, to a report", async () => {
+      // Two people; the one on the right leaves after 18 s of 62. Picked as the boxer, they are seen too little.
+      const pick = async (side) => {
+        const people = page.getByRole("button", { name: /^Person \d at / });
+        await people.first().waitFor({ timeout: 120000 });
+        await page.waitForFunction(() => [...document.images].every((i) => i.complete));
+        const boxes = [];
+        for (const handle of await people.all()) boxes.push({ handle, box: await handle.boundingBox() });
+        const firstFrame = boxes.filter((b) => Math.abs(b.box.y - boxes[0].box.y) < 200);
+        if (firstFrame.length < 2) fail(`two people expected on the first frame, ${firstFrame.length} found`);
+        firstFrame.sort((a, b) => a.box.x - b.box.x);
+        await (side === "right" ? firstFrame[firstFrame.length - 1] : firstFrame[0]).handle.click();
+        await page.getByText(/You picked person \d/).waitFor();
+        await page.getByLabel("Height (cm)").fill("175");
+        await page.getByRole("button", { name: "Start the analysis" }).click();
+        await page.waitForURL(/\/processing\//);
+      };
+      await page.goto(`${base}/upload`);
+      await page.locator('input[type="file"]').setInputFiles(twoPeople);
+      await page.waitForURL(/\/configure\/[^/]+$/, { timeout: 120000 });
+      await pick("right");
+      await page.getByRole("alert").filter({ hasText: /found in only \d+%/ }).waitFor({ timeout: analysisTimeout });
+      await shot(page, "desktop-14b-processing-failed");
+      await page.getByRole("button", { name: "Try again" }).click();
+      await page.waitForURL(/\/configure\//);
+      await shot(page, "desktop-14c-configure-again");
+      await pick("left");
+      await page.waitForURL(/\/report\//, { timeout: analysisTimeout });
+      await page.getByRole("heading", { name: "Round report" }).waitFor({ timeout: 60000 });
+      const punches = await page.locator("dl dd").first().innerText();
+      log(`retried with the other person: a report with ${punches} punches`);
+      await shot(page, "desktop-14d-report-after-retry");
     });
     await step("Korean, with the coaching written again in Korean", async () => {
       await page.goto(`${base}/report/${analysisId}`);

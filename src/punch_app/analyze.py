@@ -8,6 +8,7 @@ user wants to keep.
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -15,21 +16,20 @@ from typing import Any
 from punch_adapters.inprocess.clock import SystemClock
 from punch_adapters.memory.repositories import MemoryRepositories
 from punch_adapters.pose.mediapipe_pose import MediaPipePoseEstimator
-from punch_adapters.pose.overlay import encode_jpeg, write_overlay
+from punch_adapters.pose.overlay import OverlayVideoWriter, encode_jpeg
 from punch_adapters.pose.video import OpenCvFrameSource
 from punch_adapters.report_html import render_report_html
 from punch_adapters.storage.factories import local_store
 from punch_app.progress import ProgressBar
 from punch_core.body import BodySpecs
 from punch_core.coaching import OfflineCoach
-from punch_core.formats import track_from_npz_bytes
 from punch_core.ports.coach import Coach
 from punch_core.ports.pose import PoseEstimator
 from punch_core.ports.video import FrameSource
 from punch_core.service.artifacts import AnalysisArtifacts
+from punch_core.service.overlay import render_overlay
 from punch_core.service.processing import ProcessingPorts, read_thumbnails, run_analysis
 from punch_core.service.records import Analysis, Video
-from punch_core.stamps import Stamp
 from punch_core.subject import SubjectChoice
 
 OWNER = "cli"
@@ -67,6 +67,7 @@ def analyze_video(
         reports=repositories.reports,
         clock=clock,
         encode_jpeg=lambda frame: encode_jpeg(frame.rgb),
+        write_overlay=OverlayVideoWriter(source),
     )
     container = video.suffix.lower().lstrip(".") or "mp4"
     key = f"videos/{ANALYSIS_ID}/source.{container}"
@@ -137,21 +138,17 @@ def analyze_video_to_dir(
         )
         track_npz = ports.store.get(keys.pose_track)
         jpegs = [(t.t_s, ports.store.get(t.key)) for t in read_thumbnails(ports.store, ANALYSIS_ID).thumbnails]
-    out_dir.mkdir(parents=True, exist_ok=True)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        if overlay:
+            # The overlay job the web app runs on request: the stamps the report shows, drawn on the video.
+            render_overlay(
+                ports, ANALYSIS_ID, progress=(lambda share: progress.update("overlay", share)) if progress else None
+            )
+            with ports.store.local_path(keys.overlay_video) as drawn:
+                shutil.copyfile(drawn, out_dir / "overlay.mp4")
     (out_dir / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     (out_dir / "pose_track.npz").write_bytes(track_npz)
     (out_dir / "report.html").write_text(render_report_html(report, thumbnails=jpegs), encoding="utf-8")
-    if overlay:
-        info = report["video"]
-        write_overlay(
-            source.frames(str(video)),
-            track_from_npz_bytes(track_npz),
-            [Stamp.from_dict(s) for s in report["stamps"]],
-            out_dir / "overlay.mp4",
-            fps=float(info["fps"]),
-            n_frames=int(info["n_frames"]),
-            progress=(lambda share: progress.update("overlay", share)) if progress else None,
-        )
     if progress:
         progress.update("overlay" if overlay else "report", 1.0)
     return report

@@ -28,7 +28,7 @@ from punch_adapters.llm.coach import OpenAiCoach
 from punch_adapters.llm.settings import LlmSettings
 from punch_adapters.metrics.prometheus import PrometheusMetrics
 from punch_adapters.pose.mediapipe_pose import MediaPipePoseEstimator
-from punch_adapters.pose.overlay import encode_jpeg
+from punch_adapters.pose.overlay import OverlayVideoWriter, encode_jpeg
 from punch_adapters.pose.video import OpenCvFrameSource
 from punch_adapters.scan import ClamdScanner
 from punch_adapters.sql.engine import make_engine, pool_capacity, pool_in_use
@@ -48,7 +48,7 @@ from punch_core.ports.scan import MalwareScanner
 from punch_core.ports.storage import ObjectStore
 from punch_core.ports.system import Clock
 from punch_core.service.processing import ProcessingPorts
-from punch_core.service.records import AnalysisStatus, Stage
+from punch_core.service.records import PIPELINE, AnalysisStatus, Stage
 from punch_core.service.uploads import UploadPorts, expire_uploads
 
 if TYPE_CHECKING:
@@ -122,7 +122,7 @@ class Services:
             if analysis.status is AnalysisStatus.CREATED:
                 stage = Stage.THUMBNAILS
             else:
-                stage = next((s for s in Stage if s not in analysis.done_stages), Stage.REPORT)
+                stage = next((s for s in PIPELINE if s not in analysis.done_stages), Stage.REPORT)
             await self.queue.enqueue(stage, analysis.id)
             count += 1
         return count
@@ -243,8 +243,9 @@ async def build_services(
         estimator = MediaPipePoseEstimator(workers=settings.pose_workers)
         closers.append(estimator.close)
         pose = estimator
+    source = OpenCvFrameSource()
     ports = ProcessingPorts(
-        source=OpenCvFrameSource(),
+        source=source,
         pose=pose,
         coach=coach or build_coach(settings, metrics),
         store=store,
@@ -254,6 +255,7 @@ async def build_services(
         reports=repositories.reports,
         clock=clock or SystemClock(),
         encode_jpeg=lambda frame: encode_jpeg(frame.rgb),
+        write_overlay=OverlayVideoWriter(source),
     )
     progress: ProgressSink
     queue: JobQueue

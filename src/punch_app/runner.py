@@ -30,6 +30,7 @@ from punch_core.errors import (
 from punch_core.ports.jobs import JobQueue, ProgressSink
 from punch_core.ports.metrics import Metrics
 from punch_core.service.artifacts import AnalysisArtifacts
+from punch_core.service.overlay import fail_overlay, render_overlay
 from punch_core.service.processing import (
     ProcessingPorts,
     ProcessingTimeoutError,
@@ -48,6 +49,7 @@ USER_ERRORS = (MediaError, PoseQualityError, TrackFormatError, ValidationError, 
 RETRY_BASE_S = 2.0
 PROGRESS_EVERY_S = 0.5
 TIMEOUT_GRACE_S = 2.0
+OVERLAY_OUR_SIDE = "the video with the skeleton could not be made in {tries} tries (a problem on our side); try again"
 
 
 class Outcome(enum.Enum):
@@ -85,6 +87,8 @@ class StageRunner:
             return outcome
 
     async def _run(self, stage: Stage, analysis_id: str, attempt: int) -> Outcome:
+        if stage is Stage.OVERLAY:
+            return await self._overlay(analysis_id, attempt)
         extra = {"stage": stage.value, "attempt": attempt}
         if stage in (Stage.THUMBNAILS, Stage.POSE) and attempt == 1:
             logger.info("processing.started", extra=extra)
@@ -136,6 +140,11 @@ class StageRunner:
         is run, which only queues the next stage.
         """
         extra = {"stage": stage.value, "attempt": attempt}
+        if stage is Stage.OVERLAY:
+            logger.error("processing.gave_up", extra=extra)
+            message = OVERLAY_OUR_SIDE.format(tries=attempt - 1)
+            await asyncio.to_thread(self._fail_overlay, analysis_id, message)
+            return Outcome.FAILED
         try:
             analysis = await asyncio.to_thread(self.ports.analyses.get, analysis_id)
         except NotFoundError:
@@ -148,6 +157,48 @@ class StageRunner:
         )
         logger.error("processing.gave_up", extra=extra)
         return await self._fail(stage, analysis_id, message, time.monotonic(), extra)
+
+    async def _overlay(self, analysis_id: str, attempt: int) -> Outcome:
+        """The overlay job: the report's video drawn again; its failure is the overlay's, never the analysis's."""
+        extra = {"stage": Stage.OVERLAY.value, "attempt": attempt}
+        logger.info("processing.stage", extra=extra)
+        started = time.monotonic()
+
+        def on_progress(_share: float) -> None:
+            if time.monotonic() - started > self.stage_timeout_s:
+                raise ProcessingTimeoutError(
+                    f"drawing the video took longer than {self.stage_timeout_s:.0f} s; try again later"
+                )
+
+        outcome = Outcome.DONE
+        try:
+            await asyncio.to_thread(render_overlay, self.ports, analysis_id, progress=on_progress)
+        except USER_ERRORS as exc:
+            await asyncio.to_thread(self._fail_overlay, analysis_id, exc.user_message)
+            outcome = Outcome.FAILED
+        except Exception as exc:
+            if not (isinstance(exc, NotFoundError) and await self._deleted(analysis_id)):
+                if attempt < self.max_attempts:
+                    logger.warning("processing.retry", extra={**extra, "error": f"{type(exc).__name__}: {exc}"})
+                    self.metrics.increment("processing_jobs_total", stage=Stage.OVERLAY.value, outcome="retry")
+                    return Outcome.RETRY
+                logger.error("processing.error", extra=extra, exc_info=exc)
+                await asyncio.to_thread(self._fail_overlay, analysis_id, OVERLAY_OUR_SIDE.format(tries=attempt))
+                outcome = Outcome.FAILED
+        if await self._deleted(analysis_id):
+            # Deleted while it was drawn: what it wrote after the delete goes too.
+            await asyncio.to_thread(self.ports.store.delete_prefix, AnalysisArtifacts(analysis_id).prefix)
+            return Outcome.DONE
+        result = "ok" if outcome is Outcome.DONE else "failed"
+        self.metrics.increment("processing_jobs_total", stage=Stage.OVERLAY.value, outcome=result)
+        self.metrics.observe("processing_duration_seconds", time.monotonic() - started, stage=Stage.OVERLAY.value)
+        return outcome
+
+    def _fail_overlay(self, analysis_id: str, message: str) -> None:
+        try:
+            fail_overlay(self.ports, analysis_id, message)
+        except Exception:
+            logger.exception("processing.fail_unrecorded", extra={"stage": Stage.OVERLAY.value})
 
     async def _unexpected(
         self, exc: Exception, stage: Stage, analysis_id: str, *, attempt: int, started: float, extra: dict[str, Any]

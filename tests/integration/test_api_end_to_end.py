@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import av
 import pytest
 from litestar.testing import TestClient
 
@@ -111,6 +112,32 @@ def test_sign_in_upload_configure_follow_report_share_and_revoke(round_video, tm
         listing = client.get("/api/v1/reports").json()
         assert [item["analysis_id"] for item in listing["items"]] == [analysis_id]
 
+        # The video with the skeleton and stamps drawn: asked for, followed, downloaded (issue 26).
+        overlay_path = f"/api/v1/reports/{analysis_id}/overlay"
+        assert client.get(overlay_path).json()["status"] == "none"
+        assert client.get(f"{overlay_path}/video").status_code == 404
+        asked = client.post(overlay_path)
+        assert asked.status_code == 202, asked.text
+        assert asked.json()["status"] in ("queued", "rendering", "ready")
+        overlay = _wait_for(client, overlay_path, lambda o: o["status"] in ("ready", "failed"), 180)
+        assert overlay["status"] == "ready", overlay
+        download = client.get(overlay["url"])
+        assert download.status_code == 200
+        assert download.headers["content-type"] == "video/mp4"
+        assert download.headers["content-disposition"].startswith("attachment;")
+        assert len(download.content) == overlay["size_bytes"]
+        drawn = tmp_path / "overlay.mp4"
+        drawn.write_bytes(download.content)
+        with av.open(str(drawn)) as box:
+            stream = box.streams.video[0]
+            assert stream.codec_context.name == "h264"
+            frames = sum(1 for _ in box.decode(stream))
+        assert abs(frames - report["video"]["n_frames"]) <= 2, (frames, report["video"]["n_frames"])
+        part = client.get(overlay["url"], headers={"range": "bytes=0-1023"})
+        assert (part.status_code, len(part.content)) == (206, 1024)
+        again = client.post(overlay_path)
+        assert (again.status_code, again.json()["status"], again.json()["outdated"]) == (202, "ready", False)
+
         share = client.post(f"/api/v1/reports/{analysis_id}/shares", json={"expires_in_days": 7})
         assert share.status_code == 201
         share_hash = share.json()["hash"]
@@ -125,6 +152,7 @@ def test_sign_in_upload_configure_follow_report_share_and_revoke(round_video, tm
         saved = dict(client.cookies)
         client.cookies.clear()
         assert client.get(f"/api/v1/reports/{analysis_id}").status_code == 401
+        assert client.get(f"/api/v1/reports/{analysis_id}/overlay/video").status_code == 401
         shared = client.get(f"/api/v1/shared/{share_hash}")
         assert shared.status_code == 200
         assert shared.json()["metrics"] == report["metrics"]

@@ -15,7 +15,7 @@ from punch_adapters.http.routes.media import MAX_RANGE_BYTES, accepts_gzip, pars
 from punch_core.errors import BadRequestError
 from punch_core.formats import track_to_npz_bytes
 from punch_core.service.artifacts import AnalysisArtifacts
-from punch_core.service.records import Analysis, AnalysisStatus, ShareLink, Stage, Video
+from punch_core.service.records import PIPELINE, Analysis, AnalysisStatus, ShareLink, Video
 from punch_core.track import PoseTrack
 from tests.support.api import access_cookie, add_user, make_deps
 
@@ -55,7 +55,7 @@ def client(tmp_path):
             created_at=NOW,
             updated_at=NOW,
             status=AnalysisStatus.COMPLETED,
-            done_stages=tuple(Stage),
+            done_stages=PIPELINE,
         )
     )
     landmarks = np.full((3, 33, 4), 0.25, np.float32)

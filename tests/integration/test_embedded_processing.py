@@ -17,7 +17,7 @@ from punch_app.container import Services, build_services
 from punch_app.settings import Settings
 from punch_core.body import BodySpecs
 from punch_core.service.processing import configure_analysis, start_analysis
-from punch_core.service.records import Analysis, AnalysisStatus, Stage, Video
+from punch_core.service.records import PIPELINE, Analysis, AnalysisStatus, Stage, Video
 from tests.support.fake_openai import FakeOpenAI, Reply
 
 CLIP = "media/shadowcoach/jab/8da046a4-deae-45ee-8c6e-721d813a05df.mp4"  # 2.6 s, one jab that is found
@@ -149,7 +149,7 @@ def test_a_restarted_embedded_app_resumes_and_a_failing_llm_still_gives_a_report
 
         asyncio.run(first_run())
         analysis, report = asyncio.run(second_run())
-    assert analysis.done_stages == tuple(Stage)
+    assert analysis.done_stages == PIPELINE
     assert analysis.attempts == 5  # thumbnails, pose, then stamps, coaching and report after the restart
     assert report["coaching"]["source"] == "offline"
     assert "500" in report["coaching"]["fallback_reason"]

@@ -16,6 +16,7 @@ from punch_adapters.inprocess.jobs import InProcessJobQueue
 from punch_adapters.inprocess.progress import MemoryProgress
 from punch_adapters.memory.metrics import MemoryMetrics
 from punch_adapters.memory.repositories import MemoryRepositories
+from punch_adapters.pose.overlay import OverlayVideoWriter
 from punch_adapters.storage import memory_store
 from punch_core.coaching import OfflineCoach
 from punch_core.service.processing import ProcessingPorts
@@ -64,6 +65,7 @@ def make_deps(
         reports=repos.reports,
         clock=clock,
         encode_jpeg=lambda frame: b"\xff\xd8jpeg",
+        write_overlay=OverlayVideoWriter(source),
     )
     metrics = MemoryMetrics()
     deps = ApiDeps(

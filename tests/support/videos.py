@@ -91,3 +91,33 @@ def with_location(path: Path, out: Path, location: str = LOCATION) -> Path:
             packet.stream = copy
             box.mux(packet)
     return out
+
+
+def side_by_side(left: Path, right: Path, out: Path, *, right_until_s: float, crf: int = 26) -> Path:
+    """Two videos of one size and frame rate side by side; the right one only until ``right_until_s``, then empty.
+
+    Two people in one frame, one of whom walks out early: picked as the boxer, they are seen in too little of
+    the round to analyse, and the other person is the one to pick (the failed-then-retried journey).
+    """
+    import av  # noqa: PLC0415
+
+    with av.open(str(left)) as a, av.open(str(right)) as b, av.open(str(out), "w") as box:
+        fps = a.streams.video[0].average_rate or Fraction(15, 1)
+        stream = box.add_stream("libx264", rate=fps)
+        frames_b = b.decode(video=0)
+        blank: np.ndarray | None = None
+        for frame_a in a.decode(video=0):
+            rgb_a = frame_a.to_ndarray(format="rgb24")
+            if blank is None:
+                stream.width, stream.height, stream.pix_fmt = rgb_a.shape[1] * 2, rgb_a.shape[0], "yuv420p"
+                stream.options = {"preset": "veryfast", "crf": str(crf)}
+                blank = np.full_like(rgb_a, 40)
+            t_s = float(frame_a.time or 0.0)
+            frame_b = next(frames_b, None) if t_s < right_until_s else None
+            rgb_b = frame_b.to_ndarray(format="rgb24") if frame_b is not None else blank
+            both = np.ascontiguousarray(np.concatenate([rgb_a, rgb_b], axis=1), dtype=np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(both, format="rgb24")):
+                box.mux(packet)
+        for packet in stream.encode():
+            box.mux(packet)
+    return out

@@ -15,7 +15,7 @@ import numpy as np
 from punch_core.formats import track_to_npz_bytes
 from punch_core.ports.video import VideoInfo
 from punch_core.service.artifacts import AnalysisArtifacts, ThumbnailEntry, ThumbnailIndex
-from punch_core.service.records import Analysis, AnalysisStatus, ShareLink, Stage, Upload, Video
+from punch_core.service.records import PIPELINE, Analysis, AnalysisStatus, ShareLink, Upload, Video
 from punch_core.subject import PersonBox
 from punch_core.track import PoseTrack
 from tests.support.api import add_user
@@ -60,7 +60,7 @@ def seed(repos: Any, deps: Any) -> None:
             created_at=NOW,
             updated_at=NOW,
             status=AnalysisStatus.COMPLETED,
-            done_stages=tuple(Stage),
+            done_stages=PIPELINE,
             progress=100.0,
             specs={"height_cm": 175, "weight_kg": 70, "stance": "orthodox", "experience": "intermediate"},
         )

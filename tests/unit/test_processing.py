@@ -30,7 +30,7 @@ from punch_core.service.processing import (
     run_stage,
     start_analysis,
 )
-from punch_core.service.records import Analysis, AnalysisStatus, Stage, Video
+from punch_core.service.records import PIPELINE, Analysis, AnalysisStatus, Stage, Video
 from punch_core.subject import PeopleTrack, PersonBox, person_box
 from punch_core.testing.synthetic import Camera, make_round
 
@@ -111,7 +111,27 @@ class StillSource:
         Path(out_path).write_bytes(Path(path).read_bytes())
 
 
-def make_ports(pose: ScriptedPose) -> tuple[ProcessingPorts, MemoryRepositories]:
+class DrawnOverlay:
+    """An overlay writer that writes what it was asked to draw (the real one is tested on real video)."""
+
+    def __init__(self, *, error: Exception | None = None) -> None:
+        self.error = error
+        self.calls: list[list[str]] = []
+
+    def __call__(self, video_path, track, stamps, out_path, *, progress=None) -> int:
+        self.calls.append([s.kind.value for s in stamps])
+        if self.error is not None:
+            raise self.error
+        for share in (0.25, 0.5, 1.0):
+            if progress:
+                progress(share)
+        Path(out_path).write_bytes(b"overlay:" + ",".join(self.calls[-1]).encode())
+        return int(track.n_frames)
+
+
+def make_ports(
+    pose: ScriptedPose, *, write_overlay: DrawnOverlay | None = None
+) -> tuple[ProcessingPorts, MemoryRepositories]:
     repos = MemoryRepositories.create()
     store = memory_store(f"test-{id(pose)}")
     store.put("videos/v1/source.mp4", b"\x00\x00\x00\x18ftypmp42 not decoded here")
@@ -142,6 +162,7 @@ def make_ports(pose: ScriptedPose) -> tuple[ProcessingPorts, MemoryRepositories]
         reports=repos.reports,
         clock=StepClock(),
         encode_jpeg=lambda frame: b"JPEG%dx%d" % frame.rgb.shape[:2],
+        write_overlay=write_overlay or DrawnOverlay(),
     )
     return ports, repos
 
@@ -172,7 +193,7 @@ def test_thumbnails_then_configure_start_and_every_stage_to_the_report():
     analysis = repos.analyses.get("a1")
     assert analysis.status is AnalysisStatus.COMPLETED
     assert analysis.progress == 100.0
-    assert analysis.done_stages == tuple(Stage)
+    assert analysis.done_stages == PIPELINE
     assert analysis.finished_at is not None
     report = repos.reports.get("a1", owner_id="u1")
     assert report["coaching"]["language"] == "ko"

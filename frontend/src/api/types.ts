@@ -120,5 +120,9 @@ export type PoseDoc = Refine<Schemas["PoseDoc"], { landmarks: (Landmark[] | null
 export type ReportRow = Schemas["ReportSummaryDoc"];
 export type ReportPage = Schemas["ReportList"];
 
+export type OverlayState = "none" | "queued" | "rendering" | "ready" | "failed";
+/** The video with the skeleton and stamps drawn, made on request (POST, then GET until ready). */
+export type OverlayDoc = Refine<Schemas["OverlayDoc"], { status: OverlayState }>;
+
 export type ShareLink = Schemas["ShareLinkDoc"];
 export type ShareLinkList = Schemas["ShareLinkList"];

@@ -9,6 +9,7 @@ import { useI18n } from "../i18n/I18n";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { ReportView, Section } from "../components/ReportView";
 import { ShareControls } from "../components/ShareControls";
+import { OverlayDownload } from "../components/OverlayDownload";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { DeleteIcon } from "../components/icons";
 import { useTitle } from "../lib/useTitle";
@@ -88,6 +89,12 @@ export default function ReportPage() {
         pose={pose.data}
         poseError={pose.error}
         onRewriteCoaching={(language) => void rewriteCoaching(language)}
+        actions={
+          <OverlayDownload
+            analysisId={analysisId}
+            version={report.data.stamps.map((s) => `${s.kind}${s.hand}${s.t_peak_s}`).join()}
+          />
+        }
         onSaveStamps={async (body) => {
           setActionError(null);
           try {

@@ -50,6 +50,8 @@ class HttpConfig:
         local_login: Whether the one-account local login is offered (the embedded default; never in production).
         uploads_per_hour: Upload initiations allowed per user per hour.
         coaching_runs_per_hour: Coaching re-runs allowed per user per hour (each is a paid LLM call in production).
+        overlays_per_hour: Overlay videos (skeleton and stamps drawn) a user may have made per hour (each decodes
+            and encodes the whole video on a worker).
         api_calls_per_minute: API calls allowed per user (or per address for anonymous calls) per minute; a
             WebSocket handshake counts as one.
         live_views_per_user: Live status views (WebSockets and event streams) one user may hold open at once in
@@ -69,6 +71,7 @@ class HttpConfig:
     local_login: bool = False
     uploads_per_hour: int = 5
     coaching_runs_per_hour: int = 5
+    overlays_per_hour: int = 10
     api_calls_per_minute: int = 100
     live_views_per_user: int = 8
     share_lookups_per_minute: int = 30

@@ -259,6 +259,22 @@ class ReportDoc(_ReportRequired, total=False):
     corrections: CorrectionsDoc
 
 
+class OverlayDoc(TypedDict):
+    """Where the video with the skeleton and stamps drawn stands: ``POST`` asks for it, ``GET`` follows it.
+
+    ``status`` is ``none`` (never asked for), ``queued``, ``rendering`` (``percent`` drawn so far), ``ready`` or
+    ``failed`` (``error`` says why). ``outdated``: ready, but drawn before the stamps were corrected (ask again).
+    ``url`` downloads it once ready.
+    """
+
+    status: str
+    percent: float
+    error: str | None
+    outdated: bool
+    size_bytes: int | None
+    url: str | None
+
+
 class ReportSummaryDoc(TypedDict):
     """One dashboard row."""
 

@@ -9,13 +9,14 @@ from collections.abc import Callable, Iterable, Sequence
 from fractions import Fraction
 from pathlib import Path
 
+import attrs
 import av
 import cv2
 import numpy as np
 import numpy.typing as npt
 
 from punch_core.errors import MediaError
-from punch_core.ports.video import Frame
+from punch_core.ports.video import Frame, FrameSource, OverlayWriter
 from punch_core.stamps import Category, Stamp
 from punch_core.track import PoseTrack
 
@@ -111,6 +112,29 @@ def write_overlay(
     except av.error.FFmpegError as exc:
         raise MediaError(f"the overlay video could not be written: {exc}") from exc
     return written
+
+
+@attrs.frozen
+class OverlayVideoWriter(OverlayWriter):
+    """The overlay video of a stored video file, frames read by ``source`` (the overlay job's writer)."""
+
+    source: FrameSource
+
+    def __call__(
+        self,
+        video_path: str,
+        track: PoseTrack,
+        stamps: Sequence[Stamp],
+        out_path: str,
+        *,
+        progress: Callable[[float], None] | None = None,
+    ) -> int:
+        """Write the overlay video of ``video_path`` to ``out_path``; returns the frames written."""
+        info = self.source.probe(video_path)
+        frames = self.source.frames(video_path)
+        return write_overlay(
+            frames, track, stamps, Path(out_path), fps=info.fps, n_frames=info.n_frames, progress=progress
+        )
 
 
 def encode_jpeg(rgb: npt.NDArray[np.uint8], *, max_side: int = 480, quality: int = 80) -> bytes:

@@ -1,6 +1,7 @@
 """Ports: what the core needs from the outside world, as ``typing.Protocol``s, one small module per concern.
 
-- :mod:`~punch_core.ports.video`: reading video files (``FrameSource``, ``VideoInfo``, ``Frame``).
+- :mod:`~punch_core.ports.video`: reading video files (``FrameSource``, ``VideoInfo``, ``Frame``) and drawing on
+  them (``OverlayWriter``).
 - :mod:`~punch_core.ports.pose`: finding people and their landmarks (``PoseEstimator``).
 - :mod:`~punch_core.ports.coach`: writing coaching (``Coach`` and its input, ``CoachingRequest``).
 - :mod:`~punch_core.ports.storage`: blobs by key, by role (``Blobs``, ``PieceJoins``, ``MediaUrls``; ``ObjectStore``).

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol
 
 import attrs
 import numpy as np
 import numpy.typing as npt
+
+from punch_core.stamps import Stamp
+from punch_core.track import PoseTrack
 
 
 @attrs.frozen(kw_only=True)
@@ -57,5 +60,24 @@ class FrameSource(Protocol):
         Its video and audio tracks are copied as they are, and nothing else: no location, no container or track
         tags, no data tracks. No re-encoding, so nothing is lost; the display rotation is kept. Raises
         ``MediaError`` for a file that cannot be read.
+        """
+        ...
+
+
+class OverlayWriter(Protocol):
+    """Draws the boxer's skeleton and the stamps on a video, encoded as an MP4 anyone's player opens (H.264)."""
+
+    def __call__(
+        self,
+        video_path: str,
+        track: PoseTrack,
+        stamps: Sequence[Stamp],
+        out_path: str,
+        *,
+        progress: Callable[[float], None] | None = None,
+    ) -> int:
+        """Write the overlay video of ``video_path`` to ``out_path``; returns the frames written.
+
+        Raises ``MediaError`` when the video cannot be read or the overlay cannot be encoded.
         """
         ...

@@ -10,6 +10,7 @@ Every object a stage stores or the API serves is under ``analyses/{id}/``:
 | ``round.json`` | stamps stage | quality, stamps and metrics (:class:`~punch_core.report.RoundAnalysis`) |
 | ``coaching.json`` | coaching stage | the coaching (:class:`~punch_core.coaching.model.Coaching`) |
 | ``started.json`` | ``start_analysis`` | when the analysis was started, until its report is stored |
+| ``overlay.mp4``, ``overlay.json`` | overlay job | the video with skeleton and stamps drawn, and where it stands |
 """
 
 from __future__ import annotations
@@ -69,6 +70,16 @@ class AnalysisArtifacts:
     def coaching(self) -> str:
         """The coaching (JSON)."""
         return f"{self.prefix}/coaching.json"
+
+    @property
+    def overlay_video(self) -> str:
+        """The video with the skeleton and stamps drawn (H.264 MP4), made when the owner asks for it."""
+        return f"{self.prefix}/overlay.mp4"
+
+    @property
+    def overlay_state(self) -> str:
+        """Where the overlay video stands (JSON, :class:`~punch_core.service.overlay.OverlayState`)."""
+        return f"{self.prefix}/overlay.json"
 
     @property
     def started(self) -> str:

@@ -37,10 +37,10 @@ from punch_core.ports.pose import PoseEstimator
 from punch_core.ports.repositories import AnalysisRepository, ReportRepository, StampRepository, VideoRepository
 from punch_core.ports.storage import Blobs
 from punch_core.ports.system import Clock
-from punch_core.ports.video import Frame, FrameSource
+from punch_core.ports.video import Frame, FrameSource, OverlayWriter
 from punch_core.report import RoundAnalysis, analyse_round, assemble_report, coaching_request
 from punch_core.service.artifacts import AnalysisArtifacts, SubjectFacts, ThumbnailEntry, ThumbnailIndex
-from punch_core.service.records import Analysis, AnalysisStatus, Stage
+from punch_core.service.records import PIPELINE, Analysis, AnalysisStatus, Stage
 from punch_core.service.thumbnails import MAX_PEOPLE, auto_subject_from_boxes, make_thumbnails
 from punch_core.subject import PersonBox, SubjectChoice, follow_subject
 
@@ -65,6 +65,7 @@ class ProcessingPorts:
     reports: ReportRepository
     clock: Clock
     encode_jpeg: Callable[[Frame], bytes]
+    write_overlay: OverlayWriter
 
 
 def percent(stage: Stage, share: float) -> float:
@@ -133,7 +134,7 @@ def start_analysis(ports: ProcessingPorts, analysis_id: str, *, owner_id: str) -
     _specs(analysis)
     if analysis.status is AnalysisStatus.QUEUED and not analysis.done_stages[1:]:
         # Queued before, but the job may never have reached the queue (it was down): queue it again, harmlessly.
-        return next((s for s in Stage if s not in analysis.done_stages), Stage.POSE)
+        return next((s for s in PIPELINE if s not in analysis.done_stages), Stage.POSE)
     if analysis.status is not AnalysisStatus.CREATED:
         raise ConflictError(f"this analysis has already started (it is {analysis.status.value})")
     if Stage.THUMBNAILS not in analysis.done_stages:
@@ -311,8 +312,9 @@ def run_stage(
     if stage in analysis.done_stages:
         # Delivered again (the runner crashed after storing it, before queuing the next): carry on from here.
         return _next_after(stage)
-    order = list(Stage)
-    missing = [s for s in order[: order.index(stage)] if s not in analysis.done_stages]
+    if stage not in PIPELINE:
+        raise ConflictError(f"the {stage.value} job is not a stage of the analysis")
+    missing = [s for s in PIPELINE[: PIPELINE.index(stage)] if s not in analysis.done_stages]
     if missing:
         raise ConflictError(f"the {stage.value} stage needs the {missing[0].value} stage's output first")
     status = AnalysisStatus.CREATED if stage is Stage.THUMBNAILS else AnalysisStatus.RUNNING

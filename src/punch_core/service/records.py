@@ -48,20 +48,27 @@ class AnalysisStatus(StrEnum):
 
 
 class Stage(StrEnum):
-    """The processing stages, in order. Each stores its output before the next starts."""
+    """The processing stages, in order (:data:`PIPELINE`), and the overlay video, made on request.
+
+    Each pipeline stage stores its output before the next starts. ``OVERLAY`` is no part of the analysis: it
+    draws the skeleton and stamps of a completed report on its video, when the owner asks for it, and its
+    failure is the overlay's, never the analysis's.
+    """
 
     THUMBNAILS = "thumbnails"
     POSE = "pose"
     STAMPS = "stamps"
     COACHING = "coaching"
     REPORT = "report"
+    OVERLAY = "overlay"
 
     @property
     def next(self) -> Stage | None:
-        """The stage after this one (None after the report)."""
-        order = list(Stage)
-        index = order.index(self)
-        return order[index + 1] if index + 1 < len(order) else None
+        """The pipeline stage after this one (None after the report, and for the overlay)."""
+        if self not in PIPELINE:
+            return None
+        index = PIPELINE.index(self)
+        return PIPELINE[index + 1] if index + 1 < len(PIPELINE) else None
 
     @property
     def priority(self) -> int:
@@ -83,14 +90,25 @@ class Stage(StrEnum):
         return f"{analysis_id}:{self.value}"
 
 
+PIPELINE = (Stage.THUMBNAILS, Stage.POSE, Stage.STAMPS, Stage.COACHING, Stage.REPORT)
+"""The stages of an analysis, in order."""
+
 LOWEST_PRIORITY = 2
-_STAGE_PRIORITY = {Stage.THUMBNAILS: 0, Stage.POSE: 1, Stage.STAMPS: 1, Stage.REPORT: 1, Stage.COACHING: 2}
+_STAGE_PRIORITY = {
+    Stage.THUMBNAILS: 0,
+    Stage.POSE: 1,
+    Stage.STAMPS: 1,
+    Stage.REPORT: 1,
+    Stage.COACHING: 2,
+    Stage.OVERLAY: 2,
+}
 _STAGE_PERCENT = {
     Stage.THUMBNAILS: (0.0, 100.0),
     Stage.POSE: (0.0, 85.0),
     Stage.STAMPS: (85.0, 90.0),
     Stage.COACHING: (90.0, 97.0),
     Stage.REPORT: (97.0, 100.0),
+    Stage.OVERLAY: (0.0, 100.0),
 }
 
 

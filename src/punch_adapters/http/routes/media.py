@@ -1,6 +1,9 @@
-"""Routes: the analysed video (HTTP range requests, for seeking) and its pose track, for the report's player.
+"""Routes: the analysed video and its pose track for the report's player; the overlay video to download.
 
-Owners read them by analysis id; anyone with an active share link reads them by its hash.
+The videos answer HTTP range requests (for seeking). The overlay video (skeleton and stamps drawn) is made when
+its owner asks for it.
+
+Owners read them by analysis id; anyone with an active share link reads the video and pose by its hash.
 """
 
 from __future__ import annotations
@@ -10,17 +13,20 @@ import gzip
 import re
 from typing import Any, cast
 
-from litestar import MediaType, Request, Response, get
+from litestar import MediaType, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect, Stream
 
 from punch_adapters.http.deps import ApiDeps
+from punch_adapters.http.ratelimit import check_rate
 from punch_adapters.http.routes.shares import shared_link
-from punch_adapters.http.schemas import PoseDoc
+from punch_adapters.http.schemas import OverlayDoc, PoseDoc
 from punch_core.errors import BadRequestError, NotFoundError
 from punch_core.formats import pose_view_gzip, track_from_npz_bytes
 from punch_core.service.artifacts import AnalysisArtifacts
+from punch_core.service.overlay import OverlayState, OverlayStatus, overlay_state, request_overlay
+from punch_core.service.records import Stage
 
 # One response carries at most this much: a player asks again from where it needs (``bytes=N-``).
 MAX_RANGE_BYTES = 2 * 1024 * 1024
@@ -28,6 +34,7 @@ _RANGE = re.compile(r"^bytes=(\d{0,18})-(\d{0,18})$")
 MEDIA_URL_TTL_S = 3600
 """How long a signed video URL reads (``PUNCH_MEDIA_DIRECT``): a report watched with long pauses keeps playing; a
 revoked share link stops new page views at once, and an open one within this time."""
+OVERLAY_WINDOW_S = 3600
 CONTENT_TYPES = {"mp4": "video/mp4", "mov": "video/quicktime", "webm": "video/webm"}
 
 
@@ -71,7 +78,20 @@ def _video_response(deps: ApiDeps, video_id: str, range_header: str | None) -> R
     if size is None:  # an uploaded video never changes: its size is asked of the store once per process
         size = deps.store.size(video.object_key)
         deps.media_cache.video_sizes.put(video.object_key, size)
-    headers = {"accept-ranges": "bytes", "cache-control": "private, max-age=3600"}
+    return ranged_response(deps, video.object_key, size, media_type, range_header)
+
+
+def ranged_response(
+    deps: ApiDeps,
+    key: str,
+    size: int,
+    media_type: str,
+    range_header: str | None,
+    *,
+    headers: dict[str, str] | None = None,
+) -> Response[Any]:
+    """A stored object served whole (streamed) or one range of it (206), as a video player or download asks."""
+    headers = {"accept-ranges": "bytes", "cache-control": "private, max-age=3600", **(headers or {})}
     try:
         span = parse_range(range_header, size)
     except RangeNotSatisfiableError as exc:
@@ -85,9 +105,9 @@ def _video_response(deps: ApiDeps, video_id: str, range_header: str | None) -> R
     if span is None:
         # The whole file, streamed (a download, or a client that does not seek).
         headers["content-length"] = str(size)
-        return Stream(deps.store.open_read(video.object_key), media_type=media_type, headers=headers)
+        return Stream(deps.store.open_read(key), media_type=media_type, headers=headers)
     start, end = span
-    data = deps.store.read_range(video.object_key, start, end)
+    data = deps.store.read_range(key, start, end)
     headers["content-range"] = f"bytes {start}-{start + len(data) - 1}/{size}"
     return Response(data, status_code=206, media_type=media_type, headers=headers)
 
@@ -141,6 +161,72 @@ def pose_json(deps: ApiDeps, analysis_id: str, accept_encoding: str | None = Non
     return Response(content=gzip.decompress(packed), media_type=MediaType.JSON, headers=headers)
 
 
+def overlay_doc(analysis_id: str, state: OverlayState) -> OverlayDoc:
+    """The overlay's state as the API answers it, with its download URL once ready."""
+    ready = state.status is OverlayStatus.READY
+    return {
+        "status": state.status.value,
+        "percent": round(state.percent, 1),
+        "error": state.error,
+        "outdated": state.outdated,
+        "size_bytes": state.size_bytes if ready else None,
+        "url": f"/api/v1/reports/{analysis_id}/overlay/video" if ready else None,
+    }
+
+
+def _overlay_video(deps: ApiDeps, analysis_id: str, owner_id: str, range_header: str | None) -> Response[Any]:
+    state = overlay_state(deps.processing, analysis_id, owner_id=owner_id)
+    if state.status is not OverlayStatus.READY:
+        raise NotFoundError("the video with the skeleton is not made yet: ask for it on the report first")
+    key = AnalysisArtifacts(analysis_id).overlay_video
+    size = state.size_bytes if state.size_bytes is not None else deps.store.size(key)
+    # The one video here that is a download: the browser saves it under a name that says what it is.
+    disposition = {"content-disposition": f'attachment; filename="punch-{analysis_id[:12]}-skeleton.mp4"'}
+    # Never cached by the browser: the boxer may correct the stamps and have it drawn again under the same URL.
+    headers = {**disposition, "cache-control": "no-store"}
+    return ranged_response(deps, key, size, "video/mp4", range_header, headers=headers)
+
+
+@get("/reports/{analysis_id:str}/overlay")
+async def get_overlay(
+    deps: NamedDependency[ApiDeps], user_id: NamedDependency[str], analysis_id: FromPath[str]
+) -> OverlayDoc:
+    """Where your report's video with the skeleton and stamps drawn stands (``none`` until you ask for it)."""
+    state = await asyncio.to_thread(overlay_state, deps.processing, analysis_id, owner_id=user_id)
+    return overlay_doc(analysis_id, state)
+
+
+@post("/reports/{analysis_id:str}/overlay", status_code=202)
+async def make_overlay(
+    deps: NamedDependency[ApiDeps], user_id: NamedDependency[str], analysis_id: FromPath[str]
+) -> OverlayDoc:
+    """Have your report's video drawn with the skeleton and stamps, to download; follow it with ``GET``.
+
+    A ready overlay drawn from the current stamps is answered as it is; a missing, failed or outdated one (the
+    stamps were corrected since) is queued. 409 before the report is ready.
+    """
+    before = await asyncio.to_thread(overlay_state, deps.processing, analysis_id, owner_id=user_id)
+    if before.status in (OverlayStatus.NONE, OverlayStatus.FAILED) or before.outdated:
+        # Only a new drawing counts (asking again while one is drawn, or for a ready one, does not).
+        what = "overlay videos"
+        await check_rate(deps, f"overlay:{user_id}", deps.config.overlays_per_hour, OVERLAY_WINDOW_S, what=what)
+    state, queue = await asyncio.to_thread(request_overlay, deps.processing, analysis_id, owner_id=user_id)
+    if queue:
+        await deps.queue.enqueue(Stage.OVERLAY, analysis_id)
+    return overlay_doc(analysis_id, state)
+
+
+@get("/reports/{analysis_id:str}/overlay/video", media_type="video/mp4")
+async def overlay_video(
+    request: Request[Any, Any, Any],
+    deps: NamedDependency[ApiDeps],
+    user_id: NamedDependency[str],
+    analysis_id: FromPath[str],
+) -> Response[Any]:
+    """Your report's video with the skeleton and stamps drawn (H.264 MP4, a download; range requests)."""
+    return await asyncio.to_thread(_overlay_video, deps, analysis_id, user_id, request.headers.get("range"))
+
+
 # Each route makes one trip to a worker thread for its database and storage calls: under load, every trip waits
 # for a thread and then for the event loop again.
 def _video_of(deps: ApiDeps, analysis_id: str, owner_id: str | None, range_header: str | None) -> Response[Any]:
@@ -191,4 +277,4 @@ async def shared_pose(request: Request[Any, Any, Any], share_hash: FromPath[str]
     return cast("PoseDoc", await asyncio.to_thread(pose_json, deps, link.analysis_id, encoding))  # stored PoseDoc JSON
 
 
-ROUTES = [analysis_video, analysis_pose, shared_video, shared_pose]
+ROUTES = [analysis_video, analysis_pose, shared_video, shared_pose, get_overlay, make_overlay, overlay_video]
