@@ -1,6 +1,6 @@
 """Detection accuracy on the labelled corpus (every clip of ../shared/media but holdout/), per source and overall.
 
-Usage: .venv/bin/python bench/accuracy.py [--quick] [--sources S1,S2] [--verbose]
+Usage: .venv/bin/python bench/accuracy.py [--quick] [--sources S1,S2] [--verbose] [--pose-rate adaptive|full|both]
 
 Without --quick it makes every clip's pose track again (MediaPipe, as ``punch analyze`` does; about 6 minutes on
 two cores); --quick re-uses the cached tracks (``.bench_cache/corpus``, made when missing) and takes seconds. Then
@@ -12,6 +12,10 @@ files (the row ``shadowcoach 15 fps``), which nothing fits to either.
 Printed: per source and overall, strike recall, precision and F1, type and hand accuracy, precision / recall of
 each defensive kind and of guard drops, and the strikes reported on a labelled block; the confusion matrix; each
 kind's peak speeds; then the figures that count, leave-one-source-out.
+
+Pose rate (issue 27): the tracks are made at the product's default, ``adaptive`` (``.bench_cache/corpus-adaptive``),
+or at ``full`` (every frame, ``.bench_cache/corpus``); ``both`` prints the whole report for each and then the
+headline figures side by side, with the frames inferred and the change of each matched strike's peak speed.
 
 What was fitted to what. The detector's thresholds were set by hand while looking at five of these sources
 (``TUNED_ON``): its figures there are in-sample. The sources it never saw are its out-of-sample figure, and the
@@ -29,11 +33,21 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import attrs
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.corpus import MEDIA, SHADOWCOACH_FRAME_SIZE, Clip, clips, ensure_tracks, landmark_variants, read_track
+from bench.corpus import (
+    MEDIA,
+    SHADOWCOACH_FRAME_SIZE,
+    Clip,
+    clips,
+    ensure_tracks,
+    landmark_variants,
+    read_track,
+    use_pose_rate,
+)
 from bench.labels import LabelDoc, LabelError, read_labels
 from bench.scoring import (
     DEFENSE_KINDS,
@@ -45,6 +59,7 @@ from bench.scoring import (
     score_clip,
 )
 
+from punch_adapters.pose.video import OpenCvFrameSource
 from punch_core.body import BodySpecs
 from punch_core.detection.confidence import COACH_MIN_CONFIDENCE
 from punch_core.errors import PunchError
@@ -184,18 +199,72 @@ def print_loso(by_source: dict[str, Clips]) -> None:
     )
 
 
-def main() -> int:  # noqa: PLR0915 - one report, top to bottom
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="re-use the cached pose tracks")
     parser.add_argument("--sources", default="", help="only these sources (comma-separated)")
     parser.add_argument("--verbose", action="store_true", help="print each clip's misses and false stamps")
+    parser.add_argument("--pose-rate", choices=("adaptive", "full", "both"), default="adaptive")
     args = parser.parse_args()
     if not MEDIA.is_dir():
         sys.exit(f"needs the clips in {MEDIA} (the ../shared folder beside the project)")
+    rates = ("full", "adaptive") if args.pose_rate == "both" else (args.pose_rate,)
+    results: dict[str, RateResult] = {}
+    status = 0
+    for rate in rates:
+        if len(rates) > 1:
+            print(f"\n=== pose rate: {rate} ===\n")
+        use_pose_rate(rate)
+        code, results[rate] = report(args)
+        status = max(status, code)
+    if len(rates) > 1:
+        compare_rates(results["full"], results["adaptive"])
+    return status
+
+
+@attrs.frozen
+class RateResult:
+    """What one pose rate gave: the pooled tally, the frames inferred and each matched strike's peak speed."""
+
+    total: Tally
+    frames: int
+    video_frames: int
+    speeds: dict[tuple[str, float], float]
+
+
+def compare_rates(full: RateResult, adaptive: RateResult) -> None:
+    """The headline figures of both pose rates side by side (issue 27: within 0.01; peak speeds within 5%)."""
+    print("\npose rate, all sources: frames inferred, strike recall / precision / type / hand, guard drops P/R")
+    for name, r in (("full", full), ("adaptive", adaptive)):
+        t = r.total
+        print(
+            f"  {name:9}{r.frames:7d} of {r.video_frames} ({r.frames / max(r.video_frames, 1):.2f})"
+            f"  R {_fmt(t.strike_recall)}  P {_fmt(t.strike_precision)}  type {_fmt(t.type_accuracy)}"
+            f"  hand {_fmt(t.hand_accuracy)}  drops {_pr(t, 'guard_drop')}"
+        )
+    pairs = [(full.speeds[k], adaptive.speeds[k]) for k in full.speeds.keys() & adaptive.speeds.keys()]
+    changes = np.array([abs(b / a - 1) for a, b in pairs if a > 0])
+    if changes.size:
+        print(
+            f"  peak speed of a strike found at both rates ({changes.size}): change median "
+            f"{100 * np.median(changes):.1f}%, 90th percentile {100 * np.percentile(changes, 90):.1f}%, "
+            f"within 5%: {np.mean(changes <= 0.05):.2f}"
+        )
+    worst = max(
+        abs((getattr(adaptive.total, f) or 0.0) - (getattr(full.total, f) or 0.0))
+        for f in ("strike_recall", "strike_precision", "type_accuracy", "hand_accuracy")
+    )
+    print(f"  largest change of the four strike figures: {worst:.3f} (goal <= 0.01)")
+
+
+def report(args: argparse.Namespace) -> tuple[int, RateResult]:  # noqa: PLR0912, PLR0915 - one report, top to bottom
+    """The whole accuracy report at the current pose rate; returns the exit status and the headline figures."""
     started = time.perf_counter()
     wanted = set(filter(None, args.sources.split(",")))
     selected = [c for c in clips() if not wanted or c.source in wanted]
     problems = ensure_tracks(selected, redo=not args.quick, verbose=args.verbose)
+    frames = video_frames = 0
+    speeds: dict[tuple[str, float], float] = {}
     by_source: dict[str, Clips] = {}
     per_source: dict[str, Tally] = {}
     clip_count: Counter[str] = Counter()
@@ -214,12 +283,18 @@ def main() -> int:  # noqa: PLR0915 - one report, top to bottom
         labels_of[clip.path] = (clip, doc)
         track = read_track(clip)
         found = detect(track, doc.stance) if track is not None else "no pose track"
+        if track is not None and clip.is_video:
+            frames += track.n_frames
+            video_frames += frame_count(clip)
         if isinstance(found, str):
             problems.append(f"{clip.path}: refused: {found}")
             found = []
         found = [e for e in found if e.family in doc.families]
         coach_total.add(score_clip(labels, [e for e in found if e.confidence >= COACH_MIN_CONFIDENCE], ("strike",)))
         tally = score_clip(labels, found, doc.families)
+        for event in found:
+            if event.family == "strike" and event.peak_speed_mps:
+                speeds[(clip.path, round(event.t_peak_s, 1))] = float(event.peak_speed_mps)
         per_source.setdefault(clip.source, Tally()).add(tally)
         by_source.setdefault(clip.source, []).append((labels, found))
         clip_count[clip.source] += 1
@@ -272,7 +347,12 @@ def main() -> int:  # noqa: PLR0915 - one report, top to bottom
         print(f"problem: {problem}")
     print(f"\n{time.perf_counter() - started:.0f} s")
     unlabelled = [p for p in problems if "not labelled" in p or "expected" in p]
-    return 1 if unlabelled else 0
+    return (1 if unlabelled else 0), RateResult(total, frames, video_frames, speeds)
+
+
+def frame_count(clip: Clip) -> int:
+    """The frames of a clip's video (what the full rate infers)."""
+    return OpenCvFrameSource().probe(str(clip.media)).n_frames
 
 
 if __name__ == "__main__":

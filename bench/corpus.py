@@ -7,7 +7,9 @@ that nothing fitted on one of them says anything about how the detector does on 
 
 Pose tracks are made once per clip (video -> thumbnails -> subject -> MediaPipe pose -> subject tracking, as
 ``punch analyze`` does, without the quality gate so a refused clip still has a track to look at) and cached under
-``.bench_cache/corpus/<clip path>.npz``; ``python bench/corpus.py tracks`` makes the missing ones.
+``.bench_cache/corpus/<clip path>.npz``; ``python bench/corpus.py tracks`` makes the missing ones. The tracks are
+made at one pose rate (``PUNCH_POSE_RATE``, issue 27): ``full`` (every frame, the default here: the training and
+labelling tools read these) in ``corpus/``, ``adaptive`` in ``corpus-adaptive/`` (:func:`use_pose_rate`).
 """
 
 from __future__ import annotations
@@ -34,6 +36,22 @@ ROOT = Path(__file__).resolve().parents[1]
 MEDIA = ROOT.parent / "shared" / "media"
 LABELS = ROOT / "bench" / "labels"
 CACHE = ROOT / ".bench_cache" / "corpus"
+POSE_RATES = ("full", "adaptive")
+_pose_rate = ["full"]
+
+
+def use_pose_rate(rate: str) -> None:
+    """Make and read the cached tracks of this pose rate from now on (``full`` or ``adaptive``)."""
+    if rate not in POSE_RATES:
+        raise ValueError(f"pose rate {rate!r}: full or adaptive")
+    _pose_rate[0] = rate
+
+
+def cache_dir() -> Path:
+    """Where the tracks of the current pose rate are cached."""
+    return CACHE if _pose_rate[0] == "full" else CACHE.with_name(f"corpus-{_pose_rate[0]}")
+
+
 VIDEO_SUFFIXES = {".mp4", ".mov"}
 LABELS_FORMAT = "punch-labels"
 LABELS_VERSION = 1
@@ -72,12 +90,12 @@ class Clip:
     @property
     def track_file(self) -> Path:
         """Where its pose track is cached."""
-        return CACHE / f"{self.path}.npz"
+        return cache_dir() / f"{self.path}.npz"
 
     @property
     def subject_file(self) -> Path:
         """Beside the cached track: the ``--subject`` it was made with (a changed label remakes the track)."""
-        return CACHE / f"{self.path}.subject"
+        return cache_dir() / f"{self.path}.subject"
 
 
 def source_of(path: str) -> str:
@@ -144,7 +162,7 @@ def make_track(clip: Clip, subject: str) -> PoseTrack:
     """Run pose on a video as ``punch analyze`` does (thumbnails, subject, pose, tracking), without the gate."""
     source = OpenCvFrameSource()
     info = source.probe(str(clip.media))
-    with MediaPipePoseEstimator() as pose:
+    with MediaPipePoseEstimator(rate=_pose_rate[0]) as pose:
         thumbs = make_thumbnails(source, pose, str(clip.media), info)
         choice = parse_subject(subject) or auto_subject(thumbs)
         max_people = 1 if count_people(thumbs) <= 1 else MAX_PEOPLE
@@ -192,6 +210,7 @@ def main() -> int:
     tracks = sub.add_parser("tracks", help="make the missing cached pose tracks")
     tracks.add_argument("--redo", action="store_true", help="make them all again")
     tracks.add_argument("--only", default="", help="only clips whose path contains this")
+    tracks.add_argument("--pose-rate", choices=POSE_RATES, default="full", help="which frames get a pose")
     sub.add_parser("list", help="list the clips, their sources and whether they are labelled")
     args = parser.parse_args()
     if not MEDIA.is_dir():
@@ -200,6 +219,7 @@ def main() -> int:
         for clip in clips():
             print(f"{clip.source:28} {clip.path:70} {'labelled' if clip.label_file.exists() else '-'}")
         return 0
+    use_pose_rate(args.pose_rate)
     failures = ensure_tracks([c for c in clips() if args.only in c.path], redo=args.redo)
     for failure in failures:
         print(f"failed: {failure}")

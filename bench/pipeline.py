@@ -1,45 +1,58 @@
-"""Wall time of `punch analyze` on a 3-minute 720p 30 fps video, against the pose-inference floor.
+"""`punch analyze` on a 3-minute 720p 30 fps video at both pose rates, against a plain single-process pose loop.
 
-Usage: .venv/bin/python bench/pipeline.py [--seconds 180] [--workers N] [--overlay]
+Usage: .venv/bin/python bench/pipeline.py [--seconds 180] [--workers N]
 
-Builds (once, cached in .bench_cache/) a portrait 720x1280 30 fps H.264 video of the given length from the
-shadowcoach clips in ../shared/media, then in one run:
-  1. the floor: the median time of one PoseLandmarker inference (VIDEO mode, the pipeline's preprocessing) over
-     three stretches of 110 frames spread through that video, times the frame count, divided by the cores used
-     (measured before and after the run, the faster of the two: this machine's speed drifts);
-     and the CPU time of decoding and preparing one frame, which the floor leaves out (so 1 + decode / inference
-     is the lowest wall / floor reachable while every frame is decoded on the same cores);
-  2. `punch analyze` as a child process, timed, with the peak memory of its whole process tree sampled from /proc.
-Prints wall time, real-time factor, ms per frame, peak RSS and wall / floor. Goals (issue 3): wall <= 1.2 x floor
-(<= 90 s here), peak RSS < 1.5 GB. A wall / floor below the decoding bound cannot be real (the machine's speed
-changed between the floor and the run): such a run is not judged, and exits 1.
+Builds (once, cached in .bench_cache/) a portrait 720x1280 30 fps H.264 montage of the given length from the
+shadowcoach clips in ../shared/media, then in one run, side by side:
+  1. the plain loop: one process, one VIDEO-mode PoseLandmarker, every frame decoded, halved if large, converted
+     and inferred (what a straightforward implementation costs);
+  2. `punch analyze --pose-rate full` and `punch analyze --pose-rate adaptive` as child processes, timed, with
+     their CPU seconds (the whole process tree) and the peak memory of the tree sampled from /proc.
+Prints, for each: wall time, CPU seconds, frames inferred; for the two analyses their peak RSS and the detection
+figures on the montage, whose strikes are labelled (each clip's labels in bench/labels/, shifted to where the clip
+sits in the montage), and how much each strike's peak speed changed between the two rates.
+Goals (issue 27): adaptive wall <= 0.35 x the plain loop; strike recall, precision and type within 0.01 of full;
+peak speeds within 5%; peak memory no higher than full's.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
-import statistics
+import resource
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.accuracy import stamps_as_events  # noqa: E402 - after the path
+from bench.corpus import Clip, source_of  # noqa: E402
+from bench.labels import read_labels  # noqa: E402
+from bench.scoring import Event, Tally, score_clip  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "media" / "shadowcoach"
 CACHE = ROOT / ".bench_cache"
 SIZE = (720, 1280)
 FPS = 30
-DRIFT_TOLERANCE = 0.02
-"""A wall / floor this far below the decoding bound is a measurement the machine's drift spoiled, not a result."""
+WALL_GOAL = 0.35
+FIGURE_TOLERANCE = 0.01
+SPEED_TOLERANCE = 0.05
+
+
+def montage_clips() -> list[Path]:
+    """The clips the montage is made of, in order."""
+    return sorted((SHARED / "jab").glob("*.mp4")) + sorted((SHARED / "non_jab").glob("*.mp4"))
 
 
 def build_video(seconds: int) -> Path:
@@ -51,7 +64,7 @@ def build_video(seconds: int) -> Path:
     out = CACHE / f"round_{seconds}s_720p30.mp4"
     if out.exists():
         return out
-    clips = sorted((SHARED / "jab").glob("*.mp4")) + sorted((SHARED / "non_jab").glob("*.mp4"))
+    clips = montage_clips()
     if not clips:
         sys.exit(f"needs the shadowcoach clips in {SHARED} (the ../shared folder beside the project)")
     CACHE.mkdir(exist_ok=True)
@@ -89,68 +102,61 @@ def build_video(seconds: int) -> Path:
     return out
 
 
-def _stretches(video: Path, stretches: int, n: int) -> Iterator[Iterator[Any]]:
-    """``stretches`` runs of ``n`` frames spread through the video (its content changes from clip to clip), each
-    an iterator of its frames prepared as a pose worker prepares them: decoded, halved if large, BGR to RGB,
-    wrapped as a ``mediapipe.Image``."""
+def montage_labels(seconds: int) -> list[Event]:
+    """The montage's labelled events: each clip's labels shifted to where :func:`build_video` put the clip."""
+    import cv2  # noqa: PLC0415
+
+    events: list[Event] = []
+    written, target = 0, seconds * FPS
+    while written < target:
+        for clip in montage_clips():
+            cap = cv2.VideoCapture(str(clip))
+            clip_fps = cap.get(cv2.CAP_PROP_FPS) or FPS
+            step = max(1, round(clip_fps / FPS))
+            frames = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+            cap.release()
+            kept = min(-(-frames // step), target - written)
+            offset = written / FPS
+            rel = clip.relative_to(ROOT.parent / "shared" / "media").as_posix()
+            labelled = Clip(path=rel, source=source_of(rel))
+            doc = read_labels(labelled.label_file, labelled)
+            shown_s = kept * step / clip_fps
+            events.extend(
+                attrs.evolve(
+                    e, t_peak_s=offset + e.t_peak_s, t_start_s=offset + e.t_start_s, t_end_s=offset + e.t_end_s
+                )
+                for e in doc.events
+                if e.t_peak_s < shown_s
+            )
+            written += kept
+            if written >= target:
+                break
+    return events
+
+
+def plain_loop(video: Path) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds and frames of the plain single-process pose loop over the whole video."""
     import cv2  # noqa: PLC0415
     import numpy as np  # noqa: PLC0415
 
-    from punch_adapters.pose.mediapipe_pose import _mp_image, _shrink  # noqa: PLC0415
+    from punch_adapters.pose.mediapipe_pose import _landmarker, _mp_image, _shrink  # noqa: PLC0415
 
-    def prepared(cap: Any) -> Iterator[Any]:  # noqa: ANN401 - cv2.VideoCapture
-        for _ in range(n):
-            ok, bgr = cap.read()
-            if not ok:
-                return
-            small = _shrink(np.asarray(bgr, dtype=np.uint8))
-            yield _mp_image(np.asarray(cv2.cvtColor(small, cv2.COLOR_BGR2RGB), dtype=np.uint8))
-
+    started, cpu = time.perf_counter(), time.process_time()
+    frames = 0
     cap = cv2.VideoCapture(str(video))
     try:
-        total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
-        for k in range(stretches):
-            start = round(total * (0.1 + 0.8 * k / max(1, stretches - 1))) - n // 2
-            cap.set(cv2.CAP_PROP_POS_FRAMES, max(0, start))
-            yield prepared(cap)
+        with _landmarker(video=True, num_poses=1) as landmarker:
+            while True:
+                ok, bgr = cap.read()
+                if not ok:
+                    break
+                small = _shrink(np.asarray(bgr, dtype=np.uint8))
+                rgb = np.asarray(cv2.cvtColor(small, cv2.COLOR_BGR2RGB), dtype=np.uint8)
+                landmarker.detect_for_video(_mp_image(rgb), round(frames * 1000 / FPS))
+                frames += 1
     finally:
         cap.release()
-
-
-def inference_median_s(video: Path, stretches: int = 3, n: int = 120) -> float:
-    """Median seconds of one pose inference on the pipeline's preprocessed frames (one pose per frame).
-
-    Sampled over ``_stretches``, each run a fresh VIDEO-mode landmarker as a pose worker has; the first 10 frames
-    of each are warm-up.
-    """
-    from punch_adapters.pose.mediapipe_pose import _landmarker  # noqa: PLC0415
-
-    times: list[float] = []
-    for frames in _stretches(video, stretches, n):
-        with _landmarker(video=True, num_poses=1) as landmarker:
-            for i, image in enumerate(frames):
-                t = time.perf_counter()
-                landmarker.detect_for_video(image, round(i * 1000 / FPS))
-                if i >= 10:
-                    times.append(time.perf_counter() - t)
-    return statistics.median(times)
-
-
-def decode_cpu_s(video: Path, stretches: int = 3, n: int = 120) -> float:
-    """CPU seconds per frame (every thread of this process) of what a pose worker does to a frame before inference
-    (``_stretches``' preparation), the median over the same stretches as ``inference_median_s``.
-
-    The floor leaves this out, so ``1 + this / inference`` is the lowest wall / floor any pipeline that decodes
-    every frame on these cores can reach.
-    """
-    per_stretch: list[float] = []
-    for frames in _stretches(video, stretches, n):
-        next(frames, None)  # the seek's own decoding is not a worker's per-frame cost
-        began = time.process_time()
-        done = sum(1 for _ in frames)
-        if done:
-            per_stretch.append((time.process_time() - began) / done)
-    return statistics.median(per_stretch)
+    return time.perf_counter() - started, time.process_time() - cpu, frames
 
 
 def _tree_rss_bytes(pid: int) -> int:
@@ -177,22 +183,13 @@ def _tree_rss_bytes(pid: int) -> int:
     return total
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=int, default=180)
-    parser.add_argument("--workers", type=int, default=None)
-    parser.add_argument("--overlay", action="store_true")
-    args = parser.parse_args()
-    from punch_adapters.pose.mediapipe_pose import available_cores  # noqa: PLC0415
-
-    cores = args.workers or available_cores()
-    video = build_video(args.seconds)
-    frames = args.seconds * FPS
-    before_s = inference_median_s(video)
+def analyze(video: Path, rate: str, workers: int) -> dict[str, Any]:
+    """``punch analyze`` at one pose rate as a child process: wall, CPU seconds, peak RSS of its tree, its report."""
     peak = 0
     with tempfile.TemporaryDirectory() as out:
         cmd = [sys.executable, "-m", "punch_app.cli", "analyze", str(video), "--height-cm", "175", "--out", out]
-        cmd += ["--workers", str(cores)] + (["--overlay"] if args.overlay else [])
+        cmd += ["--workers", str(workers), "--pose-rate", rate]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)  # noqa: S603 - our own CLI
         stop = threading.Event()
@@ -209,40 +206,71 @@ def main() -> int:
         wall_s = time.perf_counter() - started
         stop.set()
         sampler.join()
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if proc.returncode != 0:
             sys.exit(f"punch analyze failed ({proc.returncode}): {err.strip().splitlines()[-1:]}")
-    # This machine's speed drifts (a shared virtual machine): the floor is measured before and after the run,
-    # and the faster of the two is the floor the goal is held to.
-    after_s = inference_median_s(video)
-    median_s = min(before_s, after_s)
-    decode_s = decode_cpu_s(video)
-    floor_s = frames * median_s / cores
-    bound = 1 + decode_s / median_s  # the lowest wall / floor while every frame is decoded on these cores
+        report = json.loads((Path(out) / "report.json").read_text(encoding="utf-8"))
+    cpu_s = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"wall_s": wall_s, "cpu_s": cpu_s, "peak": peak, "report": report}
+
+
+def _speeds(found: list[Event]) -> dict[float, float]:
+    return {round(e.t_peak_s, 1): float(e.peak_speed_mps) for e in found if e.family == "strike" and e.peak_speed_mps}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=int, default=180)
+    parser.add_argument("--workers", type=int, default=None)
+    args = parser.parse_args()
+    from punch_adapters.pose.mediapipe_pose import available_cores  # noqa: PLC0415
+
+    cores = args.workers or available_cores()
+    video = build_video(args.seconds)
+    labels = montage_labels(args.seconds)
+    plain_wall, plain_cpu, frames = plain_loop(video)
+    runs = {rate: analyze(video, rate, cores) for rate in ("full", "adaptive")}
     print(f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    print(f"video: {video.name} ({frames} frames, {SIZE[0]}x{SIZE[1]} @ {FPS} fps)")
-    print(
-        f"pose inference median: {1000 * median_s:.1f} ms/frame (before the run {1000 * before_s:.1f}, after "
-        f"{1000 * after_s:.1f}: the faster); floor = {frames} x that / {cores} = {floor_s:.1f} s"
-    )
-    print(
-        f"punch analyze wall:    {wall_s:.1f} s  ({wall_s / args.seconds:.2f} x real time, "
-        f"{1000 * wall_s / frames:.1f} ms/frame)"
-    )
-    print(f"wall / floor:          {wall_s / floor_s:.2f}  (goal <= 1.2; and <= 90 s for 180 s of video)")
-    print(
-        f"decoding a frame:      {1000 * decode_s:.1f} ms of CPU, outside the floor: wall / floor >= "
-        f"{bound:.2f} for any pipeline that decodes every frame on these cores"
-    )
-    print(f"peak RSS (tree):       {peak / 2**20:.0f} MiB  (goal < 1536 MiB)")
-    if wall_s / floor_s < bound - DRIFT_TOLERANCE:
-        # No pipeline that decodes every frame can beat the bound: the machine ran faster during the run than when
-        # the floor was measured (a shared virtual machine's speed drifts), so the floor does not describe the run.
+    print(f"video: {video.name} ({frames} frames, {SIZE[0]}x{SIZE[1]} @ {FPS} fps); {len(labels)} labelled events")
+    print(f"{'':24}{'wall s':>8}{'x plain':>9}{'CPU s':>8}{'inferred':>10}{'peak RSS':>10}")
+    print(f"{'plain loop (1 process)':24}{plain_wall:8.1f}{1.0:9.2f}{plain_cpu:8.1f}{frames:10d}{'':>10}")
+    tallies: dict[str, Tally] = {}
+    speeds: dict[str, dict[float, float]] = {}
+    for rate, run in runs.items():
+        report = run["report"]
+        inferred = int(report["video"].get("pose_frames", frames))
+        name = f"punch analyze, {rate}"
         print(
-            f"not judged: wall / floor {wall_s / floor_s:.2f} is below the decoding bound {bound:.2f}, so this "
-            "machine's speed changed between the floor and the run; run it again"
+            f"{name:24}{run['wall_s']:8.1f}{run['wall_s'] / plain_wall:9.2f}{run['cpu_s']:8.1f}{inferred:10d}"
+            f"{run['peak'] / 2**20:8.0f} M"
         )
-        return 1
-    met = wall_s / floor_s <= 1.2 and wall_s <= 90 * args.seconds / 180 and peak < 1536 * 2**20
+        found = [e for e in stamps_as_events(report["stamps"]) if e.family in ("strike",)]
+        tallies[rate] = score_clip(labels, found, ("strike",))
+        speeds[rate] = _speeds(found)
+    print("\nstrikes on the montage (its clips' labels):")
+    for rate, t in tallies.items():
+        print(
+            f"  {rate:9} labelled {t.strikes_labelled}, found {t.strikes_detected}: recall {t.strike_recall:.3f}, "
+            f"precision {t.strike_precision:.3f}, type {t.type_accuracy:.3f}, hand {t.hand_accuracy:.3f}"
+        )
+    common = speeds["full"].keys() & speeds["adaptive"].keys()
+    changes = sorted(abs(speeds["adaptive"][k] / speeds["full"][k] - 1) for k in common if speeds["full"][k] > 0)
+    within = sum(c <= SPEED_TOLERANCE for c in changes) / max(len(changes), 1)
+    if changes:
+        print(
+            f"  peak speed of the {len(changes)} strikes found at both rates: median change "
+            f"{100 * changes[len(changes) // 2]:.1f}%, within 5%: {within:.2f}"
+        )
+    ratio = runs["adaptive"]["wall_s"] / plain_wall
+    figures = max(
+        abs((getattr(tallies["adaptive"], f) or 0.0) - (getattr(tallies["full"], f) or 0.0))
+        for f in ("strike_recall", "strike_precision", "type_accuracy")
+    )
+    memory_ok = runs["adaptive"]["peak"] <= runs["full"]["peak"] * 1.05
+    print(f"\nadaptive wall / plain loop: {ratio:.2f} (goal <= {WALL_GOAL})")
+    print(f"largest change of recall, precision, type against full: {figures:.3f} (goal <= {FIGURE_TOLERANCE})")
+    print(f"peak memory adaptive / full: {runs['adaptive']['peak'] / max(runs['full']['peak'], 1):.2f} (goal <= 1)")
+    met = ratio <= WALL_GOAL and figures <= FIGURE_TOLERANCE and within >= 0.9 and memory_ok
     print(f"goals: {'met' if met else 'NOT met'}")
     return 0 if met else 1
 

@@ -115,6 +115,7 @@ def analyze_video_to_dir(
     overlay: bool,
     progress: ProgressBar | None = None,
     workers: int | None = None,
+    pose_rate: str = "full",
 ) -> dict[str, Any]:
     """Analyse one video and write the report folder; returns the report.
 
@@ -124,7 +125,8 @@ def analyze_video_to_dir(
     """
     source = OpenCvFrameSource()
     keys = AnalysisArtifacts(ANALYSIS_ID)
-    with MediaPipePoseEstimator(workers=workers) as pose, tempfile.TemporaryDirectory(prefix="punch-analyze-") as work:
+    estimator = MediaPipePoseEstimator(workers=workers, rate=pose_rate)
+    with estimator as pose, tempfile.TemporaryDirectory(prefix="punch-analyze-") as work:
         report, ports = analyze_video(
             video,
             Path(work),

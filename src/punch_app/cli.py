@@ -73,6 +73,13 @@ def _parser() -> argparse.ArgumentParser:
     analyze.add_argument("--lang", default="en", choices=["en", "ko"], help="coaching language")
     analyze.add_argument("--out", type=Path, default=None, help="output folder (default: VIDEO's name + _report)")
     analyze.add_argument("--overlay", action="store_true", help="also write overlay.mp4 (H.264, skeleton and stamps)")
+    analyze.add_argument(
+        "--pose-rate",
+        choices=["adaptive", "full"],
+        default=os.environ.get("PUNCH_POSE_RATE", "full").lower(),
+        help="full (default, or PUNCH_POSE_RATE): pose on every frame; adaptive: at 10 fps and on every frame where "
+        "a hand or the head moves fast",
+    )
     analyze.add_argument("--workers", type=int, default=None, help="pose worker processes (default: one per core)")
     analyze.add_argument("--verbose", action="store_true", help="show MediaPipe's own log messages")
 
@@ -175,6 +182,9 @@ def _analyze(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         sys.stderr.write("punch: --workers must be at least 1\n")
         return EXIT_USAGE
+    if args.pose_rate not in {"adaptive", "full"}:
+        sys.stderr.write(f"punch: PUNCH_POSE_RATE must be adaptive or full, not {args.pose_rate!r}\n")
+        return EXIT_USAGE
     out_dir = args.out or args.video.with_name(args.video.stem + "_report")
     stages = ("thumbnails", "pose", "stamps", "report", *(("overlay",) if args.overlay else ()))
     with _native_logs_aside(keep=args.verbose) as console:
@@ -189,6 +199,7 @@ def _analyze(args: argparse.Namespace) -> int:
                 overlay=args.overlay,
                 progress=bar,
                 workers=args.workers,
+                pose_rate=args.pose_rate,
             )
         finally:
             bar.finish()

@@ -240,7 +240,7 @@ async def build_services(
     repositories = SqlRepositories.from_engine(engine, cipher=cipher or build_cipher(settings))
     store = store or build_store(settings)
     if pose is None:
-        estimator = MediaPipePoseEstimator(workers=settings.pose_workers)
+        estimator = MediaPipePoseEstimator(workers=settings.pose_workers, rate=settings.pose_rate)
         closers.append(estimator.close)
         pose = estimator
     source = OpenCvFrameSource()

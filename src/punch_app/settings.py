@@ -81,6 +81,9 @@ class Settings:
         stage_timeout_s: Hard limit for one processing stage (``PUNCH_STAGE_TIMEOUT_S``, default 300).
         max_attempts: Attempts at a stage that fails unexpectedly (``PUNCH_MAX_ATTEMPTS``).
         pose_workers: Pose processes per job (``PUNCH_POSE_WORKERS``); default one per core.
+        pose_rate: Which frames get a pose inference (``PUNCH_POSE_RATE``): ``full`` (default: every frame) or
+            ``adaptive`` (10 fps, and every frame where a hand or the head moves fast; docs/benchmarks.md has why it
+            is not the default yet).
         llm_base_url: OpenAI-compatible API (``PUNCH_LLM_BASE_URL``); unset = the offline coach.
         llm_api_key: Its key (``PUNCH_LLM_API_KEY``).
         llm_model: Its model (``PUNCH_LLM_MODEL``).
@@ -123,6 +126,7 @@ class Settings:
     stage_timeout_s: float = 300.0
     max_attempts: int = 3
     pose_workers: int | None = None
+    pose_rate: str = "full"
     llm_base_url: str | None = None
     llm_api_key: str | None = None
     llm_model: str = "gpt-4o-mini"
@@ -162,6 +166,9 @@ class Settings:
             raise ValidationError(
                 "PUNCH_MEDIA_DIRECT", "true", "false unless PUNCH_STORAGE_URL is an s3:// bucket (browsers read it)"
             )
+        pose_rate = (env.get("PUNCH_POSE_RATE") or "full").lower()
+        if pose_rate not in {"adaptive", "full"}:
+            raise ValidationError("PUNCH_POSE_RATE", pose_rate, "adaptive or full")
         log_format = env.get("PUNCH_LOG_FORMAT", "json")
         if log_format not in {"json", "text"}:
             raise ValidationError("PUNCH_LOG_FORMAT", log_format, "json or text")
@@ -180,6 +187,7 @@ class Settings:
             stage_timeout_s=_float(env, "PUNCH_STAGE_TIMEOUT_S", 300.0, minimum=1.0),
             max_attempts=int(_float(env, "PUNCH_MAX_ATTEMPTS", 3, minimum=1)),
             pose_workers=int(_float(env, "PUNCH_POSE_WORKERS", 0, minimum=1)) if workers else None,
+            pose_rate=pose_rate,
             llm_base_url=env.get("PUNCH_LLM_BASE_URL") or None,
             llm_api_key=env.get("PUNCH_LLM_API_KEY") or None,
             llm_model=env.get("PUNCH_LLM_MODEL") or "gpt-4o-mini",

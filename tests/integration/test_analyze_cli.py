@@ -58,6 +58,21 @@ def test_analyze_subject_box_and_korean(shared_dir: Path, tmp_path: Path) -> Non
     assert "리포트" in (out / "report.html").read_text()
 
 
+def test_analyze_at_the_adaptive_pose_rate_keeps_to_the_picked_boxer_of_two(shared_dir: Path, tmp_path: Path) -> None:
+    clip = shared_dir / "media/compubox/jab_cross.mp4"
+    out = tmp_path / "r"
+    rc = main(["analyze", str(clip), "--height-cm", "180", "--subject", "600,700,420,1200@0.5",
+               "--pose-rate", "adaptive", "--out", str(out)])  # fmt: skip
+    assert rc == 0
+    report = json.loads((out / "report.json").read_text())
+    video = report["video"]
+    assert video["pose_frames"] < video["n_frames"], "fewer frames inferred than the video has"
+    track = track_from_npz_bytes((out / "pose_track.npz").read_bytes())
+    assert track.n_frames == video["pose_frames"]
+    torso_x = np.nanmean(track.landmarks[:, [11, 12, 23, 24], 0], axis=1)
+    assert np.all(torso_x[np.isfinite(torso_x)] > 0.5), "never the other boxer"
+
+
 def test_analyze_refuses_bad_input_with_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     text = tmp_path / "notes.mp4"
     text.write_text("not a video")

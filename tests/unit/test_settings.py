@@ -19,3 +19,10 @@ def test_a_timeout_that_cannot_be_right_names_the_variable(value: str) -> None:
         Settings.from_env({"PUNCH_S3_READ_TIMEOUT_S": value})
     with pytest.raises(ValidationError, match="PUNCH_STAGE_TIMEOUT_S"):
         Settings.from_env({"PUNCH_STAGE_TIMEOUT_S": value})
+
+
+def test_the_pose_rate_is_full_unless_asked_and_a_wrong_one_is_named():
+    assert Settings.from_env({}).pose_rate == "full"
+    assert Settings.from_env({"PUNCH_POSE_RATE": "Adaptive"}).pose_rate == "adaptive"
+    with pytest.raises(ValidationError, match="PUNCH_POSE_RATE"):
+        Settings.from_env({"PUNCH_POSE_RATE": "sometimes"})

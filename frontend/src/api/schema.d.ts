@@ -760,6 +760,7 @@ export interface components {
             height: number;
             n_frames: number;
             people_max?: number;
+            pose_frames?: number;
             rotation_deg?: number;
             source?: string;
             subject?: {

@@ -214,6 +214,7 @@ class ReportVideoDoc(_ReportVideoRequired, total=False):
     source: str
     people_max: int
     subject: dict[str, float] | None
+    pose_frames: int
 
 
 class _QualityRequired(TypedDict):

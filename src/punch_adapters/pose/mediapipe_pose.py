@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from punch_adapters.pose.adaptive import PoseRate, base_stride, moving_fast
 from punch_adapters.pose.appearance import DESCRIPTOR_SIZE, describe
 from punch_core.errors import MediaError, PunchError
 from punch_core.ports.pose import PoseEstimator
@@ -39,6 +40,8 @@ THUMBNAIL_CONFIDENCE = 0.3
 SEGMENT_OVERLAP_FRAMES = 15
 MIN_FRAMES_PER_WORKER = 240
 PROGRESS_EVERY = 15
+WARM_UP_BASES = 1
+"""Base frames an adaptive span's landmarker is shown before the span (their poses are the quiet landmarker's)."""
 WORKER_POLL_S = 1.0
 
 
@@ -113,72 +116,189 @@ def _mp_image(rgb: npt.NDArray[np.uint8]) -> Any:  # noqa: ANN401 - mediapipe.Im
     return mediapipe.Image(image_format=mediapipe.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
 
 
-def _segment(path: str, start: int, stop: int, num_poses: int, fps: float) -> Iterator[tuple[float, Any, Any, Any]]:
-    """Frames ``start`` to ``stop`` (exclusive), each as (time, landmarks, appearance, world landmarks).
+PoseRecord = tuple[int, float, npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float32]]
+"""One inferred frame: (index, time, landmarks (K, 33, 4), appearance (K, D), world landmarks (K, 33, 3))."""
 
-    Shapes: landmarks (K, 33, 4), appearance (K, D), world landmarks (K, 33, 3).
+
+class _Inference:
+    """One VIDEO-mode landmarker and its clock (MediaPipe wants each landmarker's timestamps strictly increasing)."""
+
+    def __init__(self, landmarker: Any, num_poses: int) -> None:  # noqa: ANN401 - mediapipe has no type stubs
+        self._landmarker = landmarker
+        self._num_poses = num_poses
+        self._last_ms = -1
+
+    def __call__(self, index: int, t_s: float, small: npt.NDArray[np.uint8]) -> PoseRecord:
+        ms = max(round(t_s * 1000), self._last_ms + 1)
+        self._last_ms = ms
+        rgb = np.asarray(cv2.cvtColor(small, cv2.COLOR_BGR2RGB), dtype=np.uint8)
+        result = self._landmarker.detect_for_video(_mp_image(rgb), ms)
+        n = self._num_poses
+        landmarks = np.full((n, 33, 4), np.nan, dtype=np.float32)
+        looks = np.full((n, DESCRIPTOR_SIZE), np.nan, dtype=np.float32)
+        world = np.full((n, 33, 3), np.nan, dtype=np.float32)
+        world_poses = result.pose_world_landmarks or []
+        for k, pose in enumerate(result.pose_landmarks[:n]):
+            landmarks[k] = _to_array(pose)
+            looks[k] = describe(small, landmarks[k])
+            if k < len(world_poses):
+                world[k] = _to_world(world_poses[k])
+        return index, t_s, landmarks, looks, world
+
+
+def _frame_time(cap: Any, index: int, fps: float) -> float:  # noqa: ANN401 - cv2.VideoCapture
+    ms_read = float(cap.get(cv2.CAP_PROP_POS_MSEC))
+    return ms_read / 1000.0 if ms_read > 0 or index == 0 else index / fps
+
+
+def _segment(  # noqa: PLR0917 - a segment's bounds and how to sample it
+    path: str,
+    start: int,
+    stop: int,
+    num_poses: int,
+    fps: float,
+    stride: int = 1,
+    on_frame: Callable[[int], None] | None = None,
+) -> Iterator[PoseRecord]:
+    """The inferred frames of ``start`` to ``stop`` (exclusive): every frame when ``stride`` is 1, else adaptively.
+
+    ``on_frame`` is called with the number of frames decoded so far, every ``PROGRESS_EVERY`` frames.
     """
     cap = cv2.VideoCapture(path)
     if not cap.isOpened():
         raise MediaError("the video could not be opened for decoding")
-    last_ms = -1
     try:
         if start:
             cap.set(cv2.CAP_PROP_POS_FRAMES, start)
-        with _landmarker(video=True, num_poses=num_poses) as landmarker:
-            for index in range(start, stop):
-                ok, frame = cap.read()
-                if not ok:
-                    return
-                bgr = np.asarray(frame, dtype=np.uint8)
-                ms_read = float(cap.get(cv2.CAP_PROP_POS_MSEC))
-                t_s = ms_read / 1000.0 if ms_read > 0 or index == 0 else index / fps
-                small = _shrink(bgr)
-                ms = max(round(t_s * 1000), last_ms + 1)
-                last_ms = ms
-                rgb = np.asarray(cv2.cvtColor(small, cv2.COLOR_BGR2RGB), dtype=np.uint8)
-                result = landmarker.detect_for_video(_mp_image(rgb), ms)
-                landmarks = np.full((num_poses, 33, 4), np.nan, dtype=np.float32)
-                looks = np.full((num_poses, DESCRIPTOR_SIZE), np.nan, dtype=np.float32)
-                world = np.full((num_poses, 33, 3), np.nan, dtype=np.float32)
-                world_poses = result.pose_world_landmarks or []
-                for k, pose in enumerate(result.pose_landmarks[:num_poses]):
-                    landmarks[k] = _to_array(pose)
-                    looks[k] = describe(small, landmarks[k])
-                    if k < len(world_poses):
-                        world[k] = _to_world(world_poses[k])
-                yield t_s, landmarks, looks, world
+        with contextlib.ExitStack() as stack:
+
+            def landmarker() -> _Inference:
+                return _Inference(stack.enter_context(_landmarker(video=True, num_poses=num_poses)), num_poses)
+
+            frames = _decoded(cap, start, stop, fps, on_frame)
+            if stride == 1:
+                main = landmarker()
+                for index, t_s, small in frames:
+                    yield main(index, t_s, small)
+            else:
+                yield from _adaptive(frames, fps, stride, landmarker)
     finally:
         cap.release()
 
 
-Segment = tuple[npt.NDArray[np.float64], npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float32]]
+def _decoded(
+    cap: Any,  # noqa: ANN401 - cv2.VideoCapture
+    start: int,
+    stop: int,
+    fps: float,
+    on_frame: Callable[[int], None] | None,
+) -> Iterator[tuple[int, float, npt.NDArray[np.uint8]]]:
+    """(index, time, frame halved for the model) of each frame decoded, from ``start`` to ``stop`` or the end."""
+    for index in range(start, stop):
+        if not cap.grab():
+            return
+        if on_frame is not None and (index - start + 1) % PROGRESS_EVERY == 0:
+            on_frame(index - start + 1)
+        t_s = _frame_time(cap, index, fps)
+        ok, frame = cap.retrieve()
+        if not ok:
+            return
+        yield index, t_s, _shrink(np.asarray(frame, dtype=np.uint8))
+
+
+def _adaptive(
+    frames: Iterator[tuple[int, float, npt.NDArray[np.uint8]]],
+    fps: float,
+    stride: int,
+    landmarker: Callable[[], _Inference],
+) -> Iterator[PoseRecord]:
+    """Pose at the base rate, and on every frame of the spans where someone moves fast (:mod:`.adaptive`).
+
+    A frame ``stride`` frames' time after the last base frame is a base frame, inferred by the *quiet* landmarker.
+    When two base frames in a row show fast movement, a *span* landmarker takes over: it is shown the last
+    ``WARM_UP_BASES`` base frames (to find the person and settle its smoothing), then every frame since (held
+    back, decoded), the later base frame, and every frame after, until two base frames in a row are quiet again.
+    So each fast span is followed frame by frame by one landmarker, as the full rate would, and its clock only
+    moves forward (MediaPipe's VIDEO mode needs that).
+    Records can come out of order (a held frame after the base frame that decided it); :func:`_collect` sorts them.
+    """
+    quiet = landmarker()
+    span: _Inference | None = None
+    in_span = False
+    held: list[tuple[int, float, npt.NDArray[np.uint8]]] = []  # decoded since the last base frame, not inferred
+    last: PoseRecord | None = None  # the last base frame's pose
+    bases: list[tuple[int, float, npt.NDArray[np.uint8]]] = []  # the pictures of the last WARM_UP_BASES base frames
+    # Base frames come every ``stride`` frames' worth of time (not of frames: a phone's video drops frames and
+    # varies its rate), the first frame of the segment first.
+    base_gap_s = stride / fps - 0.5 / fps
+    last_base_s = -np.inf
+    for index, t_s, small in frames:
+        since_base_s = t_s - last_base_s
+        is_base = since_base_s >= base_gap_s
+        if is_base:
+            last_base_s = t_s
+        if in_span and span is not None:
+            record = span(index, t_s, small)
+            if is_base:
+                in_span = last is not None and _fast(last, record)
+                last, bases = record, [*bases, (index, t_s, small)][-WARM_UP_BASES:]
+            yield record
+            continue
+        if not is_base:
+            held.append((index, t_s, small))
+            continue
+        if held and since_base_s > base_gap_s + 1.5 / fps:
+            # The video skipped frames here (a phone dropping them): the frame before the gap is inferred too, so
+            # inferred frames are never further apart than the base interval or the video's own gap.
+            yield quiet(*held.pop())
+        record = quiet(index, t_s, small)
+        if last is not None and _fast(last, record):
+            span = span or landmarker()
+            for warm_up in bases:  # to find the person and settle its smoothing before the span: already yielded
+                span(*warm_up)
+            for held_index, held_t_s, held_small in held:
+                yield span(held_index, held_t_s, held_small)
+            record = span(index, t_s, small)
+            in_span = True
+        held = []
+        last, bases = record, [*bases, (index, t_s, small)][-WARM_UP_BASES:]
+        yield record
+
+
+def _fast(before: PoseRecord, after: PoseRecord) -> bool:
+    return moving_fast(before[2], after[2], before[4], after[4], after[1] - before[1])
+
+
+Segment = tuple[
+    npt.NDArray[np.int64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float32],
+    npt.NDArray[np.float32],
+    npt.NDArray[np.float32],
+]
+"""A segment's inferred frames in order: indices (n,), times (n,), landmarks (n, K, 33, 4), appearance (n, K, D),
+world landmarks (n, K, 33, 3)."""
 
 
 def _collect(  # noqa: PLR0917 - a segment's bounds and what to do per frame
-    path: str, start: int, stop: int, num_poses: int, fps: float, on_count: Callable[[int], None]
+    path: str, start: int, stop: int, num_poses: int, fps: float, stride: int, on_count: Callable[[int], None]
 ) -> Segment:
-    """Run one segment into arrays: times (n,), landmarks (n, K, 33, 4), appearance (n, K, D), world (n, K, 33, 3)."""
-    times, marks, looks, worlds = [], [], [], []
-    for i, (t_s, lm, look, world) in enumerate(_segment(path, start, stop, num_poses, fps), 1):
-        times.append(t_s)
-        marks.append(lm)
-        looks.append(look)
-        worlds.append(world)
-        if i % PROGRESS_EVERY == 0:
-            on_count(i)
-    if not times:
+    """Run one segment into arrays, in frame order (see :data:`Segment`)."""
+    records = sorted(_segment(path, start, stop, num_poses, fps, stride, on_count), key=lambda r: r[0])
+    if not records:
         return (
+            np.zeros(0, dtype=np.int64),
             np.zeros(0),
             np.zeros((0, num_poses, 33, 4), dtype=np.float32),
             np.zeros((0, num_poses, DESCRIPTOR_SIZE), dtype=np.float32),
             np.zeros((0, num_poses, 33, 3), dtype=np.float32),
         )
     return (
-        np.array(times),
-        np.stack(marks).astype(np.float32),
-        np.stack(looks).astype(np.float32),
-        np.stack(worlds).astype(np.float32),
+        np.array([r[0] for r in records], dtype=np.int64),
+        np.array([r[1] for r in records]),
+        np.stack([r[2] for r in records]).astype(np.float32),
+        np.stack([r[3] for r in records]).astype(np.float32),
+        np.stack([r[4] for r in records]).astype(np.float32),
     )
 
 
@@ -192,6 +312,7 @@ def _worker(  # noqa: PLR0917 - a Process target
     stop: int,
     num_poses: int,
     fps: float,
+    stride: int,
     worker: int,
     out: Any,  # noqa: ANN401 - a multiprocessing queue
     parent_pid: int,
@@ -209,7 +330,7 @@ def _worker(  # noqa: PLR0917 - a Process target
         out.put(("progress", worker, count))
 
     try:
-        part = _collect(path, start, stop, num_poses, fps, report)
+        part = _collect(path, start, stop, num_poses, fps, stride, report)
         out.put(("done", worker, part))
     except _OrphanedError:
         return
@@ -246,15 +367,23 @@ class MediaPipePoseEstimator(PoseEstimator):
 
     Args:
         workers: Worker processes for ``people_track``; default: one per available core.
+        rate: Which frames of a video ``people_track`` infers: every frame (``full``), or a base rate and every
+            frame where someone moves fast (``adaptive``, :mod:`punch_adapters.pose.adaptive`).
     """
 
-    def __init__(self, *, workers: int | None = None) -> None:
+    def __init__(self, *, workers: int | None = None, rate: PoseRate | str = PoseRate.FULL) -> None:
         self._workers = workers or available_cores()
+        self._rate = PoseRate(rate)
         self._image_landmarker: Any = None
         # One frame at a time on the landmarker, and never a frame while it closes (a stage thread may still be
         # finishing its frame when the process shuts down).
         self._lock = threading.Lock()
         self._closed = False
+
+    @property
+    def rate(self) -> PoseRate:
+        """Which frames ``people_track`` infers."""
+        return self._rate
 
     def close(self) -> None:
         """Release the single-image landmarker; afterwards ``people`` refuses (idempotent)."""
@@ -301,21 +430,24 @@ class MediaPipePoseEstimator(PoseEstimator):
         max_people: int,
         progress: Callable[[float], None] | None = None,
     ) -> PeopleTrack:
-        """Everyone's pose on every frame, segments in parallel worker processes, stitched in order.
+        """Everyone's pose on every inferred frame, segments in parallel worker processes, stitched in order.
+
+        The track holds the frames that were inferred (all of them at the ``full`` rate); its times say which.
 
         Raises:
             MediaError: if a segment cannot be decoded.
             PunchError: if a worker process dies.
         """
+        stride = base_stride(info.fps) if self._rate is PoseRate.ADAPTIVE else 1
         segments = plan_segments(info.n_frames, self._workers)
         if len(segments) == 1:
-            parts = [self._inline(path, info, max_people, progress)]
+            parts = [self._inline(path, info, max_people, stride, progress)]
         else:
-            parts = self._parallel(path, info, segments, max_people, progress)
-        t_s = np.concatenate([p[0] for p in parts])
-        landmarks = np.concatenate([p[1] for p in parts])
-        looks = np.concatenate([p[2] for p in parts])
-        world = np.concatenate([p[3] for p in parts])
+            parts = self._parallel(path, info, segments, max_people, stride, progress)
+        t_s = np.concatenate([p[1] for p in parts])
+        landmarks = np.concatenate([p[2] for p in parts])
+        looks = np.concatenate([p[3] for p in parts])
+        world = np.concatenate([p[4] for p in parts])
         if t_s.size == 0:
             raise MediaError("no frame of the video could be decoded: it may be damaged; re-export it")
         # Decoder timestamps can repeat or step back at a broken packet: keep frames later than all before.
@@ -332,19 +464,22 @@ class MediaPipePoseEstimator(PoseEstimator):
             world_m=world[keep],
         )
 
-    def _inline(self, path: str, info: VideoInfo, num_poses: int, progress: Callable[[float], None] | None) -> Segment:
+    def _inline(
+        self, path: str, info: VideoInfo, num_poses: int, stride: int, progress: Callable[[float], None] | None
+    ) -> Segment:
         def on_count(i: int) -> None:
             if progress:
                 progress(min(1.0, i / info.n_frames))
 
-        return _collect(path, 0, info.n_frames + 10_000, num_poses, info.fps, on_count)
+        return _collect(path, 0, info.n_frames + 10_000, num_poses, info.fps, stride, on_count)
 
-    def _parallel(
+    def _parallel(  # noqa: PLR0917 - what the segments need
         self,
         path: str,
         info: VideoInfo,
         segments: list[tuple[int, int, int]],
         num_poses: int,
+        stride: int,
         progress: Callable[[float], None] | None,
     ) -> list[Segment]:
         ctx = mp.get_context("spawn")
@@ -352,7 +487,7 @@ class MediaPipePoseEstimator(PoseEstimator):
         procs = [
             ctx.Process(
                 target=_worker,
-                args=(path, start, stop, num_poses, info.fps, w, out, os.getpid()),
+                args=(path, start, stop, num_poses, info.fps, stride, w, out, os.getpid()),
                 daemon=True,
                 name=f"pose-{w}",
             )
@@ -389,8 +524,8 @@ class MediaPipePoseEstimator(PoseEstimator):
             with contextlib.suppress(Exception):
                 out.close()
         parts = []
-        for w, (start, keep_from, _stop) in enumerate(segments):
-            t_s, marks, looks, world = done[w]
-            skip = keep_from - start
-            parts.append((t_s[skip:], marks[skip:], looks[skip:], world[skip:]))
+        for w, (_start, keep_from, _stop) in enumerate(segments):
+            index, t_s, marks, looks, world = done[w]
+            keep = index >= keep_from  # the warm-up frames before the cut are the previous segment's
+            parts.append((index[keep], t_s[keep], marks[keep], looks[keep], world[keep]))
         return parts

@@ -31,6 +31,27 @@ _COLOURS = {Category.STRIKE: (255, 80, 60), Category.DEFENSE: (60, 160, 255), Ca
 _BONE_RGB = (0, 230, 120)
 
 
+INTERPOLATE_MAX_GAP_S = 0.25
+"""Between two pose frames at most this far apart (an adaptive-rate track's base interval is 0.1 s), a video frame
+gets the skeleton interpolated between them; farther apart, only a frame with its own pose gets one."""
+
+
+def points_at(track: PoseTrack, t_s: float) -> npt.NDArray[np.float32] | None:
+    """The landmarks (33, 4) to draw on the video frame at ``t_s``: the track's own, or between its neighbours."""
+    i = int(np.searchsorted(track.t_s, t_s - 1e-4))
+    if i < track.n_frames and abs(track.t_s[i] - t_s) < 0.005:
+        return np.asarray(track.landmarks[i])
+    if 0 < i < track.n_frames and track.t_s[i] - track.t_s[i - 1] <= INTERPOLATE_MAX_GAP_S:
+        a, b = track.landmarks[i - 1], track.landmarks[i]
+        if np.all(np.isfinite(a[:, :2])) and np.all(np.isfinite(b[:, :2])):
+            share = (t_s - track.t_s[i - 1]) / (track.t_s[i] - track.t_s[i - 1])
+            return np.asarray(a + (b - a) * np.float32(share), dtype=np.float32)
+    for j in (i - 1, i):
+        if 0 <= j < track.n_frames and abs(track.t_s[j] - t_s) < 0.02:
+            return np.asarray(track.landmarks[j])
+    return None
+
+
 def _even(n: float) -> int:
     return max(2, int(n) // 2 * 2)
 
@@ -97,8 +118,7 @@ def write_overlay(
                     stream.pix_fmt = "yuv420p"
                     stream.options = {"preset": "veryfast", "crf": "23", "movflags": "+faststart"}
                 rgb = np.ascontiguousarray(cv2.resize(frame.rgb, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
-                i = int(np.searchsorted(track.t_s, frame.t_s - 1e-4))
-                points = track.landmarks[i] if i < track.n_frames and abs(track.t_s[i] - frame.t_s) < 0.02 else None
+                points = points_at(track, frame.t_s)
                 active = [s for s in stamps if s.t_start_s <= frame.t_s <= s.t_end_s + LABEL_HOLD_S]
                 _draw(rgb, points, active)
                 for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):

@@ -25,9 +25,11 @@ class PoseEstimator(Protocol):
         max_people: int,
         progress: Callable[[float], None] | None = None,
     ) -> PeopleTrack:
-        """Everyone's pose on every frame of a video, up to ``max_people`` per frame (docs of ``PeopleTrack``).
+        """Everyone's pose on the frames of a video pose is inferred on, up to ``max_people`` per frame.
 
-        ``progress`` is called with the share done (0-1) as frames are processed.
+        One row per inferred frame at its time (docs of ``PeopleTrack``): every decoded frame, or, where the
+        estimator infers at an adaptive rate, a subset whose gaps the kinematics interpolate (at most 0.2 s).
+        ``progress`` is called with the share done (0-1) as frames are decoded.
         Raises ``MediaError`` for unreadable video.
         """
         ...

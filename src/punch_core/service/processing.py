@@ -408,6 +408,11 @@ def _pose(ports: ProcessingPorts, analysis: Analysis, progress: Progress) -> Sub
             "rotation_deg": info.rotation_deg,
             "subject": {**choice.box.to_dict(), "t_s": round(choice.t_s, 3)},
             "people_max": int(max((len(people.present(f)) for f in range(people.n_frames)), default=0)),
+            # The video's own rate and length (the track holds only the frames pose was inferred on: at an
+            # adaptive rate, fewer than the video's).
+            "fps": round(info.fps, 3),
+            "n_frames": info.n_frames,
+            "pose_frames": result.track.n_frames,
             "source": video.filename,
         },
         lost_spans_s=tuple(result.lost_spans_s),
