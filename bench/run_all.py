@@ -1,6 +1,6 @@
 """Run every benchmark and write docs/benchmarks.md with their figures and the machine they ran on (`make bench`).
 
-Usage: .venv/bin/python bench/run_all.py [--only detect,pipeline,accuracy,train,load,load-reads]
+Usage: .venv/bin/python bench/run_all.py [--only detect,pipeline,accuracy,pose-rates,train,load,load-reads]
        [--out docs/benchmarks.md]
 
 Each benchmark runs as its own process, one after the other (never side by side: they would share the cores);
@@ -23,8 +23,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS = {
     "detect": ("Stamp detection on pose tracks", ["bench/detect.py"]),
-    "pipeline": ("Video to report (`punch analyze`) against the pose-inference floor", ["bench/pipeline.py"]),
+    "pipeline": ("Video to report (`punch analyze`) at both pose rates, and a plain pose loop", ["bench/pipeline.py"]),
     "accuracy": ("Detection accuracy on the labelled clips", ["bench/accuracy.py"]),
+    "pose-rates": (
+        "Detection accuracy at both pose rates (full and adaptive tracks)",
+        ["bench/accuracy.py", "--quick", "--pose-rate", "both"],
+    ),
     "train": (
         "Strike typers and the learned confidence, leave-one-source-out (cached pose tracks)",
         ["bench/train.py", "--compare-only"],
@@ -37,6 +41,7 @@ BENCHMARKS = {
 }
 NO_GOAL = {
     "accuracy": "exit 0: every labelled clip scored (figures, no goal)",
+    "pose-rates": "exit 0: every labelled clip scored at both rates (the goal is judged in the text)",
     "train": "exit 0: every source scored by models trained without it (figures, no goal)",
 }
 """Benchmarks that measure without a goal: what their exit 0 means."""
