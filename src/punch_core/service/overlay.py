@@ -14,7 +14,7 @@ import hashlib
 import json
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ from punch_core.errors import ConflictError, NotFoundError
 from punch_core.formats import track_from_npz_bytes
 from punch_core.report import RoundAnalysis
 from punch_core.service.artifacts import AnalysisArtifacts
-from punch_core.service.processing import ProcessingPorts
+from punch_core.service.processing import ProcessingPorts, file_chunks
 from punch_core.service.records import AnalysisStatus
 from punch_core.stamps import Stamp
 
@@ -153,12 +153,6 @@ def request_overlay(ports: ProcessingPorts, analysis_id: str, *, owner_id: str) 
     return _save(ports, analysis_id, OverlayState(status=OverlayStatus.QUEUED, stamps_digest=digest)), True
 
 
-def _file_chunks(path: Path, size: int = 8 * 1024 * 1024) -> Iterator[bytes]:
-    with path.open("rb") as fh:
-        while chunk := fh.read(size):
-            yield chunk
-
-
 def render_overlay(
     ports: ProcessingPorts, analysis_id: str, *, progress: Callable[[float], None] | None = None
 ) -> OverlayState:
@@ -195,7 +189,7 @@ def render_overlay(
     with ports.store.local_path(video.object_key) as path, tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "overlay.mp4"
         ports.write_overlay(path, track, stamps, str(out), progress=on_progress)
-        size = ports.store.put_stream(keys.overlay_video, _file_chunks(out))
+        size = ports.store.put_stream(keys.overlay_video, file_chunks(out))
     ready = OverlayState(status=OverlayStatus.READY, percent=100.0, stamps_digest=digest, size_bytes=size)
     return _save(ports, analysis_id, ready)
 

@@ -345,7 +345,8 @@ def run_stage(
     return _next_after(stage)
 
 
-def _file_chunks(path: str, size: int = 8 * 1024 * 1024) -> Iterator[bytes]:
+def file_chunks(path: str | Path, size: int = 8 * 1024 * 1024) -> Iterator[bytes]:
+    """A local file's bytes, ``size`` at a time (for ``Blobs.put_stream``)."""
     with Path(path).open("rb") as fh:
         while chunk := fh.read(size):
             yield chunk
@@ -358,7 +359,7 @@ def _thumbnails(ports: ProcessingPorts, analysis: Analysis, progress: Progress) 
         # by one without metadata before anything else reads it (a retried stage strips it again, harmlessly).
         path = str(Path(folder) / f"source.{video.container}")
         ports.source.without_metadata(original, path, container=video.container)
-        ports.store.put_stream(video.object_key, _file_chunks(path))
+        ports.store.put_stream(video.object_key, file_chunks(path))
         info = ports.source.probe(path)
         thumbs = make_thumbnails(ports.source, ports.pose, path, info)
     keys = AnalysisArtifacts(analysis.id)
