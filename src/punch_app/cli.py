@@ -76,7 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     analyze.add_argument(
         "--pose-rate",
         choices=["adaptive", "full"],
-        default=os.environ.get("PUNCH_POSE_RATE", "full").lower(),
+        default=(os.environ.get("PUNCH_POSE_RATE") or "full").lower(),
         help="full (default, or PUNCH_POSE_RATE): pose on every frame; adaptive: at 10 fps and on every frame where "
         "a hand or the head moves fast",
     )

@@ -30,7 +30,7 @@ from punch_core.errors import (
 from punch_core.ports.jobs import JobQueue, ProgressSink
 from punch_core.ports.metrics import Metrics
 from punch_core.service.artifacts import AnalysisArtifacts
-from punch_core.service.overlay import fail_overlay, render_overlay
+from punch_core.service.overlay import OverlayStatus, fail_overlay, overlay_state, render_overlay
 from punch_core.service.processing import (
     ProcessingPorts,
     ProcessingTimeoutError,
@@ -141,6 +141,11 @@ class StageRunner:
         """
         extra = {"stage": stage.value, "attempt": attempt}
         if stage is Stage.OVERLAY:
+            if await self._deleted(analysis_id):
+                return Outcome.DONE  # nothing to fail, and nothing to write under a deleted analysis
+            state = await asyncio.to_thread(overlay_state, self.ports, analysis_id, owner_id=None)
+            if state.status is OverlayStatus.READY:
+                return Outcome.DONE  # the process died just after storing it
             logger.error("processing.gave_up", extra=extra)
             message = OVERLAY_OUR_SIDE.format(tries=attempt - 1)
             await asyncio.to_thread(self._fail_overlay, analysis_id, message)
@@ -172,7 +177,16 @@ class StageRunner:
 
         outcome = Outcome.DONE
         try:
-            await asyncio.to_thread(render_overlay, self.ports, analysis_id, progress=on_progress)
+            work = asyncio.ensure_future(
+                asyncio.to_thread(render_overlay, self.ports, analysis_id, progress=on_progress)
+            )
+            # The progress callback enforces the limit while frames come; this catches a decoder that hangs.
+            finished, _ = await asyncio.wait({work}, timeout=self.stage_timeout_s + TIMEOUT_GRACE_S)
+            if not finished:
+                raise ProcessingTimeoutError(
+                    f"drawing the video took longer than {self.stage_timeout_s:.0f} s; try again later"
+                )
+            work.result()
         except USER_ERRORS as exc:
             await asyncio.to_thread(self._fail_overlay, analysis_id, exc.user_message)
             outcome = Outcome.FAILED

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -119,3 +121,73 @@ def test_the_overlay_draws_between_the_inferred_frames_of_an_adaptive_track():
     assert [None if p is None else float(p[0, 0]) for p in drawn] == pytest.approx([0.0, 0.15, 0.3])
     assert points_at(track, 0.5) is None  # 0.9 s apart: not drawn between
     assert points_at(track, 1.01) is not None  # next to a frame of its own (lost there: NaN, drawn as nothing)
+
+
+class _FakeLandmarker:
+    """Stands in for a MediaPipe VIDEO-mode landmarker: records what it is shown; the wrist punches at 1.0-1.4 s."""
+
+    def __init__(self, shown: list[list[float]]) -> None:
+        self.times: list[float] = []
+        shown.append(self.times)
+
+    def __call__(self, index: int, t_s: float, _small: np.ndarray):
+        self.times.append(t_s)
+        picture, world = _person()
+        if 1.0 <= t_s <= 1.4:
+            world = world.copy()
+            world[16, 2] += 4.0 * (t_s - 1.0)  # the rear wrist out at 4 m/s
+        return index, t_s, picture[None], np.zeros((1, 8), dtype=np.float32), world[None]
+
+
+def _run_adaptive(n_frames: int, fps: float = 30.0, times: list[float] | None = None):
+    from punch_adapters.pose.mediapipe_pose import _adaptive  # noqa: PLC0415 - the generator under test
+
+    shown: list[list[float]] = []
+    small = np.zeros((4, 4, 3), dtype=np.uint8)
+    stamps = times or [i / fps for i in range(n_frames)]
+    frames = iter([(i, t, small) for i, t in enumerate(stamps)])
+    records = list(_adaptive(frames, fps, base_stride(fps), lambda: _FakeLandmarker(shown)))  # type: ignore[arg-type, return-value]
+    return records, shown
+
+
+def test_each_landmarker_sees_its_frames_in_time_order_and_each_frame_is_yielded_once():
+    records, shown = _run_adaptive(90)
+    assert len(shown) == 2, "a quiet landmarker and a span one"
+    for times in shown:
+        assert all(b > a for a, b in itertools.pairwise(times)), "strictly increasing, as VIDEO mode needs"
+    indices = [r[0] for r in records]
+    assert len(indices) == len(set(indices))
+    inferred = sorted(indices)
+    assert set(range(30, 43)) <= set(inferred), "every frame of the punch (1.0-1.4 s)"
+    assert len(inferred) < 60
+    assert inferred[-1] == 89, "the last frame"
+    assert max(b - a for a, b in itertools.pairwise(inferred)) <= 3
+
+
+def test_a_video_that_drops_frames_keeps_its_own_gaps_and_no_wider():
+    times = [i / 30 for i in range(10)] + [0.6 + i / 30 for i in range(20)]  # 0.3 s of frames missing
+    records, _shown = _run_adaptive(0, times=times)
+    inferred = sorted(r[1] for r in records)
+    assert max(b - a for a, b in itertools.pairwise(inferred)) <= 0.6 - 9 / 30 + 1e-9
+
+
+def test_segments_are_stitched_with_the_frames_only_the_next_one_inferred_before_the_cut():
+    from punch_adapters.pose.mediapipe_pose import stitch  # noqa: PLC0415
+
+    def part(indices: list[int]):
+        index = np.array(indices, dtype=np.int64)
+        n = len(indices)
+        return (
+            index,
+            index / 30.0,
+            np.zeros((n, 1, 33, 4), np.float32),
+            np.zeros((n, 1, 8), np.float32),
+            np.zeros((n, 1, 33, 3), np.float32),
+        )
+
+    # The first segment (frames 0-8) skipped 7; the second, warming up from 3, saw a punch and inferred it.
+    [merged] = stitch([part([0, 3, 6, 8]), part([3, 6, 7, 8, 9, 12])], [0, 9])
+    assert merged[0].tolist() == [0, 3, 6, 7, 8, 9, 12]
+    # At the full rate the previous segment has every frame: the warm-up adds nothing.
+    [merged] = stitch([part(list(range(9))), part(list(range(3, 13)))], [0, 9])
+    assert merged[0].tolist() == list(range(13))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from datetime import timedelta
 
 import pytest
 
@@ -10,13 +12,20 @@ from punch_core.body import BodySpecs
 from punch_core.errors import ConflictError, MediaError, NotFoundError
 from punch_core.service.artifacts import AnalysisArtifacts
 from punch_core.service.overlay import (
+    STALE_AFTER,
     OverlayStatus,
     fail_overlay,
     overlay_state,
     render_overlay,
     request_overlay,
 )
-from punch_core.service.processing import configure_analysis, correct_stamps, run_stage, start_analysis
+from punch_core.service.processing import (
+    configure_analysis,
+    correct_stamps,
+    rerun_coaching,
+    run_stage,
+    start_analysis,
+)
 from punch_core.service.records import PIPELINE, AnalysisStatus, Stage
 from tests.unit.test_processing import DrawnOverlay, ScriptedPose, make_ports, run_all
 from tests.unit.test_runner import _runner
@@ -145,3 +154,43 @@ def test_a_failure_recorded_before_any_state_still_reads_as_failed():
     ports, _repos = _completed(DrawnOverlay())
     fail_overlay(ports, "a1", "the video with the skeleton could not be made")
     assert overlay_state(ports, "a1", owner_id="u1").status is OverlayStatus.FAILED
+
+
+def test_an_overlay_lost_without_a_word_reads_as_failed_and_is_queued_again():
+    ports, _repos = _completed(DrawnOverlay())
+    request_overlay(ports, "a1", owner_id="u1")
+    key = AnalysisArtifacts("a1").overlay_state
+    stored = json.loads(ports.store.get(key))
+    stored["updated_at"] = (ports.clock.now() - STALE_AFTER - timedelta(minutes=1)).isoformat()
+    ports.store.put(key, json.dumps(stored).encode())  # queued, then the in-process queue was lost in a restart
+    state = overlay_state(ports, "a1", owner_id="u1")
+    assert state.status is OverlayStatus.FAILED
+    assert "ask for it again" in (state.error or "")
+    state, queue = request_overlay(ports, "a1", owner_id="u1")
+    assert (state.status, queue) == (OverlayStatus.QUEUED, True)
+    assert overlay_state(ports, "a1", owner_id="u1").status is OverlayStatus.QUEUED
+
+
+def test_an_overlay_asked_for_while_the_coaching_is_rewritten_fails_with_a_reason_instead_of_waiting():
+    ports, _repos = _completed(DrawnOverlay())
+    request_overlay(ports, "a1", owner_id="u1")
+    rerun_coaching(ports, "a1", owner_id="u1")
+    assert render_overlay(ports, "a1").status is OverlayStatus.FAILED
+    run_all(ports, Stage.COACHING)
+    state = overlay_state(ports, "a1", owner_id="u1")
+    assert state.status is OverlayStatus.FAILED
+    assert "written again" in (state.error or "")
+    assert request_overlay(ports, "a1", owner_id="u1")[1] is True
+
+
+def test_the_last_delivery_after_a_crash_keeps_a_stored_overlay_and_writes_nothing_for_a_deleted_analysis():
+    ports, repos = _completed(DrawnOverlay())
+    request_overlay(ports, "a1", owner_id="u1")
+    render_overlay(ports, "a1")
+    runner, _queued = _runner(ports)
+    assert asyncio.run(runner.give_up(Stage.OVERLAY, "a1", attempt=5)).value == "done"
+    assert overlay_state(ports, "a1", owner_id="u1").status is OverlayStatus.READY
+    ports.store.delete_prefix(AnalysisArtifacts("a1").prefix)
+    repos.analyses.delete("a1")
+    assert asyncio.run(runner.give_up(Stage.OVERLAY, "a1", attempt=5)).value == "done"
+    assert ports.store.sizes(AnalysisArtifacts("a1").prefix) == {}

@@ -52,6 +52,26 @@ describe("the video with the skeleton", () => {
     ]);
   });
 
+  it("keeps following the drawing after a failed poll", async () => {
+    const answers: [number, OverlayDoc | { error: { code: string; message: string } }][] = [
+      [200, none],
+      [202, { ...none, status: "queued" }],
+      [503, { error: { code: "unavailable", message: "the server is restarting" } }],
+      [200, ready],
+    ];
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async () => {
+        const [status, body] = answers.length > 1 ? answers.shift()! : answers[0];
+        return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+      }),
+    );
+    const user = userEvent.setup();
+    renderWithProviders(<OverlayDownload analysisId="a1" />);
+    await user.click(await screen.findByRole("button", { name: "Video with skeleton" }));
+    expect(await screen.findByRole("link", { name: /^Download video/ }, { timeout: 8000 })).toBeInTheDocument();
+  }, 10000);
+
   it("offers to draw it again after the stamps were corrected", async () => {
     serve({ ...ready, outdated: true });
     renderWithProviders(<OverlayDownload analysisId="a1" />);

@@ -24,30 +24,35 @@ export function OverlayDownload({ analysisId, version }: Props) {
   const [state, setState] = useState<OverlayDoc | null>(null);
   const [error, setError] = useState<string | null>(null);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const live = useRef(true);
 
   const follow = useCallback(
     (doc: OverlayDoc) => {
+      if (!live.current) return;
       setState(doc);
-      if (doc.status === "queued" || doc.status === "rendering") {
+      if (doc.status !== "queued" && doc.status !== "rendering") return;
+      const poll = (delay: number) => {
         timer.current = setTimeout(() => {
           unwrap<OverlayDoc>(api.GET("/api/v1/reports/{analysis_id}/overlay", { params: { path: { analysis_id: analysisId } } }))
             .then(follow)
-            .catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
-        }, POLL_MS);
-      }
+            // A failed poll (the network, a restart) is asked again, more slowly: the drawing goes on meanwhile.
+            .catch(() => {
+              if (live.current) poll(Math.min(delay * 2, 15000));
+            });
+        }, delay);
+      };
+      poll(POLL_MS);
     },
     [analysisId],
   );
 
   useEffect(() => {
-    let cancelled = false;
+    live.current = true;
     unwrap<OverlayDoc>(api.GET("/api/v1/reports/{analysis_id}/overlay", { params: { path: { analysis_id: analysisId } } }))
-      .then((doc) => {
-        if (!cancelled) follow(doc);
-      })
+      .then(follow)
       .catch(() => undefined); // the button still offers to make it; a real problem shows when it is pressed
     return () => {
-      cancelled = true;
+      live.current = false;
       clearTimeout(timer.current);
     };
   }, [analysisId, version, follow]);

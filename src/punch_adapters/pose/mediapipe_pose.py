@@ -225,6 +225,7 @@ def _adaptive(
     quiet = landmarker()
     span: _Inference | None = None
     in_span = False
+    span_last = -1  # the last frame the span landmarker was shown
     held: list[tuple[int, float, npt.NDArray[np.uint8]]] = []  # decoded since the last base frame, not inferred
     last: PoseRecord | None = None  # the last base frame's pose
     bases: list[tuple[int, float, npt.NDArray[np.uint8]]] = []  # the pictures of the last WARM_UP_BASES base frames
@@ -239,6 +240,7 @@ def _adaptive(
             last_base_s = t_s
         if in_span and span is not None:
             record = span(index, t_s, small)
+            span_last = index
             if is_base:
                 in_span = last is not None and _fast(last, record)
                 last, bases = record, [*bases, (index, t_s, small)][-WARM_UP_BASES:]
@@ -255,14 +257,18 @@ def _adaptive(
         if last is not None and _fast(last, record):
             span = span or landmarker()
             for warm_up in bases:  # to find the person and settle its smoothing before the span: already yielded
-                span(*warm_up)
+                if warm_up[0] > span_last:  # not a frame it has just seen (a span that ended at this base frame)
+                    span(*warm_up)
             for held_index, held_t_s, held_small in held:
                 yield span(held_index, held_t_s, held_small)
             record = span(index, t_s, small)
+            span_last = index
             in_span = True
         held = []
         last, bases = record, [*bases, (index, t_s, small)][-WARM_UP_BASES:]
         yield record
+    if held:  # the segment's (or the video's) last frame, so the track reaches it
+        yield quiet(*held[-1])
 
 
 def _fast(before: PoseRecord, after: PoseRecord) -> bool:
@@ -523,9 +529,32 @@ class MediaPipePoseEstimator(PoseEstimator):
                 proc.join(timeout=5)
             with contextlib.suppress(Exception):
                 out.close()
-        parts = []
-        for w, (_start, keep_from, _stop) in enumerate(segments):
-            index, t_s, marks, looks, world = done[w]
-            keep = index >= keep_from  # the warm-up frames before the cut are the previous segment's
-            parts.append((index[keep], t_s[keep], marks[keep], looks[keep], world[keep]))
-        return parts
+        return stitch([done[w] for w in range(len(segments))], [keep_from for _start, keep_from, _stop in segments])
+
+
+def stitch(parts: list[Segment], keep_from: list[int]) -> list[Segment]:
+    """Each segment's frames from its cut on, and before the cut only the frames the previous one did not infer.
+
+    At the full rate the previous segment inferred every frame before the cut, so a segment's warm-up frames are
+    all left out. At an adaptive rate the previous segment may have skipped the frames after its last base frame
+    while this one, seeing a fast movement across the cut, inferred them: those are kept.
+    """
+    out: list[Segment] = []
+    for w, part in enumerate(parts):
+        index = part[0]
+        keep = index >= keep_from[w]
+        if w > 0:
+            keep |= (index < keep_from[w]) & ~np.isin(index, parts[w - 1][0])
+        out.append((part[0][keep], part[1][keep], part[2][keep], part[3][keep], part[4][keep]))
+    if len(out) > 1:  # a warm-up frame may sit before frames the previous segment kept: back in frame order
+        order = np.argsort(np.concatenate([p[0] for p in out]), kind="stable")
+        out = [
+            (
+                np.concatenate([p[0] for p in out])[order],
+                np.concatenate([p[1] for p in out])[order],
+                np.concatenate([p[2] for p in out])[order],
+                np.concatenate([p[3] for p in out])[order],
+                np.concatenate([p[4] for p in out])[order],
+            )
+        ]
+    return out

@@ -15,6 +15,7 @@ import json
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,10 @@ from punch_core.stamps import Stamp
 
 PROGRESS_EVERY_S = 1.0
 """How often a rendering overlay stores its percent (the page asks for it every second or two)."""
+
+STALE_AFTER = timedelta(minutes=30)
+"""An overlay queued or rendering with no word for this long was lost (a restart took the in-process job, say): it
+reads as failed, and asking again queues it anew. A job's tries take at most about 16 minutes."""
 
 
 class OverlayStatus(StrEnum):
@@ -54,6 +59,8 @@ class OverlayState:
         error: Why it failed, for the user (None unless failed).
         stamps_digest: Which stamps it was asked for or drawn from (:func:`stamps_digest`).
         size_bytes: The video's size once ready.
+        updated_at: When it was last stored (a queued or rendering state not updated for :data:`STALE_AFTER` was
+            lost).
         outdated: Ready, but drawn from stamps the boxer has corrected since (not stored: worked out on reading).
     """
 
@@ -62,6 +69,7 @@ class OverlayState:
     error: str | None = None
     stamps_digest: str | None = None
     size_bytes: int | None = None
+    updated_at: datetime | None = None
     outdated: bool = False
 
     def to_dict(self) -> dict[str, Any]:
@@ -72,18 +80,21 @@ class OverlayState:
             "error": self.error,
             "stamps_digest": self.stamps_digest,
             "size_bytes": self.size_bytes,
+            "updated_at": None if self.updated_at is None else self.updated_at.isoformat(),
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> OverlayState:
         """Read the stored JSON form."""
         size = data.get("size_bytes")
+        updated = data.get("updated_at")
         return cls(
             status=OverlayStatus(data["status"]),
             percent=float(data.get("percent") or 0.0),
             error=data.get("error"),
             stamps_digest=data.get("stamps_digest"),
             size_bytes=None if size is None else int(size),
+            updated_at=None if updated is None else datetime.fromisoformat(updated),
         )
 
 
@@ -110,8 +121,13 @@ def _stored(ports: ProcessingPorts, analysis_id: str) -> OverlayState:
 
 
 def _save(ports: ProcessingPorts, analysis_id: str, state: OverlayState) -> OverlayState:
+    state = attrs.evolve(state, updated_at=ports.clock.now())
     ports.store.put(AnalysisArtifacts(analysis_id).overlay_state, json.dumps(state.to_dict()).encode())
     return state
+
+
+LOST = "drawing the video stopped without a word (the server restarted, say); ask for it again"
+REWRITTEN = "the report was being written again when the video was to be drawn; ask for it again"
 
 
 def overlay_state(ports: ProcessingPorts, analysis_id: str, *, owner_id: str | None) -> OverlayState:
@@ -127,7 +143,16 @@ def overlay_state(ports: ProcessingPorts, analysis_id: str, *, owner_id: str | N
     if state.status is OverlayStatus.READY:
         current = stamps_digest(drawn_stamps(_round(ports, analysis_id)))
         return attrs.evolve(state, outdated=state.stamps_digest != current)
+    waiting = state.status in (OverlayStatus.QUEUED, OverlayStatus.RENDERING)
+    if waiting and (state.updated_at is None or ports.clock.now() - state.updated_at > STALE_AFTER):
+        return attrs.evolve(state, status=OverlayStatus.FAILED, error=LOST)
     return state
+
+
+def ensure_completed(ports: ProcessingPorts, analysis_id: str, *, owner_id: str) -> None:
+    """Refuse (``ConflictError``) an overlay of a report that is not ready; ``NotFoundError`` for another owner's."""
+    if ports.analyses.get(analysis_id, owner_id=owner_id).status is not AnalysisStatus.COMPLETED:
+        raise ConflictError("the video with the skeleton can be made once the report is ready")
 
 
 def request_overlay(ports: ProcessingPorts, analysis_id: str, *, owner_id: str) -> tuple[OverlayState, bool]:
@@ -141,9 +166,7 @@ def request_overlay(ports: ProcessingPorts, analysis_id: str, *, owner_id: str) 
         NotFoundError: for another owner's or a missing analysis.
         ConflictError: before the report is ready.
     """
-    analysis = ports.analyses.get(analysis_id, owner_id=owner_id)
-    if analysis.status is not AnalysisStatus.COMPLETED:
-        raise ConflictError("the video with the skeleton can be made once the report is ready")
+    ensure_completed(ports, analysis_id, owner_id=owner_id)
     state = overlay_state(ports, analysis_id, owner_id=None)
     if state.status is OverlayStatus.READY and not state.outdated:
         return state, False
@@ -166,8 +189,13 @@ def render_overlay(
         MediaError: when the video cannot be read or the overlay encoded (see :func:`fail_overlay`).
     """
     analysis = ports.analyses.get(analysis_id)
+    if analysis.status is not AnalysisStatus.COMPLETED:
+        # The coaching is being written again (the report is rebuilt): the boxer asks again once it is back.
+        if _stored(ports, analysis_id).status in (OverlayStatus.QUEUED, OverlayStatus.RENDERING):
+            return fail_overlay(ports, analysis_id, REWRITTEN)
+        return OverlayState(status=OverlayStatus.NONE)
     state = overlay_state(ports, analysis_id, owner_id=None)
-    if analysis.status is not AnalysisStatus.COMPLETED or (state.status is OverlayStatus.READY and not state.outdated):
+    if state.status is OverlayStatus.READY and not state.outdated:
         return state
     keys = AnalysisArtifacts(analysis_id)
     stamps = drawn_stamps(_round(ports, analysis_id))

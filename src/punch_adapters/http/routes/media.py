@@ -22,10 +22,16 @@ from punch_adapters.http.deps import ApiDeps
 from punch_adapters.http.ratelimit import check_rate
 from punch_adapters.http.routes.shares import shared_link
 from punch_adapters.http.schemas import OverlayDoc, PoseDoc
-from punch_core.errors import BadRequestError, NotFoundError
+from punch_core.errors import BadRequestError, ConflictError, NotFoundError
 from punch_core.formats import pose_view_gzip, track_from_npz_bytes
 from punch_core.service.artifacts import AnalysisArtifacts
-from punch_core.service.overlay import OverlayState, OverlayStatus, overlay_state, request_overlay
+from punch_core.service.overlay import (
+    OverlayState,
+    OverlayStatus,
+    ensure_completed,
+    overlay_state,
+    request_overlay,
+)
 from punch_core.service.records import Stage
 
 # One response carries at most this much: a player asks again from where it needs (``bytes=N-``).
@@ -176,6 +182,10 @@ def overlay_doc(analysis_id: str, state: OverlayState) -> OverlayDoc:
 
 def _overlay_video(deps: ApiDeps, analysis_id: str, owner_id: str, range_header: str | None) -> Response[Any]:
     state = overlay_state(deps.processing, analysis_id, owner_id=owner_id)
+    if state.status in (OverlayStatus.QUEUED, OverlayStatus.RENDERING):
+        raise ConflictError(f"the video with the skeleton is still being drawn ({state.percent:.0f}% so far)")
+    if state.status is OverlayStatus.FAILED:
+        raise NotFoundError(f"the video with the skeleton could not be made ({state.error}); ask for it again")
     if state.status is not OverlayStatus.READY:
         raise NotFoundError("the video with the skeleton is not made yet: ask for it on the report first")
     key = AnalysisArtifacts(analysis_id).overlay_video
@@ -205,6 +215,7 @@ async def make_overlay(
     A ready overlay drawn from the current stamps is answered as it is; a missing, failed or outdated one (the
     stamps were corrected since) is queued. 409 before the report is ready.
     """
+    await asyncio.to_thread(ensure_completed, deps.processing, analysis_id, owner_id=user_id)
     before = await asyncio.to_thread(overlay_state, deps.processing, analysis_id, owner_id=user_id)
     if before.status in (OverlayStatus.NONE, OverlayStatus.FAILED) or before.outdated:
         # Only a new drawing counts (asking again while one is drawn, or for a ready one, does not).
