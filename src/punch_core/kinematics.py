@@ -272,7 +272,9 @@ def compute_kinematics(track: PoseTrack, *, height_m: float) -> Kinematics:
     pose_ok = np.isfinite(_resample(t_src, pose_filled, t_grid)[:, 0])
 
     px_per_m = _pixels_per_metre(grid_px, height_m)
-    metres = grid_px / px_per_m[:, None, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        metres = grid_px / px_per_m[:, None, None]
+    metres[~np.isfinite(metres)] = np.nan  # no scale (a body with no size): unknown, not infinite
     metres[:, :, 1] *= -1.0  # y up
     xy = smooth(metres[:, :, :2].reshape(n_grid, -1), SMOOTH_WINDOW_S).reshape(n_grid, N_LANDMARKS, 2)
     z = smooth(metres[:, :, 2], Z_SMOOTH_WINDOW_S)[:, :, None]

@@ -27,6 +27,9 @@ MATRIX: list[tuple[str, str, object, int, bool]] = [
     ("PUT", "/api/v1/analyses/{a}/specs", {"height_cm": 175}, 409, False),
     ("POST", "/api/v1/analyses/{a}/start", None, 409, False),
     ("GET", "/api/v1/analyses/{a}/events", None, 200, False),  # completed: the stream ends after one message
+    ("GET", "/api/v1/reports/{a}/overlay", None, 200, False),
+    ("POST", "/api/v1/reports/{a}/overlay", None, 202, False),
+    ("GET", "/api/v1/reports/{a}/overlay/video", None, 409, False),  # queued above, not drawn (jobs are recorded)
     ("POST", "/api/v1/analyses/{a}/coaching", None, 202, False),
     ("POST", "/api/v1/analyses/{a}/retry", None, 409, False),  # only a failed analysis
     ("GET", "/api/v1/reports", None, 200, False),

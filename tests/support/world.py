@@ -85,6 +85,9 @@ def seed(repos: Any, deps: Any) -> None:
     track = PoseTrack(t_s=np.array([0.0, 0.1]), landmarks=np.full((2, 33, 4), 0.5, np.float32), width=640, height=360)
     deps.store.put(AnalysisArtifacts("a1").pose_track, track_to_npz_bytes(track))
     repos.reports.save("a1", "owner", REPORT, created_at=NOW)
+    # What the stamps stage stored (the report's parts): corrections and the overlay read it.
+    round_doc = {k: REPORT[k] for k in ("video", "quality", "stamps", "metrics")}
+    deps.store.put(AnalysisArtifacts("a1").round, json.dumps(round_doc).encode())
     repos.share_links.add(ShareLink(hash="Abc12345", analysis_id="a1", owner_id="owner", created_at=NOW))
     repos.uploads.add(
         Upload(

@@ -71,3 +71,11 @@ def test_the_fast_nanmedian_gives_numpys_numbers(values):
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows: NaN, as wanted
         expected = np.nanmedian(values, axis=-1)
     assert np.array_equal(nanmedian_last_axis(values), expected, equal_nan=True)
+
+
+def test_a_body_with_no_size_gives_unknown_positions_not_a_crash():
+    """Every landmark on one point (no torso to scale by): found by the API fuzzer through a stamp correction."""
+    track = PoseTrack(t_s=np.array([0.0, 0.1]), landmarks=np.full((2, 33, 4), 0.5, np.float32), width=640, height=360)
+    kinematics = compute_kinematics(track, height_m=1.75)
+    assert not np.isinf(kinematics.pos_m).any()
+    assert not np.isinf(kinematics.vel_mps).any()
