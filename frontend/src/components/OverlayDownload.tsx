@@ -8,6 +8,9 @@ import { localizeServerText } from "../lib/serverText";
 
 const POLL_MS = 1500;
 
+const load = (analysisId: string) =>
+  unwrap<OverlayDoc>(api.GET("/api/v1/reports/{analysis_id}/overlay", { params: { path: { analysis_id: analysisId } } }));
+
 interface Props {
   analysisId: string;
   /** Changes when the stamps are corrected, so a drawn video is looked at again (it may be outdated). */
@@ -33,7 +36,7 @@ export function OverlayDownload({ analysisId, version }: Props) {
       if (doc.status !== "queued" && doc.status !== "rendering") return;
       const poll = (delay: number) => {
         timer.current = setTimeout(() => {
-          unwrap<OverlayDoc>(api.GET("/api/v1/reports/{analysis_id}/overlay", { params: { path: { analysis_id: analysisId } } }))
+          load(analysisId)
             .then(follow)
             // A failed poll (the network, a restart) is asked again, more slowly: the drawing goes on meanwhile.
             .catch(() => {
@@ -48,7 +51,7 @@ export function OverlayDownload({ analysisId, version }: Props) {
 
   useEffect(() => {
     live.current = true;
-    unwrap<OverlayDoc>(api.GET("/api/v1/reports/{analysis_id}/overlay", { params: { path: { analysis_id: analysisId } } }))
+    load(analysisId)
       .then(follow)
       .catch(() => undefined); // the button still offers to make it; a real problem shows when it is pressed
     return () => {
