@@ -61,6 +61,19 @@ def test_people_are_boxes_inside_the_frame_largest_first(estimator: PoseEstimato
     assert areas == sorted(areas, reverse=True)
 
 
+def test_people_still_answers_after_a_video_was_tracked(estimator: PoseEstimator, shared_dir: Path) -> None:
+    # One estimator serves analysis after analysis: the thumbnails of the next one come after this one's track
+    # (the MediaPipe adapter lets its single-frame landmarker go while it tracks, and makes it again).
+    path = shared_dir / CLIP
+    frame = OpenCvFrameSource().frame_at(str(path), 1.0)
+    before = estimator.people(frame)
+    estimator.people_track(str(path), _probe(path), max_people=1)
+    after = estimator.people(frame)
+    assert [(round(b.x), round(b.y), round(b.w), round(b.h)) for b in after] == [
+        (round(b.x), round(b.y), round(b.w), round(b.h)) for b in before
+    ]
+
+
 @pytest.mark.parametrize("max_people", [1, 2])
 def test_people_track_has_a_row_per_frame_and_honest_progress(
     estimator: PoseEstimator, shared_dir: Path, max_people: int

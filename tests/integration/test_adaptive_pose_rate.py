@@ -57,3 +57,39 @@ def test_the_adaptive_rate_finds_the_same_jab_at_the_same_speed(tracks):
     # MediaPipe's tracking and smoothing carry history: the full rate itself, started 10, 30 or 50 frames later on
     # this clip, gives this jab 3.90, 4.06 and 3.73 m/s against 3.83 (-3% to +6%). Within 10% is that noise.
     assert adaptive[0].peak_speed_mps == pytest.approx(full[0].peak_speed_mps, rel=0.10)
+
+
+@pytest.fixture(scope="module")
+def jab_round(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.support.videos import concat_clips  # noqa: PLC0415 - needs PyAV and OpenCV
+
+    clips = sorted((shared_dir / "media/shadowcoach/jab").glob("*.mp4"))[:12]
+    out = tmp_path_factory.mktemp("round") / "jabs.mp4"
+    return concat_clips(clips, out, seconds=26, fps=30, size=(360, 640))
+
+
+def test_an_adaptive_round_cut_between_two_workers_is_stitched_without_holes(jab_round: Path):
+    info = OpenCvFrameSource().probe(str(jab_round))
+    assert info.n_frames == 780  # two workers: two segments, cut at frame 390
+    tracks = {}
+    for workers in (1, 2):
+        with MediaPipePoseEstimator(workers=workers, rate=PoseRate.ADAPTIVE) as pose:
+            people = pose.people_track(str(jab_round), info, max_people=1)
+        box = PersonBox(x=0.0, y=0.0, w=float(info.width), h=float(info.height))
+        tracks[workers] = follow_subject(people, SubjectChoice(box=box, t_s=1.0)).track
+    inline, parallel = tracks[1], tracks[2]
+    for track in (inline, parallel):
+        assert track.t_s[0] == 0.0
+        assert track.t_s[-1] == pytest.approx((info.n_frames - 1) / info.fps, abs=1e-3), "to the last frame"
+        assert np.diff(track.t_s).min() > 0
+        assert np.diff(track.t_s).max() <= 1 / BASE_FPS + 0.002, "no hole at a segment's cut"
+        assert track.n_frames < 0.8 * info.n_frames
+    # The segments start their base frames at their own cuts, so the frames differ a little, not the count.
+    assert parallel.n_frames == pytest.approx(inline.n_frames, rel=0.1)
+    specs = BodySpecs(height_cm=175)
+    jabs = {
+        workers: [s.t_peak_s for s in analyse_round(track, specs).stamps if s.kind.value == "jab"]
+        for workers, track in tracks.items()
+    }
+    assert len(jabs[2]) >= 12, "a jab in each of the twelve clips (measured: 15 at both, the round starts over)"
+    assert abs(len(jabs[2]) - len(jabs[1])) <= 1

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,7 +25,26 @@ def test_every_exported_name_exists_and_says_what_it_is() -> None:
         value = getattr(punch_core, name)
         assert isinstance(value, (int, float)) or (value.__doc__ or "").strip(), f"{name} has no docstring"
     assert "detect_stamps" in punch_core.__all__
+    assert sorted(punch_core._WHERE) == sorted(punch_core.__all__), "every exported name loads from somewhere"
     assert "read_track" in punch_core.__all__
+
+
+def test_a_pose_worker_and_the_cli_start_without_the_analysis_engine() -> None:
+    # A pose worker process imports the CLI again (the spawned process's main module) and the pose adapter; the
+    # front door's names load on first use, so neither pays for scipy.signal (about 60 MB a worker) or its second.
+    code = (
+        "import sys, punch_app.cli, punch_adapters.pose.mediapipe_pose, punch_core\n"
+        "assert 'scipy' not in sys.modules, sorted(m for m in sys.modules if m.startswith('scipy'))[:3]\n"
+        "punch_core.detect_stamps\n"
+        "assert 'scipy' in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)  # noqa: S603
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_an_unknown_name_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="no attribute 'detect_punches'"):
+        punch_core.detect_punches  # type: ignore[attr-defined]  # noqa: B018 - the lookup is the test
 
 
 def test_the_front_door_example_runs_on_a_track_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -393,8 +393,11 @@ class MediaPipePoseEstimator(PoseEstimator):
 
     def close(self) -> None:
         """Release the single-image landmarker; afterwards ``people`` refuses (idempotent)."""
+        self._release_image_landmarker(closing=True)
+
+    def _release_image_landmarker(self, *, closing: bool = False) -> None:
         with self._lock:
-            self._closed = True
+            self._closed = self._closed or closing
             landmarker, self._image_landmarker = self._image_landmarker, None
         if landmarker is not None:
             landmarker.close()
@@ -444,6 +447,8 @@ class MediaPipePoseEstimator(PoseEstimator):
             MediaError: if a segment cannot be decoded.
             PunchError: if a worker process dies.
         """
+        # The thumbnails' landmarker is not needed while the workers run (about 55 MB): made again when asked.
+        self._release_image_landmarker()
         stride = base_stride(info.fps) if self._rate is PoseRate.ADAPTIVE else 1
         segments = plan_segments(info.n_frames, self._workers)
         if len(segments) == 1:
