@@ -27,6 +27,10 @@ BOX_PAD = 0.08
 # Torso lengths per second a boxer's centre can move (about 2.5 m/s), plus slack for one frame of noise.
 MAX_SPEED_TORSOS_PER_S = 5.0
 BASE_RADIUS_TORSOS = 0.5
+# A torso this many times the tracked one's may be the boxer from one frame to the next (others around) ...
+SIZE_RATIO = (0.6, 1.7)
+# ... and when nobody else is in sight, or on coming back into view.
+SIZE_RATIO_ALONE = (0.4, 2.5)
 # After this long unseen, the subject may re-enter anywhere: only appearance can say who it is.
 REACQUIRE_AFTER_S = 1.0
 REACQUIRE_MAX_APPEARANCE = 0.45
@@ -339,6 +343,7 @@ def _step(people: PeopleTrack, frame: int, state: _State) -> int | None:  # noqa
     radius = BASE_RADIUS_TORSOS + MAX_SPEED_TORSOS_PER_S * gap_s
     predicted = state.centre + state.velocity * min(gap_s, 0.3)
     torsos = {j: _torso(people.landmarks[frame, j], people.width, people.height) for j in slots}
+    alone = len(slots) == 1 and state.opponent is None and not state.others_at(t)
     scored: list[tuple[float, float, int, FloatArray, float]] = []
     for k in slots:
         centre, torso = torsos[k]
@@ -350,11 +355,18 @@ def _step(people: PeopleTrack, frame: int, state: _State) -> int | None:  # noqa
             continue
         if reacquire:
             # Back from out of view: only clothing can say who this is, and only if it is clearly not the opponent.
-            if look > REACQUIRE_MAX_APPEARANCE or look + OPPONENT_MARGIN > opponent_look or not 0.4 < size_ratio < 2.5:
+            if (
+                look > REACQUIRE_MAX_APPEARANCE
+                or look + OPPONENT_MARGIN > opponent_look
+                or not SIZE_RATIO_ALONE[0] < size_ratio < SIZE_RATIO_ALONE[1]
+            ):
                 continue
             cost = 2.0 * look
         else:
-            if distance > radius or not 0.6 < size_ratio < 1.7:
+            # The size check tells the boxer from someone at another distance; with nobody else in sight, and
+            # nobody else seen so far, a size that changes at once is a cut, a zoom or a step towards the camera.
+            low, high = SIZE_RATIO_ALONE if alone else SIZE_RATIO
+            if distance > radius or not low < size_ratio < high:
                 continue
             cost = distance / radius + 2.0 * look
         scored.append((cost, look, k, centre, torso))

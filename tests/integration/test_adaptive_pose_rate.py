@@ -91,5 +91,7 @@ def test_an_adaptive_round_cut_between_two_workers_is_stitched_without_holes(jab
         workers: [s.t_peak_s for s in analyse_round(track, specs).stamps if s.kind.value == "jab"]
         for workers, track in tracks.items()
     }
-    assert len(jabs[2]) >= 12, "a jab in each of the twelve clips (measured: 15 at both, the round starts over)"
+    # The twelve clips last 24.5 s, so the round starts over for its last 1.5 s: about 13 jabs (measured: 15 found
+    # at both, inline and in two segments).
+    assert len(jabs[2]) >= 12, "a jab in each of the twelve clips"
     assert abs(len(jabs[2]) - len(jabs[1])) <= 1

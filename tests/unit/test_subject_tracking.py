@@ -166,3 +166,39 @@ def test_hellinger_distance() -> None:
     assert hellinger(_look(1), _look(2)) > 0.5
     unknown = np.full(D, np.nan, dtype=np.float32)
     assert hellinger(unknown, _look(1)) == 0.0
+
+
+def _cut_to_further_away(people: PeopleTrack, at: int, scale: float, colour: int) -> PeopleTrack:
+    """From frame ``at`` on, the first person is ``scale`` times as large (about their hips) and looks ``colour``."""
+    landmarks, appearance = people.landmarks.copy(), people.appearance.copy()
+    for f in range(at, people.n_frames):
+        for k in range(landmarks.shape[1]):
+            pose = landmarks[f, k]
+            if np.isfinite(pose[0, 0]) and abs(float(np.mean(pose[[23, 24], 0])) - 0.4) < 0.05:
+                hips = pose[[23, 24], :2].mean(axis=0)
+                pose[:, :2] = hips + (pose[:, :2] - hips) * scale
+                appearance[f, k] = _look(colour)
+    return PeopleTrack(t_s=people.t_s, landmarks=landmarks, appearance=appearance, width=W, height=H)
+
+
+def test_a_lone_boxer_is_followed_across_a_cut_that_shrinks_them_and_changes_the_light() -> None:
+    # Issue 26's joined webcam sessions: at a cut to another room the boxer stood further away (torso 0.55 of the
+    # tracked size) in other light (clothing distance 0.62), and was lost for the rest of the round.
+    n = 120
+    people = _cut_to_further_away(_crowd([np.full(n, 0.4)], [_look(0)]), at=60, scale=0.55, colour=2)
+    result = follow_subject(people, SubjectChoice(box=_box_at(people, 10, 0.4), t_s=10 / FPS))
+    assert np.isfinite(result.track.landmarks[:, 11, 0]).all()
+
+
+def test_with_someone_else_seen_a_boxer_who_shrinks_at_once_is_not_taken_on_size_alone() -> None:
+    # The same cut with an opponent in view: the size and clothing checks keep telling them apart, so the subject
+    # is dropped (coasting) rather than guessed.
+    n = 120
+    people = _cut_to_further_away(
+        _crowd([np.full(n, 0.4), np.full(n, 0.75)], [_look(0), _look(1)]), at=60, scale=0.55, colour=2
+    )
+    result = follow_subject(people, SubjectChoice(box=_box_at(people, 10, 0.4), t_s=10 / FPS))
+    seen = np.isfinite(result.track.landmarks[:, 11, 0])
+    assert seen[:60].all()
+    assert not seen[60:].any()
+    assert np.allclose(_torso_x(result.track.landmarks[:60]), 0.4, atol=0.02), "never the opponent"

@@ -68,21 +68,26 @@ def _landmarker(*, video: bool, num_poses: int) -> Any:  # noqa: ANN401 - mediap
         return vision.PoseLandmarker.create_from_options(options)
 
 
+_STDERR_SWAP = threading.Lock()
+"""File descriptor 2 belongs to the whole process: two threads swapping it at once could leave it on /dev/null."""
+
+
 @contextlib.contextmanager
 def quiet_native_stderr() -> Iterator[None]:
     """Silence what MediaPipe's C++ side prints to file descriptor 2 (model-loading chatter) for a while."""
-    try:
-        saved = os.dup(2)
-    except OSError:  # no stderr at all
-        yield
-        return
-    try:
-        with Path(os.devnull).open("wb") as devnull:
-            os.dup2(devnull.fileno(), 2)
+    with _STDERR_SWAP:
+        try:
+            saved = os.dup(2)
+        except OSError:  # no stderr at all
             yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
+            return
+        try:
+            with Path(os.devnull).open("wb") as devnull:
+                os.dup2(devnull.fileno(), 2)
+                yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 def _shrink(bgr: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
