@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { precheck, sniffContainer } from "./precheck";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { browserDuration, precheck, sniffContainer } from "./precheck";
 
 const bytes = (...parts: (string | number[])[]) =>
   new Uint8Array(parts.flatMap((p) => (typeof p === "string" ? [...p].map((c) => c.charCodeAt(0)) : p)));
@@ -26,5 +26,29 @@ describe("checking a file before it is sent", () => {
     expect(await precheck(mp4(), async () => 62)).toEqual({ ok: true, durationS: 62 });
     // A length the browser cannot read is left to the server.
     expect(await precheck(mp4(), async () => null)).toEqual({ ok: true, durationS: null });
+  });
+});
+
+describe("reading the length in the browser", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("stops the video reading the file before it lets the file's URL go", async () => {
+    const calls: string[] = [];
+    let made: HTMLVideoElement | null = null;
+    const create = document.createElement.bind(document);
+    vi.spyOn(document, "createElement").mockImplementation((tag: string) => {
+      const element = create(tag);
+      if (tag === "video") {
+        made = element as HTMLVideoElement;
+        Object.defineProperty(made, "duration", { value: 95 });
+        made.load = () => void calls.push(`load, src ${made?.hasAttribute("src") ? "kept" : "gone"}`);
+      }
+      return element;
+    });
+    Object.assign(URL, { createObjectURL: () => "blob:clip", revokeObjectURL: (url: string) => void calls.push(`revoke ${url}`) });
+    const length = browserDuration(mp4());
+    (made as HTMLVideoElement | null)?.onloadedmetadata?.(new Event("loadedmetadata"));
+    expect(await length).toBe(95);
+    expect(calls).toEqual(["load, src gone", "revoke blob:clip"]);
   });
 });

@@ -37,8 +37,13 @@ export function browserDuration(file: Blob, timeoutMs = 5000): Promise<number | 
     const url = URL.createObjectURL(file);
     const done = (value: number | null) => {
       clearTimeout(timer);
-      URL.revokeObjectURL(url);
+      video.onloadedmetadata = null;
+      video.onerror = null;
+      // Detach and reset the element before the URL goes: a video still reading the file after its metadata
+      // otherwise fails its next read of the revoked URL (net::ERR_FILE_NOT_FOUND in the console).
       video.removeAttribute("src");
+      video.load();
+      URL.revokeObjectURL(url);
       resolve(value);
     };
     const timer = setTimeout(() => done(null), timeoutMs);
