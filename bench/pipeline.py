@@ -7,7 +7,9 @@ shadowcoach clips in ../shared/media, then in one run, side by side:
   1. the plain loop: one process, one VIDEO-mode PoseLandmarker, every frame decoded, halved if large, converted
      and inferred (what a straightforward implementation costs);
   2. `punch analyze --pose-rate full` and `punch analyze --pose-rate adaptive` as child processes, timed, with
-     their CPU seconds (the whole process tree) and the peak memory of the tree sampled from /proc.
+     their CPU seconds (the whole process tree) and the peak memory of the tree sampled from /proc;
+  3. the adaptive policy's floor: the pose stage alone, in the same worker processes and segments, inferring the
+     base frames only (no fast span filled): what any policy with this base rate costs before the first punch.
 Prints, for each: wall time, CPU seconds, frames inferred; for the two analyses their peak RSS and the detection
 figures on the montage, whose strikes are labelled (each clip's labels in bench/labels/, shifted to where the clip
 sits in the montage), and how much each strike's peak speed changed between the two rates.
@@ -159,6 +161,35 @@ def plain_loop(video: Path) -> tuple[float, float, int]:
     return time.perf_counter() - started, time.process_time() - cpu, frames
 
 
+def _base_frames_only(segment: tuple[str, int, int, float, int]) -> tuple[float, int]:
+    """One worker of :func:`base_floor`: a segment's base frames inferred, no span filled (CPU seconds, frames)."""
+    from punch_adapters.pose import mediapipe_pose  # noqa: PLC0415
+
+    # Measurement only: the span trigger is switched off in this worker process, nowhere else.
+    def never(before: mediapipe_pose.PoseRecord, after: mediapipe_pose.PoseRecord) -> bool:
+        return False
+
+    mediapipe_pose._fast = never
+    path, start, stop, fps, stride = segment
+    cpu = time.process_time()
+    frames = sum(1 for _ in mediapipe_pose._segment(path, start, stop, 1, fps, stride))
+    return time.process_time() - cpu, frames
+
+
+def base_floor(video: Path, workers: int, n_frames: int) -> tuple[float, float, int]:
+    """Wall, CPU seconds and frames of the pose stage inferring only the adaptive rate's base frames."""
+    import multiprocessing as mp  # noqa: PLC0415
+
+    from punch_adapters.pose.adaptive import base_stride  # noqa: PLC0415
+    from punch_adapters.pose.mediapipe_pose import plan_segments  # noqa: PLC0415
+
+    segments = [(str(video), a, b, float(FPS), base_stride(FPS)) for a, _, b in plan_segments(n_frames, workers)]
+    started = time.perf_counter()
+    with mp.get_context("spawn").Pool(len(segments)) as pool:
+        parts = pool.map(_base_frames_only, segments)
+    return time.perf_counter() - started, sum(c for c, _ in parts), sum(n for _, n in parts)
+
+
 def _tree_rss_bytes(pid: int) -> int:
     """Resident memory of a process and all its descendants."""
     total = 0
@@ -230,6 +261,7 @@ def main() -> int:
     labels = montage_labels(args.seconds)
     plain_wall, plain_cpu, frames = plain_loop(video)
     runs = {rate: analyze(video, rate, cores) for rate in ("full", "adaptive")}
+    floor_wall, floor_cpu, floor_frames = base_floor(video, cores, frames)
     print(f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"video: {video.name} ({frames} frames, {SIZE[0]}x{SIZE[1]} @ {FPS} fps); {len(labels)} labelled events")
     print(f"{'':24}{'wall s':>8}{'x plain':>9}{'CPU s':>8}{'inferred':>10}{'peak RSS':>10}")
@@ -247,6 +279,12 @@ def main() -> int:
         found = [e for e in stamps_as_events(report["stamps"]) if e.family in ("strike",)]
         tallies[rate] = score_clip(labels, found, ("strike",))
         speeds[rate] = _speeds(found)
+    name = "base frames only (pose)"
+    print(f"{name:24}{floor_wall:8.1f}{floor_wall / plain_wall:9.2f}{floor_cpu:8.1f}{floor_frames:10d}{'':>10}")
+    print(
+        f"  the goal leaves {WALL_GOAL * plain_wall - floor_wall:.1f} s above the base frames for every fast span and "
+        f"the other stages; adaptive took {runs['adaptive']['wall_s'] - floor_wall:.1f} s"
+    )
     print("\nstrikes on the montage (its clips' labels):")
     for rate, t in tallies.items():
         print(
