@@ -16,6 +16,7 @@ Synthetic boxers and hypothesis strategies for property tests are in :mod:`punch
 """
 
 import importlib
+import importlib.util
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -69,9 +70,14 @@ if not TYPE_CHECKING:  # type checkers read the imports above, and still flag a 
 
     def __getattr__(name: str) -> Any:  # noqa: ANN401 - whatever the name is
         module = _WHERE.get(name)
-        if module is None:
+        if module is not None:
+            value = getattr(importlib.import_module(module), name)
+        elif not name.startswith("_") and importlib.util.find_spec(f"punch_core.{name}") is not None:
+            # A submodule (``punch_core.report.analyse_round`` after ``import punch_core``), as when the front
+            # door imported them all.
+            value = importlib.import_module(f"punch_core.{name}")
+        else:
             raise AttributeError(f"module 'punch_core' has no attribute {name!r}")
-        value = getattr(importlib.import_module(module), name)
         globals()[name] = value
         return value
 

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 import punch_core
 from punch_core import track_to_npz_bytes
@@ -42,6 +43,19 @@ def test_a_pose_worker_and_the_cli_start_without_the_analysis_engine() -> None:
     assert done.returncode == 0, done.stderr[-2000:]
 
 
+def test_a_submodule_is_reached_from_the_front_door_without_importing_it_first() -> None:
+    # ``import punch_core`` once imported every module, so scripts wrote ``punch_core.report.analyse_round``.
+    code = (
+        "import sys, punch_core\n"
+        "assert 'punch_core.errors' not in sys.modules and 'punch_core.report' not in sys.modules\n"
+        "assert punch_core.errors.MediaError.__name__ == 'MediaError'\n"
+        "assert callable(punch_core.report.analyse_round)\n"
+        "assert punch_core.detection.confidence.COACH_MIN_CONFIDENCE == punch_core.COACH_MIN_CONFIDENCE\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)  # noqa: S603
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
 def test_an_unknown_name_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="no attribute 'detect_punches'"):
         punch_core.detect_punches  # type: ignore[attr-defined]  # noqa: B018 - the lookup is the test
@@ -65,4 +79,6 @@ def test_the_property_test_examples_pass() -> None:
     tests = [v for k, v in names.items() if k.startswith("test_") and callable(v)]
     assert len(tests) == 2
     for test in tests:
-        test()
+        # As the suite's own property tests: no per-example deadline (a shared 2-core machine ran one example in
+        # 208 ms against hypothesis's default 200), the same examples on every run.
+        settings(deadline=None, derandomize=True, database=None)(test)()
