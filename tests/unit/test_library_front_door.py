@@ -17,6 +17,12 @@ from punch_core.testing import Camera, make_round, track_of
 DOC = Path(__file__).resolve().parents[2] / "docs" / "library.md"
 
 
+def _python(code: str) -> None:
+    """Run ``code`` in a fresh interpreter (nothing imported yet) and fail with its error if it fails."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)  # noqa: S603
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
 def _examples() -> list[str]:
     return re.findall(r"```python\n(.*?)```", DOC.read_text(), flags=re.S)
 
@@ -39,8 +45,7 @@ def test_a_pose_worker_and_the_cli_start_without_the_analysis_engine() -> None:
         "punch_core.detect_stamps\n"
         "assert 'scipy' in sys.modules\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)  # noqa: S603
-    assert done.returncode == 0, done.stderr[-2000:]
+    _python(code)
 
 
 def test_a_submodule_is_reached_from_the_front_door_without_importing_it_first() -> None:
@@ -52,8 +57,7 @@ def test_a_submodule_is_reached_from_the_front_door_without_importing_it_first()
         "assert callable(punch_core.report.analyse_round)\n"
         "assert punch_core.detection.confidence.COACH_MIN_CONFIDENCE == punch_core.COACH_MIN_CONFIDENCE\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)  # noqa: S603
-    assert done.returncode == 0, done.stderr[-2000:]
+    _python(code)
 
 
 def test_an_unknown_name_is_an_attribute_error() -> None:
