@@ -10,7 +10,7 @@ import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from punch_app.settings import Settings
 from punch_core.body import BodySpecs
@@ -114,6 +114,25 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def summary(report: dict[str, Any]) -> str:
+    """What a report holds, in one line: its stamps, the strikes its metrics count, and why they may differ.
+
+    Stamps under the coach's confidence floor stay in the report (the boxer may confirm them) but are not counted:
+    without saying so, "1 stamp, 0 strikes" over a listed cross reads as a contradiction.
+    """
+    stamps = report["stamps"]
+    floor = report["quality"].get("coach_min_confidence")
+    unsure = 0 if floor is None else sum(1 for s in stamps if (s.get("confidence") or 0.0) < floor)
+    text = f"{_count(len(stamps), 'stamp')}, {_count(report['metrics']['strikes_total'], 'strike')} counted"
+    if unsure:
+        text += f"; {unsure} under the coach's confidence floor ({floor:.2f}): listed, not counted"
+    return text
+
+
 def _detect(args: argparse.Namespace) -> int:
     from punch_core.coaching import OfflineCoach  # noqa: PLC0415 - see the note on the imports
     from punch_core.report import analyse_track  # noqa: PLC0415
@@ -129,8 +148,7 @@ def _detect(args: argparse.Namespace) -> int:
     else:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text, encoding="utf-8")
-        n = len(report["stamps"])
-        sys.stderr.write(f"wrote {args.out} ({n} stamps, {report['metrics']['strikes_total']} strikes)\n")
+        sys.stderr.write(f"wrote {args.out} ({summary(report)})\n")
     return 0
 
 
@@ -203,10 +221,8 @@ def _analyze(args: argparse.Namespace) -> int:
             )
         finally:
             bar.finish()
-    metrics = report["metrics"]
     sys.stderr.write(
-        f"wrote {out_dir}/ ({len(report['stamps'])} stamps, {metrics['strikes_total']} strikes, "
-        f"pose coverage {100 * report['quality']['pose_coverage']:.0f}%)\n"
+        f"wrote {out_dir}/ ({summary(report)}; pose coverage {100 * report['quality']['pose_coverage']:.0f}%)\n"
     )
     for warning in report["quality"]["warnings"]:
         sys.stderr.write(f"warning: {warning}\n")

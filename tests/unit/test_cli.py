@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from punch_app.cli import main
+from punch_app.cli import main, summary
 from punch_core.formats import track_to_npz_bytes
 from punch_core.report import REPORT_KEYS
 from punch_core.track import PoseTrack
@@ -49,3 +49,18 @@ def test_bad_specs_are_usage_errors(tmp_path, capsys, flag, value, field):
 def test_missing_file_is_clear(tmp_path, capsys):
     assert main(["detect", str(tmp_path / "nope.npz"), "--height-cm", "175"]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_the_summary_says_why_listed_stamps_are_not_counted():
+    def report(confidences: list[float], strikes: int) -> dict[str, object]:
+        return {
+            "stamps": [{"kind": "cross", "confidence": c} for c in confidences],
+            "metrics": {"strikes_total": strikes},
+            "quality": {"coach_min_confidence": 0.3},
+        }
+
+    assert summary(report([0.004], 0)) == (
+        "1 stamp, 0 strikes counted; 1 under the coach's confidence floor (0.30): listed, not counted"
+    )
+    assert summary(report([0.9, 0.8], 2)) == "2 stamps, 2 strikes counted"
+    assert summary(report([], 0)) == "0 stamps, 0 strikes counted"
